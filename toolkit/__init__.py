@@ -1,0 +1,3 @@
+"""gridkit: check, merge and report township grid-management registers."""
+
+__version__ = "0.1.0"

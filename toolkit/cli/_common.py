@@ -1,0 +1,68 @@
+"""What every command shares: the --config and --format options, and the one place that
+turns gridkit's exceptions into a sentence and an exit code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ..config import Config, load_config
+from ..errors import GridkitError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+
+
+def config_option(func: F) -> F:
+    return click.option(
+        "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="County config TOML (default: ./gridkit.toml, else the built-in sample county).",
+    )(func)
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+        show_default=True, help="Output format.",
+    )(func)
+
+
+def date_option(func: F) -> F:
+    return click.option(
+        "--date", "date", type=click.DateTime(formats=["%Y-%m-%d", "%Y%m%d"]), default=None,
+        help="The night, as YYYY-MM-DD (default: today).",
+    )(func)
+
+
+def as_date(value: dt.datetime | None) -> dt.date:
+    return value.date() if value is not None else dt.date.today()
+
+
+def get_config(config_path: Path | None) -> Config:
+    return load_config(config_path)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def run(body: Callable[[], int | None]) -> None:
+    """Run a command body; map GridkitError to its sentence on stderr and its exit code.
+    The body returns the exit code (None = 0)."""
+    try:
+        code = body()
+    except GridkitError as exc:
+        click.echo(f"gridkit: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("gridkit: 已中断。", err=True)
+        sys.exit(130)
+    sys.exit(code or EXIT_OK)

@@ -1,0 +1,54 @@
+"""Findings: the problems a check finds in a register. Data, not exceptions.
+
+A finding has a stable kebab-case ``rule`` code, a location (sheet, Excel row, column, cell),
+a severity, a Chinese message saying what is wrong and how to fix it, and the offending value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+ERROR: Severity = "error"
+WARNING: Severity = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    sheet: str | None = None  # canonical sheet name
+    row: int | None = None  # Excel row number in the file as sent
+    column: str | None = None  # canonical column name
+    cell: str | None = None  # e.g. "D12"
+    value: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "cell": self.cell,
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "value": json_value(self.value),
+        }
+
+
+def json_value(value: Any) -> Any:
+    """A value as JSON can hold it (dates as ISO text, tuples as lists)."""
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [json_value(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == ERROR for f in findings)

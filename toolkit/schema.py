@@ -1,0 +1,288 @@
+"""The register schema: sheets, columns, aliases, types and rule parameters, from TOML.
+
+The schema is configuration (``toolkit/data/schema.toml`` is the built-in one). Loading
+validates it and raises :class:`~toolkit.errors.ConfigError` naming the file, key and reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+COLUMN_TYPES = frozenset(
+    {"text", "name", "name-list", "int", "number", "date", "id-number", "phone", "enum"}
+)
+
+_FOLD = str.maketrans({"(": "(", ")": ")", "/": "/", "\u3000": "", " ": "", "\n": "", "*": ""})
+
+
+def fold_header(text: object) -> str:
+    """The form in which headers and sheet names are compared: no spaces, no line breaks,
+    no required-marker ``*``, half-width brackets and slash."""
+    return str(text).translate(_FOLD).strip()
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    id: str
+    type: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    key: bool = False
+    unique: bool = False
+    references: tuple[str, str] | None = None  # (sheet, column)
+    values: tuple[str, ...] = ()
+    min: float | None = None
+    help: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The canonical name first, then the aliases."""
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    name: str
+    id: str
+    columns: tuple[ColumnSpec, ...]
+    aliases: tuple[str, ...] = ()
+    required: bool = True
+    description: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    def column(self, name: str) -> ColumnSpec:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name} has no column {name}")
+
+    def match_column(self, header: object) -> ColumnSpec | None:
+        """The column a header text means, through the canonical name or an alias."""
+        folded = fold_header(header)
+        if not folded:
+            return None
+        for col in self.columns:
+            if any(fold_header(n) == folded for n in col.names):
+                return col
+        return None
+
+
+@dataclass(frozen=True)
+class Rules:
+    cutoff_date: dt.date
+    observation_days: int
+    joint_defence_min: int
+    shifts: tuple[str, ...]
+    managed_measures: tuple[str, ...]
+    released_measure: str
+    unmanaged_measure: str
+    symptoms: tuple[str, ...]
+    total_markers: tuple[str, ...]
+    grid_staffing: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Schema:
+    sheets: tuple[SheetSpec, ...]
+    rules: Rules
+    source: str = "<built-in>"
+
+    def sheet(self, name: str) -> SheetSpec:
+        for sheet in self.sheets:
+            if sheet.name == name:
+                return sheet
+        raise KeyError(f"the schema has no sheet {name}")
+
+    def sheet_by_id(self, sheet_id: str) -> SheetSpec:
+        for sheet in self.sheets:
+            if sheet.id == sheet_id:
+                return sheet
+        raise KeyError(f"the schema has no sheet with id {sheet_id}")
+
+    def match_sheet(self, sheet_name: object) -> SheetSpec | None:
+        folded = fold_header(sheet_name)
+        for sheet in self.sheets:
+            if any(fold_header(n) == folded for n in sheet.names):
+                return sheet
+        return None
+
+
+BUILTIN_SCHEMA = "schema.toml"
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def builtin_text(name: str) -> str:
+    """The text of a built-in data file (``schema.toml`` or ``county.toml``)."""
+    return resources.files("toolkit").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件 {source} 不是有效的TOML格式:{exc}。请改正后重试。") from exc
+
+
+class _Reader:
+    """Typed access to a TOML table that reports file + key on every mistake."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, reason: str) -> ConfigError:
+        return ConfigError(f"配置文件 {self.source} 中的 {key} 有误:{reason}。")
+
+    def get(self, table: dict[str, Any], key: str, path: str, kind: type | tuple[type, ...],
+            default: Any = ...) -> Any:
+        if key not in table:
+            if default is ...:
+                raise self.fail(f"{path}.{key}".lstrip("."), "缺少此项")
+            return default
+        value = table[key]
+        if kind is int and isinstance(value, bool):
+            raise self.fail(f"{path}.{key}".lstrip("."), "应为整数")
+        if not isinstance(value, kind):
+            names = {str: "文字", int: "整数", bool: "true/false", list: "列表", dict: "表",
+                     dt.date: "日期"}
+            want = names.get(kind, str(kind)) if isinstance(kind, type) else "数字"
+            raise self.fail(f"{path}.{key}".lstrip("."), f"应为{want},实际是 {value!r}")
+        return value
+
+    def strings(self, table: dict[str, Any], key: str, path: str,
+                default: Any = ...) -> tuple[str, ...]:
+        value = self.get(table, key, path, list, default)
+        if not all(isinstance(v, str) for v in value):
+            raise self.fail(f"{path}.{key}", "列表中每一项都应为文字")
+        return tuple(value)
+
+
+def load_schema(path: str | Path | None = None) -> Schema:
+    """Load and validate a schema TOML; ``None`` loads the built-in one."""
+    if path is None:
+        source, text = "<内置 schema.toml>", builtin_text(BUILTIN_SCHEMA)
+    else:
+        source = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"无法读取配置文件 {source}:{exc.strerror}。") from exc
+    return schema_from_dict(parse_toml(text, source), source)
+
+
+def schema_from_dict(data: dict[str, Any], source: str) -> Schema:
+    r = _Reader(source)
+    rules_t = r.get(data, "rules", "", dict)
+    staffing_t = r.get(rules_t, "grid_staffing", "rules", dict)
+    staffing: dict[str, tuple[int, int]] = {}
+    for role, bounds in staffing_t.items():
+        if (not isinstance(bounds, list) or len(bounds) != 2
+                or not all(isinstance(b, int) and not isinstance(b, bool) for b in bounds)
+                or bounds[0] > bounds[1] or bounds[0] < 0):
+            raise r.fail(f"rules.grid_staffing.{role}", "应为 [最少, 最多] 两个整数")
+        staffing[role] = (bounds[0], bounds[1])
+    cutoff = r.get(rules_t, "cutoff_date", "rules", dt.date)
+    if isinstance(cutoff, dt.datetime):
+        cutoff = cutoff.date()
+    rules = Rules(
+        cutoff_date=cutoff,
+        observation_days=r.get(rules_t, "observation_days", "rules", int),
+        joint_defence_min=r.get(rules_t, "joint_defence_min", "rules", int),
+        shifts=r.strings(rules_t, "shifts", "rules"),
+        managed_measures=r.strings(rules_t, "managed_measures", "rules"),
+        released_measure=r.get(rules_t, "released_measure", "rules", str),
+        unmanaged_measure=r.get(rules_t, "unmanaged_measure", "rules", str),
+        symptoms=r.strings(rules_t, "symptoms", "rules"),
+        total_markers=r.strings(rules_t, "total_markers", "rules", ("合计", "小计", "总计")),
+        grid_staffing=staffing,
+    )
+    if rules.observation_days <= 0:
+        raise r.fail("rules.observation_days", "应为正整数")
+
+    sheets_l = r.get(data, "sheets", "", list)
+    sheets: list[SheetSpec] = []
+    for i, sheet_t in enumerate(sheets_l):
+        where = f"sheets[{i}]"
+        if not isinstance(sheet_t, dict):
+            raise r.fail(where, "应为表")
+        name = r.get(sheet_t, "name", where, str)
+        where = f"sheets[{i}]({name})"
+        sheet_id = r.get(sheet_t, "id", where, str)
+        if not _ID_RE.match(sheet_id):
+            raise r.fail(f"{where}.id", "只能用小写英文字母、数字和下划线")
+        columns: list[ColumnSpec] = []
+        for j, col_t in enumerate(r.get(sheet_t, "columns", where, list)):
+            cwhere = f"{where}.columns[{j}]"
+            if not isinstance(col_t, dict):
+                raise r.fail(cwhere, "应为表")
+            cname = r.get(col_t, "name", cwhere, str)
+            cwhere = f"{where}.columns[{j}]({cname})"
+            ctype = r.get(col_t, "type", cwhere, str)
+            if ctype not in COLUMN_TYPES:
+                raise r.fail(f"{cwhere}.type", f"未知类型 {ctype!r},可用:{'、'.join(sorted(COLUMN_TYPES))}")
+            values = r.strings(col_t, "values", cwhere, ())
+            if ctype == "enum" and not values:
+                raise r.fail(f"{cwhere}.values", "enum 类型必须列出允许的值")
+            ref = r.get(col_t, "references", cwhere, str, None)
+            ref_pair: tuple[str, str] | None = None
+            if ref is not None:
+                if "." not in ref:
+                    raise r.fail(f"{cwhere}.references", "应写成 \"工作表.列名\"")
+                s, c = ref.split(".", 1)
+                ref_pair = (s, c)
+            cid = r.get(col_t, "id", cwhere, str)
+            if not _ID_RE.match(cid):
+                raise r.fail(f"{cwhere}.id", "只能用小写英文字母、数字和下划线")
+            minimum = r.get(col_t, "min", cwhere, (int, float), None)
+            columns.append(ColumnSpec(
+                name=cname, id=cid, type=ctype,
+                aliases=r.strings(col_t, "aliases", cwhere, ()),
+                required=r.get(col_t, "required", cwhere, bool, False),
+                key=r.get(col_t, "key", cwhere, bool, False),
+                unique=r.get(col_t, "unique", cwhere, bool, False),
+                references=ref_pair, values=values,
+                min=None if minimum is None else float(minimum),
+                help=r.get(col_t, "help", cwhere, str, ""),
+            ))
+        if len({c.name for c in columns}) != len(columns):
+            raise r.fail(where, "列名重复")
+        if len({c.id for c in columns}) != len(columns):
+            raise r.fail(where, "列的 id 重复")
+        sheets.append(SheetSpec(
+            name=name, id=sheet_id, columns=tuple(columns),
+            aliases=r.strings(sheet_t, "aliases", where, ()),
+            required=r.get(sheet_t, "required", where, bool, True),
+            description=r.get(sheet_t, "description", where, str, ""),
+        ))
+    schema = Schema(sheets=tuple(sheets), rules=rules, source=source)
+    if len({s.name for s in sheets}) != len(sheets) or len({s.id for s in sheets}) != len(sheets):
+        raise r.fail("sheets", "工作表名或 id 重复")
+    for sheet in sheets:
+        for col in sheet.columns:
+            if col.references:
+                s, c = col.references
+                try:
+                    target = schema.sheet(s).column(c)
+                except KeyError:
+                    raise r.fail(f"{sheet.name}.{col.name}.references",
+                                 f"引用的 {s}.{c} 不存在") from None
+                if not target.key:
+                    raise r.fail(f"{sheet.name}.{col.name}.references",
+                                 f"引用的 {s}.{c} 不是 key 列")
+    for role in staffing:
+        try:
+            schema.sheet("网格").column(role)
+        except KeyError:
+            raise r.fail(f"rules.grid_staffing.{role}", "网格工作表中没有这一列") from None
+    return schema
