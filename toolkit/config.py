@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -78,16 +78,22 @@ class Config:
     schema: Schema
     source: str  # the county file, or "<built-in>"
     base_dir: Path
+    # the [paths] table as written in the file, so with_base keeps a county's own folders
+    path_settings: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def with_base(self, base_dir: Path) -> Config:
         """The same county with every relative path resolved against ``base_dir``
         (the demo and tests run a whole night inside one folder)."""
-        return Config(self.county, _paths({}, base_dir, _Reader(self.source)), self.schema,
-                      self.source, base_dir)
+        paths = _paths(dict(self.path_settings), base_dir, _Reader(self.source))
+        return Config(self.county, paths, self.schema, self.source, base_dir,
+                      self.path_settings)
 
 
 def _time(r: _Reader, table: dict[str, Any], key: str, default: str) -> dt.time:
-    text = r.get(table, key, "submission", str, default)
+    value = r.get(table, key, "submission", (str, dt.time), default)
+    if isinstance(value, dt.time):  # an unquoted TOML time, deadline = 20:00:00
+        return value.replace(second=0, microsecond=0)
+    text = value
     if not _TIME_RE.match(text):
         raise r.fail(f"submission.{key}", f"时间应写成 HH:MM,如 20:00,实际是 {text!r}")
     return dt.time.fromisoformat(text)
@@ -136,6 +142,14 @@ def county_from_dict(data: dict[str, Any], source: str, base: Path) -> tuple[Cou
     dup = next((n for n in names if names.count(n) > 1), None)
     if dup:
         raise r.fail("townships", f"乡镇 {dup} 列了两次")
+    codes = [t.code for t in townships]
+    dup = next((c for c in codes if codes.count(c) > 1), None)
+    if dup:
+        raise r.fail("townships", f"乡镇代码 {dup} 用了两次,每个乡镇的 code 应不同")
+    for i, t in enumerate(townships):
+        dup = next((v for v in t.villages if t.villages.count(v) > 1), None)
+        if dup:
+            raise r.fail(f"townships[{i}]({t.name}).villages", f"村(社区) {dup} 列了两次")
     county = County(
         name=r.get(c, "name", "county", str),
         province=r.get(c, "province", "county", str, ""),
@@ -147,7 +161,13 @@ def county_from_dict(data: dict[str, Any], source: str, base: Path) -> tuple[Cou
         nightly_at=_time(r, sub, "nightly_at", "22:00"),
         remind_at_deadline=r.get(sub, "remind_at_deadline", "submission", bool, True),
     )
-    return county, _paths(r.get(data, "paths", "", dict, {}), base, r)
+    return county, _paths(path_table(data, source), base, r)
+
+
+def path_table(data: dict[str, Any], source: str) -> dict[str, Any]:
+    """The [paths] table of a county file (checked to be a table)."""
+    table: dict[str, Any] = _Reader(source).get(data, "paths", "", dict, {})
+    return table
 
 
 def load_config(path: str | Path | None = None, *, cwd: Path | None = None) -> Config:
@@ -168,29 +188,72 @@ def load_config(path: str | Path | None = None, *, cwd: Path | None = None) -> C
             raise ConfigError(f"无法读取配置文件 {source}:{exc.strerror or exc}。") from exc
         base = p.resolve().parent
     data = parse_toml(text, source)
-    schema_ref = _Reader(source).get(data, "schema", "", str, None)
-    schema = load_schema(None if schema_ref is None else base / schema_ref)
+    r = _Reader(source)
+    schema_ref = r.get(data, "schema", "", str, None)
+    schema_path = None
+    if schema_ref is not None:
+        schema_path = Path(schema_ref).expanduser()
+        schema_path = schema_path if schema_path.is_absolute() else base / schema_path
+        if not schema_path.is_file():
+            raise r.fail("schema", f"找不到登记表结构文件 {schema_path}")
+    schema = load_schema(schema_path)
     county, paths = county_from_dict(data, source, base)
-    return Config(county=county, paths=paths, schema=schema, source=source, base_dir=base)
+    settings = tuple((k, v) for k, v in path_table(data, source).items() if isinstance(v, str))
+    return Config(county=county, paths=paths, schema=schema, source=source, base_dir=base,
+                  path_settings=settings)
+
+
+@dataclass
+class InitResult:
+    """What ``init`` did: the config file, the files written and kept, the folders made."""
+
+    config_file: Path
+    written: list[Path]
+    kept: list[Path]  # existing files left as they were (no ``force``)
+    folders: list[Path]  # every folder the config names (created when missing)
+    created: list[Path]  # those of ``folders`` that did not exist before
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"config": str(self.config_file),
+                "written": [str(p) for p in self.written], "kept": [str(p) for p in self.kept],
+                "folders": [str(p) for p in self.folders],
+                "created": [str(p) for p in self.created]}
+
+
+_COUNTY_TABLE = re.compile(r"^\[county\]", re.MULTILINE)
+
+
+def init_county(directory: str | Path, *, force: bool = False) -> InitResult:
+    """Write editable copies of the county file (``gridkit.toml``, pointing at the schema
+    beside it) and the schema (``schema.toml``) into ``directory`` and create the folders the
+    config names. Existing files are kept unless ``force``; the result is loaded and so
+    validated."""
+    d = Path(directory)
+    if d.exists() and not d.is_dir():
+        raise ConfigError(f"{d} 已存在且不是文件夹,请换一个文件夹名。")
+    d.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    kept: list[Path] = []
+    county_text = _COUNTY_TABLE.sub(
+        f'# the register schema beside this file\nschema = "{SCHEMA_NAME}"\n\n[county]',
+        builtin_text("county.toml"), count=1)
+    for name, text in ((CONFIG_NAME, county_text), (SCHEMA_NAME, builtin_text(SCHEMA_NAME))):
+        target = d / name
+        if target.exists() and not force:
+            kept.append(target)
+            continue
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+    config = load_config(d / CONFIG_NAME)
+    folders = list(dict.fromkeys(config.paths.folders()))
+    created = [f for f in folders if not f.is_dir()]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    return InitResult(d / CONFIG_NAME, written, kept, folders, created)
 
 
 def init(directory: str | Path, *, force: bool = False) -> list[Path]:
     """Write editable copies of the county file and the schema into ``directory`` and create
     the folders the config names. Returns the files written. Existing files are kept unless
     ``force``."""
-    d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    county_text = builtin_text("county.toml")
-    county_text = county_text.replace(
-        "[county]", f'# the register schema beside this file\nschema = "{SCHEMA_NAME}"\n\n[county]', 1)
-    for name, text in ((CONFIG_NAME, county_text), (SCHEMA_NAME, builtin_text(SCHEMA_NAME))):
-        target = d / name
-        if target.exists() and not force:
-            continue
-        target.write_text(text, encoding="utf-8")
-        written.append(target)
-    config = load_config(d / CONFIG_NAME)
-    for folder in config.paths.folders():
-        folder.mkdir(parents=True, exist_ok=True)
-    return written
+    return init_county(directory, force=force).written

@@ -128,11 +128,22 @@ def builtin_text(name: str) -> str:
     return resources.files("toolkit").joinpath("data").joinpath(name).read_text(encoding="utf-8")
 
 
+_TOML_AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
+
+
 def parse_toml(text: str, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"配置文件 {source} 不是有效的TOML格式:{exc}。请改正后重试。") from exc
+        reason = str(exc)
+        m = _TOML_AT.search(reason)
+        where = "末尾"
+        if m:
+            reason = reason[: m.start()]
+            if m.group(1):
+                where = f"第{m.group(1)}行第{m.group(2)}列"
+        raise ConfigError(f"配置文件 {source} 在{where}不是有效的TOML写法({reason}),"
+                          "请改正后重试。") from exc
 
 
 class _Reader:
@@ -151,8 +162,10 @@ class _Reader:
                 raise self.fail(f"{path}.{key}".lstrip("."), "缺少此项")
             return default
         value = table[key]
-        if kind is int and isinstance(value, bool):
-            raise self.fail(f"{path}.{key}".lstrip("."), "应为整数")
+        numeric = kind is int or (isinstance(kind, tuple) and int in kind)
+        if numeric and isinstance(value, bool):
+            raise self.fail(f"{path}.{key}".lstrip("."),
+                            "应为整数" if kind is int else f"应为数字,实际是 {value!r}")
         if not isinstance(value, kind):
             names = {str: "文字", int: "整数", bool: "true/false", list: "列表", dict: "表",
                      dt.date: "日期"}
@@ -164,7 +177,7 @@ class _Reader:
                 default: Any = ...) -> tuple[str, ...]:
         value = self.get(table, key, path, list, default)
         if not all(isinstance(v, str) for v in value):
-            raise self.fail(f"{path}.{key}", "列表中每一项都应为文字")
+            raise self.fail(f"{path}.{key}".lstrip("."), "列表中每一项都应为文字")
         return tuple(value)
 
 
@@ -230,7 +243,8 @@ def schema_from_dict(data: dict[str, Any], source: str) -> Schema:
             cwhere = f"{where}.columns[{j}]({cname})"
             ctype = r.get(col_t, "type", cwhere, str)
             if ctype not in COLUMN_TYPES:
-                raise r.fail(f"{cwhere}.type", f"未知类型 {ctype!r},可用:{'、'.join(sorted(COLUMN_TYPES))}")
+                known = "、".join(sorted(COLUMN_TYPES))
+                raise r.fail(f"{cwhere}.type", f"未知类型 {ctype!r},可用:{known}")
             values = r.strings(col_t, "values", cwhere, ())
             if ctype == "enum" and not values:
                 raise r.fail(f"{cwhere}.values", "enum 类型必须列出允许的值")

@@ -1,0 +1,39 @@
+"""``gridkit init DIR``: write editable copies of the county config and the register schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..config import InitResult, init_county
+from ._common import emit_json, format_option, run
+
+
+def render(result: InitResult) -> None:
+    for path in result.written:
+        click.echo(f"已写入 {path}")
+    for path in result.kept:
+        click.echo(f"已存在,未改动 {path}(要覆盖请加 --force)")
+    for folder in result.created:
+        click.echo(f"已创建文件夹 {folder}")
+    click.echo(f"请按本县情况修改 {result.config_file},以后的命令在该文件夹中运行,"
+               f"或加 --config {result.config_file}。")
+
+
+@click.command("init")
+@format_option
+@click.option("--force", is_flag=True, help="Overwrite gridkit.toml and schema.toml if present.")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def command(fmt: str, force: bool, directory: Path) -> None:
+    """Write editable gridkit.toml + schema.toml into DIRECTORY and create the folders."""
+
+    def body() -> int:
+        result = init_county(directory, force=force)
+        if fmt == "json":
+            emit_json(result.to_dict())
+        else:
+            render(result)
+        return 0
+
+    run(body)
