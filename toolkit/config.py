@@ -40,6 +40,9 @@ class Paths:
     reports: Path
     logs: Path
     store: Path
+    # the report templates the office edits; when the folder is missing (or lacks a
+    # template) the copy shipped in toolkit/report/templates/ is used
+    templates: Path | None = None
 
     def folders(self) -> list[Path]:
         return [self.inbox, self.archive, self.quarantine, self.outbox, self.reports,
@@ -103,6 +106,7 @@ _DEFAULT_PATHS = {
     "inbox": "inbox", "archive": "archive", "quarantine": "quarantine", "outbox": "outbox",
     "master": "workbooks/全县汇总表.xlsx", "reports": "reports", "logs": "logs",
     "store": "gridkit.sqlite3",
+    "templates": "templates",
 }
 
 
