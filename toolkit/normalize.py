@@ -1,0 +1,363 @@
+"""Per-type normalisation of the values read from a register, recorded as changes.
+
+Harmless drift (full-width digits, stray spaces, 〇 for 0, dates written as text, Excel
+serial numbers, phones stored as floats) is turned into the value types the table model
+promises (see docs/architecture.md, "Reading"); it is never an error. Values that cannot be
+read stay as they were, so the checks can flag them.
+
+Speed: a column is normalised through its *distinct* values (``set`` runs in C), so a column
+of 400,000 cells holding a few dozen distinct values costs one hash pass. Every normaliser has
+an ASCII fast path before the expensive Unicode one.
+
+A change the township would see in the cell (``"１３８…"`` → ``"138…"``) is reported with a
+stable kind; a pure representation change (an Excel number 12.0 read as the integer 12, a
+datetime at midnight read as a date, an empty string read as ``None``) is not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+# Stable kinds of recorded changes.
+FULL_WIDTH = "full-width"  # full-width digits/letters/spaces/punctuation -> half-width
+SPACES = "spaces"  # leading/trailing spaces, or spaces inside a name/ID/phone/enum
+LING_ZERO = "ling-zero"  # 〇 used as the digit 0
+LOWER_X = "lower-x"  # x as the last character of an ID number
+DATE_TEXT = "date-text"  # a date written as text (2020.1.28, 20200128, 1月28日 …)
+DATE_SERIAL = "date-serial"  # an Excel serial number in a date column
+PHONE_FLOAT = "phone-float"  # a phone number stored as a number
+NUMBER_TEXT = "number-text"  # a number written as text in a number column ("1,200")
+INT_FLOAT = "int-float"  # a whole number stored as a number in a text column (12.0 -> "12")
+TO_TEXT = "to-text"  # another non-text value (a date, TRUE) in a text column
+KINDS = (FULL_WIDTH, SPACES, LING_ZERO, LOWER_X, DATE_TEXT, DATE_SERIAL, PHONE_FLOAT,
+         NUMBER_TEXT, INT_FLOAT, TO_TEXT)
+
+# A recorded change inside a column: (data row index, kind, before, after).
+Change = tuple[int, str, Any, Any]
+
+_SAME: Any = object()  # "this value needs no change"
+_LING = str.maketrans({"〇": "0"})
+_NAME_SPLIT = re.compile(r"[、,,;;/\s]+")
+_WS = re.compile(r"\s+")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # the 1900 date system, past its 1900-02-29 bug
+_SERIAL_MIN, _SERIAL_MAX = 1.0, 2958466.0  # 1900-01-01 .. 9999-12-31
+_LANDLINE_SPACED = re.compile(r"^(0\d{2,3})\s+(\d{7,8})$")
+
+_DATE_YMD = re.compile(
+    r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*[日号]?"
+    r"(?:\s*[T ]?\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_DATE_MD = re.compile(r"^(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*[日号]?$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _clean(text: str) -> tuple[str, str | None]:
+    """NFKC (full-width -> half-width) and outer spaces; the kind of the first change."""
+    kind = None
+    if not text.isascii():
+        folded = unicodedata.normalize("NFKC", text)
+        if folded != text:
+            kind = FULL_WIDTH
+            text = folded
+    stripped = text.strip()
+    if stripped != text:
+        kind = kind or SPACES
+    return stripped, kind
+
+
+def _squeeze(text: str, kind: str | None) -> tuple[str, str | None]:
+    """Remove every inner space."""
+    if " " in text or "\t" in text or "\n" in text:
+        text = _WS.sub("", text)
+        kind = kind or SPACES
+    return text, kind
+
+
+def _ling(text: str, kind: str | None) -> tuple[str, str | None]:
+    if "〇" in text:
+        return text.translate(_LING), LING_ZERO if kind in (None, SPACES) else kind
+    return text, kind
+
+
+def _int_text(v: float) -> str:
+    return str(int(v)) if v.is_integer() else repr(v)
+
+
+# --- text, name, enum, name-list -------------------------------------------------------
+
+def _text(v: Any) -> Any:
+    if type(v) is str:
+        if v.isascii() and v.strip() == v:
+            return _SAME
+        new, kind = _clean(v)
+        return _SAME if new == v else (new, kind)
+    if type(v) is float:
+        if math.isfinite(v):
+            return (_int_text(v), INT_FLOAT if v.is_integer() else TO_TEXT)
+        return _SAME
+    if type(v) is int:
+        return (str(v), None)
+    if isinstance(v, dt.datetime):
+        return (v.date().isoformat() if not v.time() else v.isoformat(sep=" "), TO_TEXT)
+    if isinstance(v, dt.date):
+        return (v.isoformat(), TO_TEXT)
+    return _SAME
+
+
+def _name(v: Any) -> Any:
+    """A person's name (or an enum value): also loses every inner space ("王 丽" -> "王丽")."""
+    if type(v) is str:
+        if v.isascii() and " " not in v and v.strip() == v:
+            return _SAME
+        new, kind = _clean(v)
+        new, kind = _squeeze(new, kind)
+        return _SAME if new == v else (new, kind)
+    return _text(v)
+
+
+def _name_list(v: Any) -> Any:
+    """Names split on 、,,;;/ and spaces into a tuple; the split itself is not a change."""
+    if type(v) is not str:
+        r = _text(v)
+        v = v if r is _SAME else r[0]
+        if type(v) is not str:
+            return (v, None)
+    new, kind = _clean(v)
+    names = tuple(n for n in _NAME_SPLIT.split(new) if n)
+    return (names, kind)
+
+
+# --- numbers ---------------------------------------------------------------------------
+
+def _parse_number(text: str) -> int | float | None:
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    if not _NUMBER.match(text):
+        return None
+    value = float(text)
+    if not math.isfinite(value):
+        return None
+    if value.is_integer() and "e" not in text.lower():
+        return int(value)
+    return value
+
+
+def _number(v: Any) -> Any:
+    if type(v) is float:
+        return (int(v), None) if v.is_integer() else _SAME
+    if type(v) is str:
+        text, kind = _clean(v)
+        text, kind = _squeeze(text, kind)
+        text, kind = _ling(text, kind)
+        if not text:
+            return (None, kind)
+        value = _parse_number(text)
+        if value is None:
+            return _SAME  # unparseable: the original text stays, the check flags it
+        return (value, NUMBER_TEXT)
+    return _SAME
+
+
+# --- dates -----------------------------------------------------------------------------
+
+def _date_or_none(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def parse_date_text(text: str, year: int) -> dt.date | None:
+    """A date written as text: 2020.1.28, 2020/1/28, 2020-1-28, 2020年1月28日, 20200128,
+    and 1月28日 / 1.28 (in ``year``). None when it is not one."""
+    m = _DATE_YMD.match(text)
+    if m:
+        return _date_or_none(int(m[1]), int(m[2]), int(m[3]))
+    m = _DATE_COMPACT.match(text)
+    if m:
+        return _date_or_none(int(m[1]), int(m[2]), int(m[3]))
+    m = _DATE_MD.match(text)
+    if m:
+        return _date_or_none(year, int(m[1]), int(m[2]))
+    return None
+
+
+def serial_to_date(serial: float) -> dt.date | None:
+    """An Excel serial number (1900 date system) as a date."""
+    if not _SERIAL_MIN <= serial < _SERIAL_MAX:
+        return None
+    return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
+
+
+def _date_fn(year: int) -> Callable[[Any], Any]:
+    def _date(v: Any) -> Any:
+        if type(v) is dt.date:
+            return _SAME
+        if isinstance(v, dt.datetime):
+            return (v.date(), None)
+        if type(v) is float or type(v) is int:
+            if 19000101 <= v <= 99991231 and float(v).is_integer():  # 20200128 typed as a number
+                parsed = parse_date_text(str(int(v)), year)
+                return _SAME if parsed is None else (parsed, DATE_TEXT)
+            if v < 1000:  # not a plausible serial for a register date: leave it to the check
+                return _SAME
+            parsed = serial_to_date(float(v))
+            return _SAME if parsed is None else (parsed, DATE_SERIAL)
+        if type(v) is str:
+            text, kind = _clean(v)
+            text, kind = _ling(text, kind)
+            if not text:
+                return (None, kind)
+            parsed = parse_date_text(text, year)
+            if parsed is None:
+                return _SAME
+            return (parsed, DATE_TEXT)
+        return _SAME
+    return _date
+
+
+# --- ID numbers and phones -------------------------------------------------------------
+
+def _id_number(v: Any) -> Any:
+    """Text IDs are cleaned (spaces, full-width, 〇, lower-case x); a number stays a number,
+    so the check can say that Excel destroyed its last digits."""
+    if type(v) is not str:
+        return _SAME
+    if v.isascii() and v.isdigit():
+        return _SAME
+    text, kind = _clean(v)
+    text, kind = _squeeze(text, kind)
+    text, kind = _ling(text, kind)
+    if text.endswith("x"):
+        text = text[:-1] + "X"
+        kind = kind or LOWER_X
+    if not text:
+        return (None, kind)
+    return _SAME if text == v else (text, kind)
+
+
+def _phone(v: Any) -> Any:
+    if type(v) is float:
+        if v.is_integer() and v >= 0:
+            return (str(int(v)), PHONE_FLOAT)
+        return (repr(v), PHONE_FLOAT)
+    if type(v) is int:
+        return (str(v), PHONE_FLOAT)
+    if type(v) is not str:
+        return _SAME
+    if v.isascii() and v.isdigit():
+        return _SAME
+    text, kind = _clean(v)
+    text, kind = _ling(text, kind)
+    spaced = _LANDLINE_SPACED.match(text)
+    if spaced:
+        text, kind = f"{spaced[1]}-{spaced[2]}", kind or SPACES
+    else:
+        text, kind = _squeeze(text, kind)
+    if text.endswith(".0") and text[:-2].isdigit():
+        text, kind = text[:-2], kind or PHONE_FLOAT
+    if not text:
+        return (None, kind)
+    return _SAME if text == v else (text, kind)
+
+
+def value_normaliser(column_type: str, year: int) -> Callable[[Any], Any]:
+    """The normaliser of one column type: ``fn(value)`` returns ``_SAME`` or
+    ``(new value, kind or None)``; ``year`` completes dates written without one."""
+    if column_type in ("text",):
+        return _text
+    if column_type in ("name", "enum"):
+        return _name
+    if column_type == "name-list":
+        return _name_list
+    if column_type in ("int", "number"):
+        return _number
+    if column_type == "date":
+        return _date_fn(year)
+    if column_type == "id-number":
+        return _id_number
+    if column_type == "phone":
+        return _phone
+    raise ValueError(f"unknown column type {column_type!r}")
+
+
+def normalise_value(value: Any, column_type: str, year: int) -> tuple[Any, str | None]:
+    """One value normalised (slow path, for single cells): ``(new value, kind or None)``."""
+    if value == "" or value is None:
+        return None, None
+    result = value_normaliser(column_type, year)(value)
+    return (value, None) if result is _SAME else result
+
+
+def _mixed_numbers(distinct: set[Any]) -> bool:
+    """True when equal-but-different-type values (1, 1.0, True) could share a set slot."""
+    kinds = {type(v) for v in distinct if type(v) in (int, float, bool)}
+    return len(kinds) > 1
+
+
+def normalise_column(values: list[Any] | tuple[Any, ...], column_type: str,
+                     year: int) -> tuple[list[Any], list[Change]]:
+    """Normalise one column: the new values (``None`` for empty cells) and the recorded
+    changes as ``(index, kind, before, after)``."""
+    fn = value_normaliser(column_type, year)
+    distinct = set(values)
+    has_blank = "" in distinct or None in distinct
+    distinct.discard("")
+    distinct.discard(None)
+    changes: list[Change] = []
+    if _mixed_numbers(distinct):
+        return _normalise_slow(values, fn, changes), changes
+    changed: dict[Any, Any] = {}
+    for v in distinct:
+        result = fn(v)
+        if result is not _SAME:
+            changed[v] = result
+    if not changed:
+        if has_blank:
+            return [None if v == "" else v for v in values], changes
+        return list(values), changes
+    out: list[Any] = []
+    append = out.append
+    get = changed.get
+    record = changes.append
+    for i, v in enumerate(values):
+        if v == "" or v is None:
+            append(None)
+            continue
+        result = get(v)
+        if result is None:
+            append(v)
+            continue
+        new, kind = result
+        append(new)
+        if kind is not None:
+            record((i, kind, v, new))
+    return out, changes
+
+
+def _normalise_slow(values: list[Any] | tuple[Any, ...], fn: Callable[[Any], Any],
+                    changes: list[Change]) -> list[Any]:
+    out: list[Any] = []
+    cache: dict[tuple[type, Any], Any] = {}
+    for i, v in enumerate(values):
+        if v == "" or v is None:
+            out.append(None)
+            continue
+        key = (type(v), v)
+        result = cache.get(key)
+        if result is None:
+            result = cache[key] = fn(v)
+        if result is _SAME:
+            out.append(v)
+            continue
+        new, kind = result
+        out.append(new)
+        if kind is not None:
+            changes.append((i, kind, v, new))
+    return out

@@ -1,0 +1,399 @@
+"""Reading a township workbook into the one table model (:class:`toolkit.table.Register`).
+
+Two steps, so a live Excel workbook (xlwings, in ``macros/``) can share the second one:
+
+* :func:`read_raw` reads every sheet of an .xlsx/.xlsm/.xls/.xlsb/.ods file as a grid of raw
+  values with python-calamine, keeping each value's Excel address; anything that is not a
+  readable workbook raises :class:`~toolkit.errors.UnreadableWorkbook` with one sentence.
+* :func:`build_register` maps sheets and headers to the schema's canonical names (aliases),
+  finds each header row by itself (title rows, merged titles, a 填表说明 row above it), skips
+  blank, totals and example rows, normalises every column (:mod:`toolkit.normalize`) and
+  records each change; a missing required sheet or column raises
+  :class:`~toolkit.errors.StructureError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import python_calamine as calamine
+
+from .errors import StructureError, UnreadableWorkbook
+from .findings import WARNING, Finding
+from .normalize import normalise_column, normalise_value
+from .schema import ColumnSpec, SheetSpec, fold_header
+from .table import Column, Normalisation, Register, Sheet, column_letter
+
+if TYPE_CHECKING:
+    from .config import Config
+
+HEADER_SCAN_ROWS = 20  # the header row is looked for in the first rows of a sheet
+INFO_SHEET = "填报信息"
+INFO_TOWNSHIP, INFO_DATE = "填报单位", "填报日期"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_EXAMPLE_PREFIXES = ("填表说明", "说明", "示例", "举例", "例:", "注:", "备注:")
+_FILE_DATE_SEP = re.compile(r"(?<!\d)(\d{4})[.\-_/年](\d{1,2})[.\-_/月](\d{1,2})(?!\d)")
+_FILE_DATE_COMPACT = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
+_FILE_DATE_MD = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
+_FILE_TOWNSHIP = re.compile(r"^[\u4e00-\u9fff]+?(?:镇|乡|街道|办事处)")
+
+
+@dataclass
+class RawSheet:
+    """A sheet as a grid of raw cell values."""
+
+    name: str
+    rows: list[list[Any]]  # rows[0] is Excel row `first_row`, rows[r][0] is column `first_col`
+    first_row: int = 1  # 1-based Excel row of rows[0]
+    first_col: int = 0  # 0-based Excel column index of rows[r][0]
+    hidden: bool = False
+
+
+@dataclass
+class RawBook:
+    source: str  # path, or "excel:<book name>"
+    sheets: list[RawSheet] = field(default_factory=list)
+
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.sheets]
+
+
+# --- raw reading -----------------------------------------------------------------------
+
+def _display(path: Path | str) -> str:
+    return Path(path).name if not str(path).startswith("excel:") else str(path)[6:]
+
+
+def _is_encrypted_ole(path: Path) -> bool:
+    """An OLE container holding an EncryptedPackage: an .xlsx saved with a password."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+            if head != _OLE_MAGIC:
+                return False
+            return _ENCRYPTED_STREAM in fh.read(64 * 1024 * 1024)
+    except OSError:
+        return False
+
+
+def _password_error(name: str, path: str) -> UnreadableWorkbook:
+    return UnreadableWorkbook(
+        f"文件“{name}”设置了打开密码,无法读取,请在Excel中取消密码"
+        "(文件→信息→保护工作簿→用密码进行加密,清空密码)后重新报送。", path)
+
+
+def _corrupt_error(name: str, path: str) -> UnreadableWorkbook:
+    return UnreadableWorkbook(
+        f"文件“{name}”不是能打开的Excel工作簿(可能已损坏或不是表格文件),"
+        "请用Excel或WPS打开确认后另存为.xlsx重新报送。", path)
+
+
+def read_raw(path: str | Path) -> RawBook:
+    """Every sheet of a workbook as raw values (calamine), with sheet visibility.
+
+    Raises :class:`UnreadableWorkbook` (one Chinese sentence naming the file) when the file
+    is missing, not a workbook, corrupt, password-protected or empty."""
+    path = Path(path)
+    name = _display(path)
+    if not path.is_file():
+        raise UnreadableWorkbook(f"找不到文件“{path}”,请检查文件名和路径。", str(path))
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise UnreadableWorkbook(
+            f"无法打开文件“{name}”({exc.strerror}),请确认文件没有被其他程序占用后重试。",
+            str(path)) from exc
+    if not head:
+        raise UnreadableWorkbook(f"文件“{name}”是空文件(0字节),请重新导出后报送。", str(path))
+    if head == _OLE_MAGIC and _is_encrypted_ole(path):
+        raise _password_error(name, str(path))
+    sheets: list[RawSheet] = []
+    try:
+        with path.open("rb") as fh:
+            book = calamine.CalamineWorkbook.from_filelike(fh)
+            try:
+                for meta in book.sheets_metadata:
+                    if meta.typ != calamine.SheetTypeEnum.WorkSheet:
+                        continue  # chart sheets, dialog and macro sheets hold no register
+                    sheet = book.get_sheet_by_name(meta.name)
+                    rows = sheet.to_python()
+                    start = sheet.start or (0, 0)
+                    sheets.append(RawSheet(
+                        name=meta.name, rows=rows, first_row=start[0] + 1, first_col=start[1],
+                        hidden=meta.visible != calamine.SheetVisibleEnum.Visible))
+            finally:
+                book.close()
+    except calamine.PasswordError as exc:
+        raise _password_error(name, str(path)) from exc
+    except UnreadableWorkbook:
+        raise
+    except Exception as exc:  # any parser failure on a bad file is "cannot open this file"
+        raise _corrupt_error(name, str(path)) from exc
+    if not any(s.rows for s in sheets):
+        raise UnreadableWorkbook(
+            f"文件“{name}”是空的,没有任何数据,请填写登记表后重新报送。", str(path))
+    return RawBook(source=str(path), sheets=sheets)
+
+
+# --- header detection and sheet mapping -------------------------------------------------
+
+def _header_lookup(spec: SheetSpec) -> dict[str, ColumnSpec]:
+    lookup: dict[str, ColumnSpec] = {}
+    for col in spec.columns:
+        for n in col.names:
+            lookup.setdefault(fold_header(n), col)
+    return lookup
+
+
+def _fold_cell(value: Any) -> str:
+    if type(value) is not str or not value:
+        return ""
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value)
+    return fold_header(value)
+
+
+def _find_header(raw: RawSheet, lookup: dict[str, ColumnSpec]) -> tuple[int, int] | None:
+    """(index in raw.rows, number of matched columns) of the best header row, or None."""
+    best: tuple[int, int] | None = None
+    for r, row in enumerate(raw.rows[:HEADER_SCAN_ROWS]):
+        matched = {lookup[f].name for f in map(_fold_cell, row) if f in lookup}
+        if matched and (best is None or len(matched) > best[1]):
+            best = (r, len(matched))
+    if best is None:
+        return None
+    needed = min(2, len({c.name for c in lookup.values()}))
+    return best if best[1] >= needed else None
+
+
+def _pick_sheets(raw: RawBook, config: Config) -> dict[str, RawSheet]:
+    """Canonical sheet name -> the raw sheet that holds it; a visible sheet wins over a
+    hidden one, the first over later ones; unknown sheets are ignored."""
+    picked: dict[str, RawSheet] = {}
+    for rs in raw.sheets:
+        spec = config.schema.match_sheet(rs.name)
+        if spec is None:
+            continue
+        current = picked.get(spec.name)
+        if current is None or (current.hidden and not rs.hidden):
+            picked[spec.name] = rs
+    return picked
+
+
+def _is_total(row: list[Any], markers: tuple[str, ...]) -> bool:
+    for v in row[:3]:
+        if type(v) is str and v:
+            folded = fold_header(unicodedata.normalize("NFKC", v))
+            if any(folded.startswith(m) for m in markers):
+                return True
+    return False
+
+
+def _is_example(row: list[Any], header_len: int) -> bool:
+    """A 填表说明 / 示例 line, or a row numbering the columns 1, 2, 3 … under the header."""
+    cells = [v for v in row if v != "" and v is not None]
+    if not cells:
+        return False
+    first = cells[0]
+    if type(first) is str:
+        folded = fold_header(unicodedata.normalize("NFKC", first))
+        return folded.startswith(_EXAMPLE_PREFIXES)
+    if len(cells) >= 3 and all(type(v) in (int, float) for v in cells):
+        return [int(v) for v in cells] == list(range(1, len(cells) + 1))
+    return False
+
+
+def _blank(row: list[Any]) -> bool:
+    return row.count("") + row.count(None) == len(row)
+
+
+def _file_name_facts(file_name: str, config: Config) -> tuple[str | None, dt.date | None]:
+    """Township and report date from a file name such as 扎西镇_20200204.xlsx."""
+    stem = Path(file_name).stem
+    stem = unicodedata.normalize("NFKC", stem)
+    township = next((t for t in config.county.township_names if t in stem), None)
+    if township is None:
+        m = _FILE_TOWNSHIP.match(stem)
+        township = m[0] if m else None
+    date: dt.date | None = None
+    for pattern in (_FILE_DATE_SEP, _FILE_DATE_COMPACT):
+        for m in pattern.finditer(stem):
+            try:
+                date = dt.date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                continue
+            break
+        if date is not None:
+            break
+    if date is None:
+        m = _FILE_DATE_MD.search(stem)
+        if m:
+            try:
+                date = dt.date(config.schema.rules.cutoff_date.year, int(m[1]), int(m[2]))
+            except ValueError:
+                date = None
+    return township, date
+
+
+def _known_township(value: Any, config: Config) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    names = config.county.township_names
+    if value in names:
+        return value
+    return next((t for t in names if t in value), value)
+
+
+# --- building the register -------------------------------------------------------------
+
+def _sheet_list(raw: RawBook, limit: int = 10) -> str:
+    names = [f"“{s.name}”" for s in raw.sheets]
+    more = f"等{len(names)}张" if len(names) > limit else ""
+    return "、".join(names[:limit]) + more or "无"
+
+
+def _missing_sheet(name: str, spec: SheetSpec, raw: RawBook) -> StructureError:
+    found = _sheet_list(raw)
+    return StructureError(
+        f"文件“{name}”中没有“{spec.name}”工作表(找到的工作表:{found}),"
+        f"请按登记表模板补上“{spec.name}”工作表后重新报送。", raw.source)
+
+
+def _build_sheet(raw: RawSheet, spec: SheetSpec, config: Config, year: int, name: str,
+                 register: Register) -> Sheet:
+    lookup = _header_lookup(spec)
+    found = _find_header(raw, lookup)
+    if found is None:
+        raise StructureError(
+            f"文件“{name}”的“{raw.name}”工作表中找不到表头行(前{HEADER_SCAN_ROWS}行中没有"
+            f"“{'”“'.join(c.name for c in spec.columns[:3])}”等列名),"
+            "请按登记表模板填写表头后重新报送。", register.source)
+    h, _ = found
+    header = raw.rows[h]
+    header_row = raw.first_row + h
+    mapped: dict[str, tuple[int, str]] = {}  # canonical name -> (index in row, header text)
+    extra: list[tuple[str, str]] = []
+    for j, cell in enumerate(header):
+        folded = _fold_cell(cell)
+        if not folded:
+            continue
+        col = lookup.get(folded)
+        letter = column_letter(raw.first_col + j)
+        text = str(cell).strip()
+        if col is not None and col.name not in mapped:
+            mapped[col.name] = (j, text)
+            continue
+        extra.append((letter, text))
+        why = "与前面的列重复" if col is not None else "不在登记表模板中"
+        register.findings.append(Finding(
+            rule="extra-column", severity=WARNING,
+            message=f"“{spec.name}”表的列“{text}”{why},检查时忽略此列;"
+                    "如是改了名的列请改回模板中的列名,多余的列可以删除。",
+            sheet=spec.name, row=header_row, column=text, cell=f"{letter}{header_row}",
+            value=text))
+    missing = [c.name for c in spec.columns if c.required and c.name not in mapped]
+    if missing:
+        cols = "”“".join(missing)
+        raise StructureError(
+            f"文件“{name}”的“{raw.name}”工作表缺少“{cols}”列,"
+            "请按登记表模板补上这些列(列名写在表头行)后重新报送。", register.source)
+
+    # Data rows: skip blank rows, totals rows and an example/numbering row under the header.
+    markers = tuple(fold_header(m) for m in config.schema.rules.total_markers)
+    width = len(header)
+    body = raw.rows[h + 1:]
+    keep: list[int] = []
+    leading = True
+    for i, row in enumerate(body):
+        if _blank(row):
+            continue
+        if leading and _is_example(row, width):
+            continue
+        leading = False
+        if _is_total(row, markers):
+            continue
+        keep.append(i)
+    first_data = raw.first_row + h + 1
+    rows_excel = [first_data + i for i in keep]
+    kept = [body[i] for i in keep]
+    columns: dict[str, Column] = {}
+    for col in spec.columns:
+        if col.name not in mapped:
+            continue
+        j, text = mapped[col.name]
+        raw_values = [r[j] if j < len(r) else "" for r in kept]
+        values, changes = normalise_column(raw_values, col.type, year)
+        column = Column(name=col.name, header=text, index=raw.first_col + j, values=values)
+        columns[col.name] = column
+        if changes:
+            letter = column.letter
+            register.normalisations.extend(
+                Normalisation(sheet=spec.name, row=rows_excel[i], column=col.name,
+                              cell=f"{letter}{rows_excel[i]}", kind=kind, before=before,
+                              after=after)
+                for i, kind, before, after in changes)
+    return Sheet(name=spec.name, source_name=raw.name, header_row=header_row,
+                 rows=rows_excel, columns=columns, extra_headers=extra, hidden=raw.hidden)
+
+
+def build_register(raw: RawBook, config: Config, *, file_name: str | None = None) -> Register:
+    """Header detection, alias mapping, blank/total rows skipped, normalisation.
+
+    Raises :class:`StructureError` when a required sheet or column is missing or a sheet
+    has no header row; extra columns become ``extra-column`` warnings in
+    ``register.findings``."""
+    name = file_name or _display(raw.source)
+    register = Register(source=raw.source, sheets={})
+    picked = _pick_sheets(raw, config)
+    if not picked:
+        raise StructureError(
+            f"文件“{name}”不是网格化管理登记表(找到的工作表:{_sheet_list(raw)},"
+            "没有一张是登记表中的工作表),请使用县里下发的登记表模板填报后重新报送。", raw.source)
+    for spec in config.schema.sheets:
+        if spec.required and spec.name not in picked:
+            raise _missing_sheet(name, spec, raw)
+    rules = config.schema.rules
+    file_township, file_date = _file_name_facts(name, config)
+    year = (file_date or rules.cutoff_date).year
+    # 填报信息 first: its date gives the year of dates written as 1月28日.
+    order = sorted(picked, key=lambda s: s != INFO_SHEET)
+    for sheet_name in order:
+        spec = config.schema.sheet(sheet_name)
+        sheet = _build_sheet(picked[sheet_name], spec, config, year, name, register)
+        register.sheets[sheet_name] = sheet
+        if sheet_name == INFO_SHEET:
+            township, date = _info_facts(sheet, config, year)
+            register.township = township or file_township
+            register.report_date = date or file_date
+            year = (register.report_date or rules.cutoff_date).year
+    if INFO_SHEET not in register.sheets:
+        register.township, register.report_date = file_township, file_date
+    # Keep the schema's sheet order.
+    register.sheets = {s.name: register.sheets[s.name] for s in config.schema.sheets
+                       if s.name in register.sheets}
+    return register
+
+
+def _info_facts(sheet: Sheet, config: Config, year: int) -> tuple[str | None, dt.date | None]:
+    township = date = None
+    if sheet.rows:
+        if sheet.has(INFO_TOWNSHIP):
+            township = _known_township(sheet.values(INFO_TOWNSHIP)[0], config)
+        if sheet.has(INFO_DATE):
+            value, _ = normalise_value(sheet.values(INFO_DATE)[0], "date", year)
+            date = value if isinstance(value, dt.date) else None
+    return township, date
+
+
+def read_register(path: str | Path, config: Config) -> Register:
+    """:func:`read_raw` + :func:`build_register`."""
+    raw = read_raw(path)
+    return build_register(raw, config, file_name=Path(path).name)
