@@ -42,7 +42,7 @@ Change = tuple[int, str, Any, Any]
 
 _SAME: Any = object()  # "this value needs no change"
 _LING = str.maketrans({"〇": "0"})
-_NAME_SPLIT = re.compile(r"[、,,;;/\s]+")
+_NAME_SPLIT = re.compile(r"[\u3001\uff0c,\uff1b;/\uff0f\s]+")  # 、,,;;/ and spaces
 _WS = re.compile(r"\s+")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # the 1900 date system, past its 1900-02-29 bug
 _SERIAL_MIN, _SERIAL_MAX = 1.0, 2958466.0  # 1900-01-01 .. 9999-12-31
@@ -130,6 +130,8 @@ def _name_list(v: Any) -> Any:
             return (v, None)
     new, kind = _clean(v)
     names = tuple(n for n in _NAME_SPLIT.split(new) if n)
+    if kind is not None and names == tuple(n for n in _NAME_SPLIT.split(v) if n):
+        kind = None  # only a separator was full-width: nothing to fix
     return (names, kind)
 
 

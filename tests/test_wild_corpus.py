@@ -1,0 +1,52 @@
+"""Every odd real-world workbook in ../shared/corpus/wild-xlsx is read or refused with one
+sentence, never a traceback. They are not registers, so building a register refuses them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from toolkit.config import Config
+from toolkit.errors import StructureError, UnreadableWorkbook
+from toolkit.reader import RawBook, build_register, read_raw
+
+
+def _corpus() -> Path | None:
+    for base in (Path(__file__).resolve().parents[2] / "shared", Path("/work/shared")):
+        folder = base / "corpus" / "wild-xlsx"
+        if folder.is_dir():
+            return folder
+    return None
+
+
+CORPUS = _corpus()
+if CORPUS is None:
+    pytest.skip("the wild corpus (../shared/corpus/wild-xlsx) is not beside the clone",
+                allow_module_level=True)
+assert CORPUS is not None
+FILES = sorted(p for p in CORPUS.iterdir() if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"))
+
+
+def _one_sentence(message: str, path: Path) -> None:
+    assert path.name in message
+    assert message.endswith("。") and message.count("。") == 1
+
+
+def test_the_corpus_is_there() -> None:
+    assert len(FILES) >= 60
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_read_or_refused_with_one_sentence(path: Path, config: Config) -> None:
+    try:
+        raw = read_raw(path)
+    except UnreadableWorkbook as exc:
+        _one_sentence(exc.message, path)
+        return
+    assert isinstance(raw, RawBook) and raw.sheets
+    for sheet in raw.sheets:
+        assert sheet.first_row >= 1 and sheet.first_col >= 0
+    with pytest.raises((StructureError, UnreadableWorkbook)) as exc:
+        build_register(raw, config, file_name=path.name)
+    _one_sentence(exc.value.message, path)
