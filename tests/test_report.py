@@ -1,0 +1,192 @@
+"""The daily report from night figures built by hand: workbook, briefing, masking, templates."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import filecmp
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from toolkit.errors import TemplateError
+from toolkit.report import render_report
+from toolkit.report.templates import PACKAGE_TEMPLATES
+
+from .factory import pid
+from .test_report_helpers import NIGHT, night, problem, report_data
+
+REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def sheet_rows(path: Path, sheet: str) -> list[list[object]]:
+    wb = openpyxl.load_workbook(path, data_only=True)
+    return [list(r) for r in wb[sheet].iter_rows(values_only=True)]
+
+
+def all_text(path: Path) -> str:
+    wb = openpyxl.load_workbook(path)
+    return "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
+                     for v in row if v is not None)
+
+
+def test_complete_night_briefing_in_the_county_style(config, tmp_path):
+    figures = night(config)
+    figures.total.leaflets, figures.total.banners = 80312, 812
+    figures.total.propaganda_vehicles = 148
+    result = render_report(config, report_data(config, figures), out_dir=tmp_path / "out")
+    text = result.text
+    assert "截至2月4日,全县10个乡镇已报送10个,全部按时报送" in text
+    assert "发放各类宣传资料8万余份" in text
+    assert "标语、横幅800余条" in text
+    assert "出动宣传车148辆次" in text
+    assert "对1月8日后到威信人员进行“拉网式”排查" in text
+    assert f"共排查登记{figures.total.screened}人" in text
+    assert "无上日数据" in text
+    assert result.briefing_text.read_text(encoding="utf-8") == text
+    html = result.briefing_html.read_text(encoding="utf-8")
+    assert "8万余份" in html and "<td>三桃乡</td>" in html
+
+
+def test_incomplete_night_names_missing_late_and_rejected(config, tmp_path):
+    figures = night(config, {"三桃乡": "未报", "旧城镇": "迟报", "双河乡": "退回"})
+    result = render_report(config, report_data(config, figures), out_dir=tmp_path)
+    assert "全县10个乡镇已报送8个(其中迟报1个:旧城镇),未报送1个:三桃乡,退回重报1个:双河乡" \
+        in result.text
+    assert "报送率80%" in result.text and "按时报送率70%" in result.text
+    rows = sheet_rows(result.workbook, "报送情况")
+    status = {r[0]: r[1] for r in rows[3:13]}
+    assert status["三桃乡"] == "未报" and status["旧城镇"] == "迟报" and status["扎西镇"] == "已报"
+    assert status["双河乡"] == "退回"
+
+
+def test_workbook_figures_are_the_night_figures(config, tmp_path):
+    figures = night(config)
+    result = render_report(config, report_data(config, figures), out_dir=tmp_path)
+    assert result.workbook.name == "疫情防控工作日报_20200204.xlsx"
+    wb = openpyxl.load_workbook(result.workbook)
+    assert wb.sheetnames == ["日报", "乡镇情况", "报送情况", "较上日变化", "趋势", "问题清单"]
+    summary = {r[0]: r[1] for r in sheet_rows(result.workbook, "日报")[4:] if r[0]}
+    assert summary["排查登记"] == figures.total.screened
+    assert summary["在管人数"] == figures.total.under_management
+    assert summary["宣传资料"] == figures.total.leaflets
+    towns = sheet_rows(result.workbook, "乡镇情况")
+    header = towns[2]
+    by_town = {r[0]: dict(zip(header, r, strict=True)) for r in towns[3:]}
+    for t in figures.townships:
+        assert by_town[t.township]["排查登记"] == t.screened
+        assert by_town[t.township]["在管"] == t.under_management
+    assert by_town["全县"]["排查登记"] == sum(t.screened for t in figures.townships)
+    assert len(wb["日报"]._charts) == 1
+
+
+def test_workbook_is_printable(config, tmp_path):
+    result = render_report(config, report_data(config, night(config)), out_dir=tmp_path)
+    wb = openpyxl.load_workbook(result.workbook)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToWidth in (None, 1)  # Excel's default is 1 page wide
+        assert ws.page_setup.fitToHeight == 0  # as many pages tall as needed
+        assert ws.print_title_rows, ws.title
+        assert ws.page_margins.left == pytest.approx(0.5)
+
+
+def test_day_over_day_change(config, tmp_path):
+    before = night(config, date=NIGHT - dt.timedelta(days=1))
+    now = night(config, scale=2)
+    old_problem = problem("扎西镇", "旧问题", "x")
+    problems = [problem("扎西镇", "旧问题", "x"), problem("旧城镇", "新问题", "y")]
+    data = report_data(config, now, before, problems, [old_problem])
+    result = render_report(config, data, out_dir=tmp_path)
+    total = data.total_change
+    assert total.screened == now.total.screened - before.total.screened
+    assert total.released == now.total.released - before.total.released
+    assert total.problems == 1
+    assert f"新增排查登记+{total.screened}人" in result.text
+    rows = sheet_rows(result.workbook, "较上日变化")
+    header = rows[2]
+    zx = dict(zip(header, next(r for r in rows if r[0] == "扎西镇"), strict=True))
+    assert zx["新增排查"] == 120 and zx["新增问题"] == 0
+    jc = dict(zip(header, next(r for r in rows if r[0] == "旧城镇"), strict=True))
+    assert jc["新增问题"] == 1
+    flagged = {r[6]: r[8] == "是" for r in sheet_rows(result.workbook, "问题清单")[3:]}
+    assert flagged == {"旧问题": False, "新问题": True}
+
+
+def test_no_full_id_or_phone_anywhere(config, tmp_path):
+    full_id, phone, landline = pid(42), "13912345678", "0870-2158276"
+    from toolkit.report.data import column_kinds, problem_from_record
+    from toolkit.store import FindingRecord
+
+    records = [
+        FindingRecord("扎西镇", 1, "a.xlsx", "排查登记", 5, "身份证号", "D5", "id-check-digit",
+                      "error", f"身份证号 {full_id} 校验位不对", full_id),
+        FindingRecord("扎西镇", 1, "a.xlsx", "住户", 6, "联系电话", "E6", "phone-invalid",
+                      "error", f"电话 {phone} 与 {landline} 有误", phone),
+        FindingRecord("旧城镇", 2, "b.xlsx", "排查登记", 7, "身份证号", "D7",
+                      "id-stored-as-number", "error", "Excel 把身份证号存成了数字",
+                      530629198005172000.0),
+    ]
+    kinds = column_kinds(config)
+    problems = [problem_from_record(r, kinds) for r in records]
+    result = render_report(config, report_data(config, night(config), problems=problems),
+                           out_dir=tmp_path)
+    outputs = [all_text(result.workbook), result.text,
+               result.briefing_html.read_text(encoding="utf-8")]
+    for out in outputs:
+        for secret in (full_id, phone, "2158276", "530629198005172000"):
+            assert secret not in out
+    assert full_id[:6] + "********" + full_id[-4:] in outputs[0]
+    assert "139****5678" in outputs[0]
+
+
+def test_broken_template_names_file_and_line(config, tmp_path):
+    own = tmp_path / "templates"
+    own.mkdir()
+    (own / "briefing.txt.j2").write_text("第一行\n第二行\n{% if reported %}没有结束\n",
+                                         encoding="utf-8")
+    with pytest.raises(TemplateError) as info:
+        render_report(config, report_data(config, night(config)), out_dir=tmp_path / "out")
+    assert "briefing.txt.j2" in info.value.message and "第 3 行" in info.value.message
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_variable_names_file_and_line(config, tmp_path):
+    own = tmp_path / "templates"
+    own.mkdir()
+    (own / "briefing.txt.j2").write_text("{{ county }}\n共{{ total.screned }}人\n",
+                                         encoding="utf-8")
+    with pytest.raises(TemplateError) as info:
+        render_report(config, report_data(config, night(config)), out_dir=tmp_path / "out")
+    assert "briefing.txt.j2" in info.value.message and "第 2 行" in info.value.message
+    assert "screned" in info.value.message
+
+
+def test_office_edited_template_is_used(config, tmp_path):
+    own = tmp_path / "templates"
+    own.mkdir()
+    (own / "briefing.txt.j2").write_text(
+        "{{ county }}已报{{ reported }}个,宣传资料{{ total.leaflets | approx }}份\n",
+        encoding="utf-8")
+    figures = night(config)
+    figures.total.leaflets = 80312
+    result = render_report(config, report_data(config, figures), out_dir=tmp_path / "out")
+    assert result.text == "威信县已报10个,宣传资料8万余份\n"
+    assert "<html" in result.briefing_html.read_text(encoding="utf-8")  # the shipped one
+
+
+def test_configured_templates_folder(config, tmp_path):
+    folder = tmp_path / "模板"
+    folder.mkdir()
+    (folder / "briefing.txt.j2").write_text("自定义{{ expected }}\n", encoding="utf-8")
+    cfg = dataclasses.replace(config, paths=dataclasses.replace(config.paths, templates=folder))
+    result = render_report(cfg, report_data(cfg, night(cfg)), out_dir=tmp_path / "out")
+    assert result.text == "自定义10\n"
+
+
+@pytest.mark.parametrize("name", ["briefing.txt.j2", "briefing.html.j2"])
+def test_repo_templates_match_the_shipped_copy(name):
+    assert filecmp.cmp(REPO_TEMPLATES / name, PACKAGE_TEMPLATES / name, shallow=False), (
+        f"templates/{name} and toolkit/report/templates/{name} differ: copy one to the other")
