@@ -1,0 +1,201 @@
+"""Each rule on a register built directly (no reader): a planted defect is found at the
+right cell with the right rule and severity; the clean register gives no finding."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from toolkit.checks import run_checks
+from toolkit.checks._base import show
+from toolkit.config import Config
+from toolkit.findings import Finding
+from toolkit.idcard import check_digit
+from toolkit.table import column_letter
+
+from .factory import Book, clean_register, pid, set_cell
+from .regbuild import build
+
+D = dt.date
+
+
+def check(book: Book, config: Config, **kw: Any) -> list[Finding]:
+    return run_checks(build(book, config, **kw), config)
+
+
+def cell_of(book: Book, sheet: str, data_row: int, column: str) -> str:
+    return f"{column_letter(book[sheet][0].index(column))}{data_row + 1}"
+
+
+def test_clean_register_has_no_finding(config: Config) -> None:
+    assert check(clean_register(), config) == []
+
+
+_BAD_BIRTH = "53062919800231123"
+_WRONG_CD = pid(1)[:17] + ("0" if pid(1)[17] != "0" else "1")
+
+CASES: list[tuple[str, int, str, Any, str, str, str | None]] = [
+    # sheet, data row, column, value, rule, severity, column the finding points at
+    ("住户", 1, "户主姓名", None, "required-missing", "error", None),
+    ("排查登记", 2, "来源地", "", "required-missing", "error", None),
+    ("住户", 1, "家庭人口数", "四口", "invalid-number", "error", None),
+    ("住户", 1, "家庭人口数", 2.5, "invalid-number", "error", None),
+    ("住户", 1, "家庭人口数", 0, "negative-number", "error", None),
+    ("卡点值守", 1, "值守人数", -1, "negative-number", "error", None),
+    ("捐赠", 1, "折合金额(元)", -5.5, "negative-number", "error", None),
+    ("宣传", 1, "标语横幅(条)", "三十", "invalid-number", "error", None),
+    ("排查登记", 1, "抵威日期", "2020-13-45", "invalid-date", "error", None),
+    ("宣传", 1, "日期", "昨天", "invalid-date", "error", None),
+    ("排查登记", 1, "健康状况", "发烧", "invalid-enum", "error", None),
+    ("住户", 1, "住户类别", "农村", "invalid-enum", "error", None),
+    ("住户", 1, "联系电话", "1351234000", "phone-invalid", "error", None),
+    ("住户", 1, "联系电话", "2158276", "phone-invalid", "error", None),
+    ("排查登记", 1, "联系电话", "无", "phone-invalid", "error", None),
+    ("住户", 1, "身份证号", 5.30629198005171e17, "id-stored-as-number", "error", None),
+    ("住户", 1, "身份证号", 530629198005170000, "id-stored-as-number", "error", None),
+    ("排查登记", 1, "身份证号", "5.30629E+17", "id-stored-as-number", "error", None),
+    ("排查登记", 1, "身份证号", pid(11)[:15] + "000", "id-stored-as-number", "error", None),
+    ("住户", 1, "身份证号", pid(1)[:17], "id-length", "error", None),
+    ("住户", 1, "身份证号", _WRONG_CD, "id-check-digit", "error", None),
+    ("住户", 1, "身份证号", _BAD_BIRTH + check_digit(_BAD_BIRTH), "id-birth-date", "error",
+     None),
+    ("住户", 1, "身份证号", "530629800517123", "id-legacy-15", "warning", None),
+    ("排查登记", 1, "性别", "女", "id-sex-mismatch", "error", None),
+    ("排查登记", 2, "身份证号", pid(12, male=True), "id-sex-mismatch", "error", "性别"),
+    ("网格", 1, "乡镇工作人员", "李娜", "grid-staffing", "error", None),
+    ("网格", 1, "包片党员", "甲、乙、丙、丁、戊、己", "grid-staffing", "error", None),
+    ("网格", 2, "网格长", "孙涛、王五", "grid-staffing", "error", None),
+    ("网格", 1, "乡村医生", "刘洋、赵六", "grid-staffing", "error", None),
+    ("网格", 1, "联防队人数", 9, "defence-team-too-small", "error", None),
+    ("网格", 1, "联防队党员人数", 13, "party-members-exceed-size", "error", None),
+    ("卡点值守", 1, "其中党员", 7, "party-members-exceed-size", "error", None),
+    ("队伍", 1, "党员人数", 16, "party-members-exceed-size", "error", None),
+    ("网格", 1, "乡镇", "旧城镇", "wrong-township", "error", None),
+    ("住户", 1, "网格编号", "G09", "unknown-grid", "error", None),
+    ("住户", 1, "包保责任人", None, "no-responsible-person", "error", None),
+    ("排查登记", 1, "户编号", "H999", "unknown-household", "error", None),
+    ("排查登记", 2, "抵威日期", D(2020, 1, 7), "arrival-before-cutoff", "error", None),
+    ("排查登记", 2, "抵威日期", D(2020, 2, 5), "arrival-after-report-date", "error", None),
+    ("排查登记", 2, "是否湖北来威", "是", "unmanaged-risk", "error", "管控措施"),
+    ("排查登记", 2, "接触史", "有", "unmanaged-risk", "error", "管控措施"),
+    ("排查登记", 2, "健康状况", "发热", "unmanaged-risk", "error", "管控措施"),
+    ("排查登记", 3, "管控措施", "解除观察", "unmanaged-risk", "error", None),
+    ("排查登记", 3, "管控措施", "无需管控", "unmanaged-risk", "error", None),
+    ("排查登记", 1, "观察解除日期", D(2020, 2, 2), "observation-too-short", "error", None),
+    ("排查登记", 1, "观察起始日期", None, "observation-start-missing", "warning", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("sheet", "row", "column", "value", "rule", "severity", "at"), CASES,
+    ids=[f"{c[4]}:{c[0]}.{c[2]}={c[3]!r}" for c in CASES])
+def test_planted_defect_is_found_at_its_cell(
+        config: Config, sheet: str, row: int, column: str, value: Any, rule: str,
+        severity: str, at: str | None) -> None:
+    book = clean_register()
+    set_cell(book, sheet, row, column, value)
+    findings = check(book, config)
+    assert [(f.rule, f.severity, f.sheet, f.cell) for f in findings] == [
+        (rule, severity, sheet, cell_of(book, sheet, row, at or column))]
+    finding = findings[0]
+    assert finding.row == row + 1
+    assert finding.column == (at or column)
+    assert finding.message  # says what is wrong and what to do
+    if at is None:
+        assert show(finding.value) == show(value)
+
+
+def test_stored_as_number_message_says_excel_destroyed_the_digits(config: Config) -> None:
+    book = clean_register()
+    set_cell(book, "住户", 1, "身份证号", 5.30629198005171e17)
+    (f,) = check(book, config)
+    assert "15位有效数字" in f.message and "文本" in f.message and "18位" in f.message
+
+
+def test_invalid_enum_suggests_the_closest_allowed_value(config: Config) -> None:
+    book = clean_register()
+    set_cell(book, "排查登记", 1, "管控措施", "居家观查")
+    (f,) = check(book, config)
+    assert f.rule == "invalid-enum" and "“居家观察”" in f.message
+
+
+def test_duplicate_id_reports_both_rows(config: Config) -> None:
+    book = clean_register()
+    set_cell(book, "住户", 3, "身份证号", pid(1))
+    findings = check(book, config)
+    assert [(f.rule, f.cell) for f in findings] == [("duplicate-id", "D2"), ("duplicate-id", "D4")]
+    assert "第2、4行" in findings[0].message
+
+
+def test_duplicate_key_reports_both_rows(config: Config) -> None:
+    book = clean_register()
+    set_cell(book, "住户", 2, "户编号", "H001")
+    findings = check(book, config)
+    assert [(f.rule, f.cell) for f in findings] == [
+        ("duplicate-key", "A2"), ("duplicate-key", "A3"),
+        ("unknown-household", "F3")]  # H002 is gone, so its screened person is orphaned
+
+
+def test_missing_shift_points_at_the_first_row_of_the_checkpoint_day(config: Config) -> None:
+    book = clean_register()
+    set_cell(book, "卡点值守", 3, "班次", "早班")
+    (f,) = check(book, config)
+    assert (f.rule, f.severity, f.cell, f.value) == ("missing-shift", "error", "C2", "夜班")
+    assert "夜班" in f.message
+
+
+def test_each_checkpoint_day_needs_all_shifts(config: Config) -> None:
+    book = clean_register()
+    book["卡点值守"].append([D(2020, 2, 3), "扎西高速路口", "夜班", 5, 2, 40, 80, 0, "李娜"])
+    (f,) = check(book, config)
+    assert (f.rule, f.cell) == ("missing-shift", "C5")
+    assert "早班、中班" in f.message
+
+
+def test_released_after_the_observation_period_is_fine(config: Config) -> None:
+    book = clean_register()
+    set_cell(book, "排查登记", 1, "管控措施", "解除观察")  # started 1-20, report 2-4
+    assert check(book, config) == []
+
+
+def test_released_without_start_date_uses_arrival(config: Config) -> None:
+    book = clean_register()
+    set_cell(book, "排查登记", 3, "管控措施", "解除观察")
+    set_cell(book, "排查登记", 3, "观察起始日期", None)
+    set_cell(book, "排查登记", 3, "观察解除日期", None)
+    assert [f.rule for f in check(book, config)] == ["unmanaged-risk"]
+
+
+def _with_villages(config: Config, villages: tuple[str, ...]) -> Config:
+    towns = tuple(dataclasses.replace(t, villages=villages) if t.name == "扎西镇" else t
+                  for t in config.county.townships)
+    return dataclasses.replace(config, county=dataclasses.replace(config.county,
+                                                                  townships=towns))
+
+
+def test_village_must_be_configured_one_when_villages_are_listed(config: Config) -> None:
+    cfg = _with_villages(config, ("河坝村", "院子村"))
+    assert check(clean_register(), cfg) == []
+    book = clean_register()
+    set_cell(book, "网格", 2, "村(社区)", "河坝")
+    (f,) = check(book, cfg)
+    assert (f.rule, f.cell) == ("unknown-village", "C3")
+    assert "“河坝村”" in f.message
+
+
+def test_any_village_is_accepted_when_none_are_configured(config: Config) -> None:
+    book = clean_register()
+    set_cell(book, "网格", 2, "村(社区)", "任何村")
+    assert check(book, config) == []
+
+
+def test_findings_are_sorted_by_sheet_row_column(config: Config) -> None:
+    book = clean_register()
+    set_cell(book, "排查登记", 2, "联系电话", "123")
+    set_cell(book, "排查登记", 1, "健康状况", "发烧")
+    set_cell(book, "住户", 1, "户主姓名", None)
+    cells = [(f.sheet, f.cell) for f in check(book, config)]
+    assert cells == [("住户", "C2"), ("排查登记", "K2"), ("排查登记", "E3")]

@@ -1,0 +1,206 @@
+"""The annotated copy of a checked workbook, for the township to fix in Excel.
+
+Every problem cell is filled (red for errors, yellow for warnings) and carries a comment
+saying what is wrong; a first sheet 检查结果 lists every problem with a link to its cell, a
+summary by rule and when the check ran. The township's data, formatting and other sheets are
+kept (openpyxl), macros too for ``.xlsm``; the original file is never modified. An ``.xls``
+is rebuilt as ``.xlsx`` from its raw cell values. The reader ignores the 检查结果 sheet and
+fills/comments do not change values, so re-checking the copy gives the same findings.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.hyperlink import Hyperlink
+
+from .check import CheckResult
+from .checks import RULE_TITLES
+from .checks._base import show
+from .errors import UnreadableWorkbook, UsageError
+from .findings import ERROR, Finding
+from .reader import read_raw
+
+RESULT_SHEET = "检查结果"
+AUTHOR = "gridkit"
+ERROR_COLOR = "FFFF9999"  # light red
+WARNING_COLOR = "FFFFFF66"  # yellow
+SEVERITY_TEXT = {"error": "错误", "warning": "警告"}
+_ERROR_FILL = PatternFill(fill_type="solid", start_color=ERROR_COLOR, end_color=ERROR_COLOR)
+_WARNING_FILL = PatternFill(fill_type="solid", start_color=WARNING_COLOR,
+                            end_color=WARNING_COLOR)
+LIST_HEADER = ("序号", "工作表", "单元格", "规则", "级别", "问题说明", "原值")
+
+
+def annotated_path(source: Path, out_dir: Path) -> Path:
+    """The copy keeps the file name (so the township can send it back as is); in the
+    original's own folder it gets a ``_检查结果`` suffix. ``.xls`` becomes ``.xlsx``."""
+    suffix = ".xlsx" if source.suffix.lower() == ".xls" else source.suffix
+    out = out_dir / f"{source.stem}{suffix}"
+    if out.resolve() == source.resolve() or (source.suffix.lower() == ".xls"
+                                             and out_dir.resolve() == source.parent.resolve()):
+        out = out_dir / f"{source.stem}_{RESULT_SHEET}{suffix}"
+    return out
+
+
+def write_annotated(result: CheckResult, out_dir: str | Path) -> Path:
+    """Write the annotated copy of a checked file into ``out_dir``; returns its path."""
+    if result.status == "unreadable":
+        raise UnreadableWorkbook(result.error or f"文件 {result.file} 无法读取。", result.file)
+    source = Path(result.file)
+    if not source.is_file():
+        raise UsageError(f"找不到文件 {source},无法写出标注副本:请检查路径。")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = annotated_path(source, out_dir)
+    wb = _open(source)
+    _mark_cells(wb, result)
+    _result_sheet(wb, result)
+    try:
+        wb.save(out)
+    except OSError as exc:
+        raise UsageError(f"无法写入 {out}:{exc.strerror or exc}。如果该文件正在Excel中打开,"
+                         f"请先关闭再重试。") from exc
+    return out
+
+
+def _open(source: Path) -> Workbook:
+    suffix = source.suffix.lower()
+    if suffix == ".xls":
+        return _from_raw(source)
+    with warnings.catch_warnings():  # openpyxl warns about Excel features it drops
+        warnings.simplefilter("ignore")
+        try:
+            wb = openpyxl.load_workbook(source, keep_vba=suffix == ".xlsm")
+        except Exception as exc:  # the check read it with calamine; openpyxl may still fail
+            raise UnreadableWorkbook(
+                f"文件 {source.name} 可以检查,但无法写出标注副本({type(exc).__name__}):"
+                f"请在Excel中另存为 .xlsx 后重试。", str(source)) from exc
+    if RESULT_SHEET in wb.sheetnames:  # an annotated copy annotated again
+        wb.remove(wb[RESULT_SHEET])
+    return wb
+
+
+def _from_raw(source: Path) -> Workbook:
+    """An .xlsx holding the raw cell values of an .xls, at the same addresses."""
+    raw = read_raw(source)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for rs in raw.sheets:
+        ws = wb.create_sheet(rs.name[:31])
+        for r, row in enumerate(rs.rows):
+            for c, value in enumerate(row):
+                if value is not None and value != "":
+                    ws.cell(rs.first_row + r, rs.first_col + c + 1, value)
+        if rs.hidden:
+            ws.sheet_state = "hidden"
+    return wb
+
+
+def _sheet_names(wb: Workbook, result: CheckResult) -> dict[str, str]:
+    """Canonical sheet name -> the sheet's name in the workbook."""
+    names = {n: n for n in wb.sheetnames}
+    if result.register is not None:
+        for canonical, sheet in result.register.sheets.items():
+            if sheet.source_name in names:
+                names[canonical] = sheet.source_name
+    return names
+
+
+def _mark_cells(wb: Workbook, result: CheckResult) -> None:
+    names = _sheet_names(wb, result)
+    by_cell: dict[tuple[str, str], list[Finding]] = {}
+    for f in result.issues:
+        if f.sheet in names and f.cell:
+            by_cell.setdefault((names[f.sheet], f.cell), []).append(f)
+    for (sheet_name, ref), found in by_cell.items():
+        cell = wb[sheet_name][ref]
+        is_error = any(f.severity == ERROR for f in found)
+        cell.fill = _ERROR_FILL if is_error else _WARNING_FILL
+        text = "\n".join(f"【{SEVERITY_TEXT[f.severity]}】{f.message}" for f in found)
+        old = cell.comment
+        if old is not None and old.author != AUTHOR:
+            text = f"{old.text}\n----\n{text}"
+        lines = sum(1 + len(line) // 22 for line in text.split("\n"))
+        cell.comment = Comment(text, AUTHOR, height=min(18 * lines + 10, 400), width=320)
+
+
+def _text(cell: Cell, text: str) -> None:
+    """Text written as text: never a formula, no characters openpyxl refuses."""
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)
+    cell.data_type = "s"
+
+
+def _result_sheet(wb: Workbook, result: CheckResult) -> None:
+    names = _sheet_names(wb, result)
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = False
+    ws = wb.create_sheet(RESULT_SHEET, 0)
+    wb.active = 0
+    ws.sheet_view.tabSelected = True
+    bold = Font(bold=True)
+    ws["A1"] = "网格化管理登记表检查结果"
+    ws["A1"].font = Font(bold=True, size=14)
+    facts = [
+        ("文件", Path(result.file).name),
+        ("乡镇", result.township or ""),
+        ("填报日期", result.report_date),
+        ("检查时间", result.checked_at),
+        ("结果", f"{result.errors}个错误、{result.warnings}个警告。红色单元格是错误(必须改正),"
+                 f"黄色是警告(请核实);把鼠标移到单元格上可看到说明,点击下面的单元格地址可跳到该处。"
+         if result.issues else "没有发现问题。"),
+    ]
+    for r, (label, value) in enumerate(facts, start=2):
+        ws.cell(r, 1, label).font = bold
+        cell = ws.cell(r, 2, value)
+        if label == "填报日期":
+            cell.number_format = "yyyy-mm-dd"
+        elif label == "检查时间":
+            cell.number_format = "yyyy-mm-dd hh:mm"
+    row = len(facts) + 3
+    ws.cell(row, 1, "按规则汇总").font = bold
+    row += 1
+    for c, title in enumerate(("规则", "说明", "级别", "条数"), start=1):
+        ws.cell(row, c, title).font = bold
+    counts = Counter((f.rule, f.severity) for f in result.issues)
+    for (rule, severity), n in sorted(counts.items(), key=lambda kv: (kv[0][1] != ERROR,
+                                                                       -kv[1], kv[0][0])):
+        row += 1
+        ws.cell(row, 1, rule)
+        ws.cell(row, 2, RULE_TITLES.get(rule, ""))
+        ws.cell(row, 3, SEVERITY_TEXT[severity])
+        ws.cell(row, 4, n)
+    row += 2
+    ws.cell(row, 1, "问题清单").font = bold
+    row += 1
+    for c, title in enumerate(LIST_HEADER, start=1):
+        ws.cell(row, c, title).font = bold
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for n, f in enumerate(result.issues, start=1):
+        row += 1
+        sheet_name = names.get(f.sheet or "", f.sheet or "")
+        ws.cell(row, 1, n)
+        _text(ws.cell(row, 2), sheet_name)
+        ref = ws.cell(row, 3, f.cell or "")
+        if f.cell and sheet_name in wb.sheetnames:
+            ref.hyperlink = Hyperlink(ref=ref.coordinate, location=f"'{sheet_name}'!{f.cell}",
+                                      display=f.cell)
+            ref.style = "Hyperlink"
+        ws.cell(row, 4, f.rule)
+        ws.cell(row, 5, SEVERITY_TEXT[f.severity]).fill = (
+            _ERROR_FILL if f.severity == ERROR else _WARNING_FILL)
+        ws.cell(row, 6, f.message).alignment = wrap
+        _text(ws.cell(row, 7), "" if f.value is None else show(f.value))
+    for letter, width in zip("ABCDEFG", (10, 14, 10, 26, 8, 70, 24), strict=True):
+        ws.column_dimensions[letter].width = width
+
+
+__all__ = ["ERROR_COLOR", "LIST_HEADER", "RESULT_SHEET", "WARNING_COLOR", "annotated_path",
+           "write_annotated"]

@@ -1,0 +1,121 @@
+"""What every check module shares: the check context and the way a finding is recorded.
+
+Checks work column by column over the plain lists of :class:`~toolkit.table.Column`; they
+refer to sheets and columns by their stable schema ``id`` (``grids.defence_size``) and take
+the names office staff see from the schema, so renaming a column in the TOML needs no code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..config import Config
+from ..findings import ERROR, WARNING, Finding, Severity
+from ..schema import ColumnSpec, SheetSpec
+from ..table import Register, Sheet
+
+__all__ = ["ERROR", "WARNING", "Context", "is_empty", "show"]
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == ()
+
+
+def show(value: Any) -> str:
+    """A value as office staff would recognise it in a message."""
+    if isinstance(value, tuple):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, dt.date):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+class Context:
+    """One register being checked: lookups by schema id and the findings collected."""
+
+    def __init__(self, register: Register, config: Config) -> None:
+        self.register = register
+        self.config = config
+        self.schema = config.schema
+        self.rules = config.schema.rules
+        self.findings: list[Finding] = []
+        self._specs = {s.id: s for s in self.schema.sheets}
+
+    # -- lookups -------------------------------------------------------------------------
+    def spec(self, sheet_id: str) -> SheetSpec | None:
+        return self._specs.get(sheet_id)
+
+    def sheet(self, sheet_id: str) -> Sheet | None:
+        """The register's sheet with this schema id, when the file has it."""
+        spec = self._specs.get(sheet_id)
+        return None if spec is None else self.register.sheets.get(spec.name)
+
+    def column_spec(self, sheet_id: str, column_id: str) -> ColumnSpec | None:
+        spec = self._specs.get(sheet_id)
+        if spec is None:
+            return None
+        return next((c for c in spec.columns if c.id == column_id), None)
+
+    def name(self, sheet_id: str, column_id: str) -> str:
+        """The canonical column name of ``sheet_id.column_id`` (what staff read)."""
+        col = self.column_spec(sheet_id, column_id)
+        return col.name if col is not None else column_id
+
+    def values(self, sheet: Sheet, sheet_id: str, column_id: str) -> list[Any] | None:
+        """The column's values, or None when the file lacks the column."""
+        col = self.column_spec(sheet_id, column_id)
+        if col is None:
+            return None
+        column = sheet.columns.get(col.name)
+        return None if column is None else column.values
+
+    @property
+    def township(self) -> str | None:
+        return self.register.township
+
+    @property
+    def report_date(self) -> dt.date | None:
+        return self.register.report_date
+
+    # -- recording -----------------------------------------------------------------------
+    def add(self, rule: str, severity: Severity, message: str, sheet: Sheet, i: int,
+            column: str, value: Any) -> None:
+        """A finding at data row ``i`` of ``sheet`` in the canonical ``column``."""
+        self.findings.append(Finding(
+            rule=rule, severity=severity, message=message, sheet=sheet.name,
+            row=sheet.rows[i], column=column, cell=sheet.cell(column, i), value=value))
+
+    def error(self, rule: str, message: str, sheet: Sheet, i: int, column: str,
+              value: Any) -> None:
+        self.add(rule, ERROR, message, sheet, i, column, value)
+
+    def warning(self, rule: str, message: str, sheet: Sheet, i: int, column: str,
+                value: Any) -> None:
+        self.add(rule, WARNING, message, sheet, i, column, value)
+
+
+def party_members_exceed_size(ctx: Context, sheet_id: str, size_id: str, party_id: str,
+                              what: str) -> None:
+    """``party-members-exceed-size`` at the party-member cell when it is above the size."""
+    sheet = ctx.sheet(sheet_id)
+    if sheet is None:
+        return
+    sizes = ctx.values(sheet, sheet_id, size_id)
+    party = ctx.values(sheet, sheet_id, party_id)
+    if sizes is None or party is None:
+        return
+    size_name, party_name = ctx.name(sheet_id, size_id), ctx.name(sheet_id, party_id)
+    numeric = (int, float)
+    size_spec = ctx.column_spec(sheet_id, size_id)
+    floor = size_spec.min if size_spec is not None and size_spec.min is not None else 0
+    for i in [i for i, (p, s) in enumerate(zip(party, sizes, strict=True))
+              if type(p) in numeric and type(s) in numeric and p > s >= floor]:
+        ctx.error("party-members-exceed-size",
+                  f"{what}的{party_name}({show(party[i])})多于{size_name}({show(sizes[i])}),"
+                  f"党员是{size_name}中的一部分,不可能更多:请核对后改正{party_name}或"
+                  f"{size_name}。", sheet, i, party_name, party[i])
