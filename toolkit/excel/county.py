@@ -1,0 +1,123 @@
+"""The county master workbook's buttons: 汇总, 生成日报, 生成反馈.
+
+Each takes the calling workbook (an ``xw.Book``) and the county config, makes ONE library
+call (merge, report, feedback) and returns the one sentence to show. The night is today,
+unless the workbook's xlwings.conf sheet has a ``GRIDKIT_DATE`` entry (re-running a past
+night, the demo, tests).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UsageError
+from .runner import conf_sheet
+
+if TYPE_CHECKING:
+    import xlwings as xw
+
+    from ..config import Config
+
+DATE_KEY = "GRIDKIT_DATE"
+
+
+def night_for(book: xw.Book) -> dt.date:
+    value = conf_sheet(book).get(DATE_KEY)
+    if value in (None, ""):
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise UsageError(f"xlwings.conf 表中 {DATE_KEY} 的值“{text}”不是日期,请写成 2020-02-04。")
+
+
+def _field(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def refresh_from(book: xw.Book, source: Path) -> int:
+    """Copy every sheet's values of the workbook file ``source`` into the open ``book``:
+    a sheet of the same name is cleared and refilled, a missing one is added at the end.
+    Returns the number of sheets refreshed. Values only: the open book keeps its own
+    formatting and buttons."""
+    from ..reader import read_raw
+
+    raw = read_raw(source)
+    existing = {s.name: s for s in book.sheets}
+    for rs in raw.sheets:
+        sheet = existing.get(rs.name)
+        if sheet is None:
+            sheet = book.sheets.add(rs.name, after=book.sheets[len(book.sheets) - 1])
+        else:
+            sheet.used_range.clear_contents()
+        if not rs.rows:
+            continue
+        width = max(len(r) for r in rs.rows)
+        grid = [[_value(v) for v in r] + [None] * (width - len(r)) for r in rs.rows]
+        sheet.range((rs.first_row, rs.first_col + 1)).value = grid
+    return len(raw.sheets)
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") and len(v) > 1:
+        return "'" + v  # a township's text stays text, never a formula
+    return v
+
+
+def merge_and_refresh(book: xw.Book, config: Config) -> str:
+    """汇总: run the night's merge now, then refresh the open workbook from the master."""
+    from ..merge import merge_night
+
+    night = night_for(book)
+    result = merge_night(config, night)
+    data = result.to_dict() if hasattr(result, "to_dict") else {}
+    master = Path(str(_field(result, "master") or data.get("master") or config.paths.master))
+    refreshed = refresh_from(book, master) if master.is_file() else 0
+    towns = data.get("townships") or []
+    statuses: dict[str, int] = {}
+    for t in towns:
+        statuses[str(_field(t, "status"))] = statuses.get(str(_field(t, "status")), 0) + 1
+    parts = "、".join(f"{k}{v}个" for k, v in statuses.items())
+    conflicts = len(data.get("conflicts") or [])
+    sentence = f"{night:%Y-%m-%d} 汇总完成:{len(towns)}个乡镇中{parts}" if towns else (
+        f"{night:%Y-%m-%d} 汇总完成")
+    if conflicts:
+        sentence += f",跨乡镇重复登记{conflicts}人"
+    if refreshed:
+        sentence += f";已刷新本工作簿{refreshed}张表"
+    return sentence + "。"
+
+
+def report_and_open(book: xw.Book, config: Config) -> str:
+    """生成日报: write the night's report and open its workbook in Excel."""
+    from ..report import build_report
+
+    night = night_for(book)
+    result = build_report(config, night)
+    workbook = Path(result.workbook)
+    book.app.books.open(str(workbook))
+    return f"{night:%Y-%m-%d} 日报已生成并打开:{workbook}。"
+
+
+def write_feedback(book: xw.Book, config: Config) -> str:
+    """生成反馈: write each township's feedback file (its annotated copy) into the outbox."""
+    from .. import nightly  # type: ignore[attr-defined]  # lands with the nightly job
+
+    night = night_for(book)
+    files = nightly.write_feedback(config, night)
+    paths = list(_field(files, "files", files) or [])
+    if not paths:
+        return f"{night:%Y-%m-%d} 没有可反馈的乡镇报表(当晚尚无报送)。"
+    folder = Path(str(paths[0])).parent.parent if len(paths) > 1 else Path(str(paths[0])).parent
+    return f"{night:%Y-%m-%d} 已为{len(paths)}个乡镇生成反馈文件,在 {folder}。"

@@ -1,0 +1,259 @@
+"""A workbook open in Excel, read and marked through xlwings.
+
+This is the library behind the 检查本表 button: the live workbook becomes a
+:class:`toolkit.reader.RawBook` (each sheet's used range with its Excel offsets) and goes
+through the same ``build_register`` / ``check_register`` as a file; the findings are then put
+back in place: each problem cell filled (red for errors, yellow for warnings) with a note,
+a 检查结果 sheet listing every problem with a link to its cell, and a hidden sheet remembering
+which cells were marked and how they looked, so that the next check first restores them.
+
+Only xlwings' public objects (``xw.Book``, ``xw.Sheet``, ``xw.Range``) are used, so the same
+code runs in Excel (Windows COM) and on the in-memory engine the tests use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..annotate import ERROR_COLOR, LIST_HEADER, RESULT_SHEET, SEVERITY_TEXT, WARNING_COLOR
+from ..checks import RULE_TITLES
+from ..checks._base import show
+from ..findings import ERROR, Finding
+from ..reader import RawBook, RawSheet, build_register
+
+if TYPE_CHECKING:
+    import xlwings as xw
+
+    from ..check import CheckResult
+    from ..config import Config
+
+RESULTS_SHEET = RESULT_SHEET  # 检查结果, the same sheet the annotated copy has
+MARKS_SHEET = "gridkit标记"  # hidden: the cells the last check marked
+CONF_SHEET = "xlwings.conf"
+BUTTONS_SHEET = "操作按钮"
+OWN_SHEETS = frozenset({RESULTS_SHEET, MARKS_SHEET, CONF_SHEET, BUTTONS_SHEET,
+                        "_xlwings.conf"})
+
+
+
+def _rgb(argb: str) -> tuple[int, int, int]:
+    return int(argb[-6:-4], 16), int(argb[-4:-2], 16), int(argb[-2:], 16)
+
+
+ERROR_FILL = _rgb(ERROR_COLOR)  # the colours of the annotated copy (gridkit check --out)
+WARNING_FILL = _rgb(WARNING_COLOR)
+NOTE_MARK = "【gridkit】"  # first line of every note the check writes
+MARKS_HEADER = ["工作表", "单元格", "原填充色", "原批注"]
+
+
+@dataclass
+class LiveCheck:
+    """What 检查本表 did to the workbook."""
+
+    result: CheckResult
+    marked: dict[tuple[str, str], str] = field(default_factory=dict)  # (sheet, cell) -> severity
+    unplaced: list[Finding] = field(default_factory=list)  # findings without a cell
+    summary: str = ""
+
+
+# -- reading ----------------------------------------------------------------------------
+
+def _cell_value(v: Any) -> Any:
+    """A value as python-calamine would give it for the same cell (dates at midnight are
+    dates), so that a live check and a file check see the same register."""
+    if isinstance(v, dt.datetime) and v.time() == dt.time(0):
+        return v.date()
+    if isinstance(v, str) and v == "":
+        return None
+    return v
+
+
+def raw_book(book: xw.Book) -> RawBook:
+    """The workbook's sheets (gridkit's own sheets left out) as raw values with their
+    Excel offsets, read in one call per sheet."""
+    sheets: list[RawSheet] = []
+    for sheet in book.sheets:
+        if sheet.name in OWN_SHEETS:
+            continue
+        used = sheet.used_range
+        values = used.options(ndim=2).value
+        rows = [[_cell_value(v) for v in row] for row in values]
+        sheets.append(RawSheet(name=sheet.name, rows=rows, first_row=used.row,
+                               first_col=used.column - 1, hidden=not sheet.visible))
+    return RawBook(source=f"excel:{book.name}", sheets=sheets)
+
+
+def check_book(book: xw.Book, config: Config) -> CheckResult:
+    """Check the live workbook exactly as ``gridkit check`` checks a file."""
+    from ..check import check_register
+
+    register = build_register(raw_book(book), config, file_name=book.name)
+    return check_register(register, config)
+
+
+# -- marks of the previous check ---------------------------------------------------------
+
+def _sheet(book: xw.Book, name: str) -> xw.Sheet | None:
+    for s in book.sheets:
+        if s.name == name:
+            return s
+    return None
+
+
+def _hex(color: tuple[int, int, int] | None) -> str:
+    return "" if color is None else "#{:02x}{:02x}{:02x}".format(*color)
+
+
+def clear_marks(book: xw.Book) -> int:
+    """Restore every cell the previous check marked (its fill and its note) and remove the
+    record of them. Returns the number of cells restored."""
+    marks = _sheet(book, MARKS_SHEET)
+    if marks is None:
+        return 0
+    rows = marks.used_range.options(ndim=2).value
+    restored = 0
+    for row in rows[1:]:
+        if not row or not row[0] or not row[1]:
+            continue
+        target = _sheet(book, str(row[0]))
+        if target is None:
+            continue
+        rng = target[str(row[1])]
+        rng.color = str(row[2]) if row[2] else None
+        note = rng.note
+        original = str(row[3]) if row[3] else ""
+        if original:
+            if note is not None:
+                note.text = original
+            else:
+                rng.add_note(original)
+        elif note is not None and note.text.startswith(NOTE_MARK):
+            note.delete()
+        restored += 1
+    marks.delete()
+    return restored
+
+
+def _note_text(findings: list[Finding]) -> str:
+    lines = [f"【{SEVERITY_TEXT.get(f.severity, f.severity)}】{f.message}" for f in findings]
+    return NOTE_MARK + "\n" + "\n".join(lines)
+
+
+def mark_findings(book: xw.Book, check: LiveCheck) -> None:
+    """Fill every problem cell and give it a note; record what it looked like before."""
+    result = check.result
+    register = result.register
+    by_cell: dict[tuple[str, str], list[Finding]] = {}
+    for f in result.issues:
+        spec = register.sheet(f.sheet) if (register is not None and f.sheet) else None
+        if spec is None or not f.cell:
+            check.unplaced.append(f)
+            continue
+        by_cell.setdefault((spec.source_name, f.cell), []).append(f)
+    records: list[list[Any]] = [MARKS_HEADER]
+    for (sheet_name, cell), findings in by_cell.items():
+        sheet = _sheet(book, sheet_name)
+        if sheet is None:
+            check.unplaced.extend(findings)
+            continue
+        rng = sheet[cell]
+        note = rng.note
+        original_note = note.text if note is not None else ""
+        records.append([sheet_name, cell, _hex(rng.color), original_note])
+        severity = ERROR if any(f.severity == ERROR for f in findings) else "warning"
+        rng.color = ERROR_FILL if severity == ERROR else WARNING_FILL
+        text = _note_text(findings)
+        if note is not None:
+            note.text = f"{original_note}\n----\n{text}" if original_note else text
+        else:
+            rng.add_note(text)
+        check.marked[(sheet_name, cell)] = severity
+    marks = book.sheets.add(MARKS_SHEET, after=book.sheets[len(book.sheets) - 1])
+    marks["A1"].value = [[_as_text(v) for v in row] for row in records]
+    marks.visible = False
+
+
+# -- the 检查结果 sheet -------------------------------------------------------------------
+
+def _as_text(value: Any) -> Any:
+    """A value written as a value: text that Excel would take for a formula stays text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and len(value) > 1:
+        return "'" + value
+    return value
+
+
+def _link(sheet_name: str, cell: str) -> str:
+    target = "#'" + sheet_name.replace("'", "''") + "'!" + cell
+    return f'=HYPERLINK("{target.replace(chr(34), chr(34) * 2)}","{cell}")'
+
+
+def summary_sentence(result: CheckResult) -> str:
+    errors = sum(1 for f in result.issues if f.severity == ERROR)
+    warnings = len(result.issues) - errors
+    if not result.issues:
+        return "检查完成:没有发现问题。"
+    return (f"检查完成:{errors}个错误、{warnings}个警告,已在单元格上标出(红色为错误,"
+            f"黄色为警告),详见“{RESULTS_SHEET}”表。")
+
+
+def write_results(book: xw.Book, check: LiveCheck) -> None:
+    """Replace the 检查结果 sheet (the same layout as the annotated copy's): the facts, a
+    count by rule, and every problem with a link to its cell. It becomes the first sheet."""
+    result = check.result
+    register = result.register
+    old = _sheet(book, RESULTS_SHEET)
+    if old is not None:
+        old.delete()
+    sheet = book.sheets.add(RESULTS_SHEET, before=book.sheets[0])
+    grid: list[list[Any]] = [
+        ["网格化管理登记表检查结果"],
+        ["文件", book.name],
+        ["乡镇", result.township or ""],
+        ["填报日期", result.report_date],
+        ["检查时间", result.checked_at],
+        ["结果", f"{result.errors}个错误、{result.warnings}个警告。红色单元格是错误(必须改正),"
+                 "黄色是警告(请核实);把鼠标移到单元格上可看到说明,点击下面的单元格地址可跳到该处。"
+         if result.issues else "没有发现问题。"],
+        [],
+        ["按规则汇总"],
+        ["规则", "说明", "级别", "条数"],
+    ]
+    counts = Counter((f.rule, f.severity) for f in result.issues)
+    for (rule, severity), n in sorted(counts.items(), key=lambda kv: (
+            kv[0][1] != ERROR, -kv[1], kv[0][0])):
+        grid.append([rule, RULE_TITLES.get(rule, ""), SEVERITY_TEXT[severity], n])
+    grid += [[], ["问题清单"]]
+    list_header = len(grid) + 1
+    grid.append(list(LIST_HEADER))
+    for i, f in enumerate(result.issues, 1):
+        spec = register.sheet(f.sheet) if (register is not None and f.sheet) else None
+        sheet_name = spec.source_name if spec is not None else (f.sheet or "")
+        cell: Any = _link(sheet_name, f.cell) if (f.cell and spec is not None) else (f.cell or "")
+        grid.append([i, sheet_name, cell, f.rule, SEVERITY_TEXT.get(f.severity, f.severity),
+                     _as_text(f.message), "" if f.value is None else _as_text(show(f.value))])
+    width = len(LIST_HEADER)
+    sheet["A1"].value = [r + [None] * (width - len(r)) for r in grid]
+    sheet["A1"].font.bold = True
+    sheet["A2:A6"].font.bold = True
+    sheet["A8"].font.bold = True
+    sheet["A9:D9"].font.bold = True
+    sheet[f"A{list_header - 1}"].font.bold = True
+    sheet[f"A{list_header}"].resize(1, width).font.bold = True
+    sheet["B4"].number_format = "yyyy-mm-dd"
+    sheet["B5"].number_format = "yyyy-mm-dd hh:mm"
+    for letter, w in zip("ABCDEFG", (10, 14, 10, 26, 8, 70, 24), strict=True):
+        sheet[f"{letter}1"].column_width = w
+    sheet.activate()
+
+
+def check_and_mark(book: xw.Book, config: Config) -> LiveCheck:
+    """The whole 检查本表: clear the previous marks, check, mark, write 检查结果."""
+    clear_marks(book)
+    result = check_book(book, config)
+    check = LiveCheck(result=result, summary=summary_sentence(result))
+    mark_findings(book, check)
+    write_results(book, check)
+    return check
