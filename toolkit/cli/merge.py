@@ -1,0 +1,74 @@
+"""``gridkit merge``: the night's merge into the county master and the history store."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import click
+
+from ..merge import MergeResult, merge_night
+from ._common import as_date, config_option, date_option, emit_json, format_option, get_config, run
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(width - _width(text), 0)
+
+
+def render_text(result: MergeResult) -> str:
+    lines = [f"{result.date:%Y-%m-%d} 汇总结果"]
+    head = ["乡镇", "状态", "行数", "错误", "警告", "收到时间", "文件 / 说明"]
+    table = [head]
+    for t in [*result.townships, *result.unattributed]:
+        note = t.file or ""
+        if t.reason:
+            note = f"{note}:{t.reason}" if note else t.reason
+        table.append([t.township or "(未识别)", t.status, str(t.rows), str(t.errors),
+                      str(t.warnings),
+                      t.arrived_at.strftime("%m-%d %H:%M") if t.arrived_at else "", note])
+    widths = [max(_width(r[i]) for r in table) for i in range(len(head) - 1)]
+    for r in table:
+        lines.append("  ".join(_pad(c, w) for c, w in zip(r, widths, strict=False))
+                     + "  " + r[-1])
+    done = sum(1 for t in result.townships if t.status in ("已报", "迟报"))
+    lines.append(f"应报 {len(result.townships)} 个乡镇,已报 {done} 个,合并 {result.rows} 行。")
+    for name, same in result.duplicates:
+        lines.append(f"重复文件:{name} 与 {same} 内容完全相同,只汇总一次。")
+    for name, why in result.skipped:
+        lines.append(f"跳过:{name}({why})")
+    if result.conflicts:
+        lines.append(f"跨乡镇重复登记的身份证号 {len(result.conflicts)} 个:")
+        for k in result.conflicts[:20]:
+            where = ";".join(f"{s.township} {s.file} {s.sheet}第{s.row}行" for s in k.sources)
+            lines.append(f"  {k.id_number}:{where}")
+        if len(result.conflicts) > 20:
+            lines.append(f"  ……其余 {len(result.conflicts) - 20} 个见汇总表“跨乡镇重复”。")
+    if result.master_fallback:
+        lines.append(result.master_fallback)
+    lines.append(f"全县汇总表:{result.master}")
+    return "\n".join(lines)
+
+
+@click.command("merge")
+@config_option
+@date_option
+@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder the townships' files arrive in (default: the config's inbox).")
+@format_option
+def command(config_path: Path | None, date: object, inbox: Path | None, fmt: str) -> None:
+    """Merge the night's township files into the county master workbook."""
+
+    def body() -> int:
+        config = get_config(config_path)
+        result = merge_night(config, as_date(date), inbox=inbox)  # type: ignore[arg-type]
+        if fmt == "json":
+            emit_json(result.to_dict())
+        else:
+            click.echo(render_text(result))
+        return result.exit_code
+
+    run(body)

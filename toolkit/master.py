@@ -1,0 +1,287 @@
+"""The county master workbook (全县汇总表), rebuilt from the history store for one night.
+
+Sheets: 汇总 (one row per township + 全县合计), 报送情况 (completeness, DHIS2-style reporting
+and on-time rates), one merged sheet per register sheet with 乡镇 and 来源 columns, 问题清单,
+跨乡镇重复. Written with xlsxwriter in constant-memory mode (400,000 rows stay small), with
+``strings_to_formulas`` off: a township's "=..." stays text, never a formula. The file is
+written aside and moved into place; when the old one cannot be replaced (open in Excel on
+Windows) the new one is saved as a dated copy beside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from .config import Config
+from .figures import TOTAL, NightFigures, figure_specs, figure_value, night_figures
+from .locking import replace_file
+from .schema import ColumnSpec
+from .store import (
+    MISSING,
+    REJECTED,
+    ROW_ERROR,
+    ROW_WARNING,
+    Conflict,
+    FindingRecord,
+    Store,
+    StoredRow,
+    Submission,
+    TownshipStatus,
+)
+
+SUMMARY, STATUS, FINDINGS, CONFLICTS = "汇总", "报送情况", "问题清单", "跨乡镇重复"
+ROW_LABELS = {ROW_ERROR: "有错误", ROW_WARNING: "有警告"}
+_WIDTHS = {"id-number": 21, "phone": 15, "date": 12, "name": 10, "name-list": 20, "int": 10,
+           "number": 12, "enum": 12, "text": 16}
+MAX_ROWS = 1_048_576
+
+
+def write_master(config: Config, night: dt.date, store: Store, *,
+                 now: dt.datetime | None = None) -> Path:
+    """Rebuild the night's master at ``config.paths.master`` from the store; returns the path
+    written (a dated copy beside it when the master could not be replaced)."""
+    target = config.paths.master
+    stamp = (now or dt.datetime.now()).strftime("%H%M%S")
+    fallback = target.with_name(f"{target.stem}_{night:%Y%m%d}_{stamp}{target.suffix}")
+    return replace_file(target, lambda tmp: _write(tmp, config, night, store),
+                        fallback=fallback)
+
+
+def write_empty_master(config: Config, path: str | Path) -> Path:
+    """An empty master (every sheet with its headers, every township listed) for the
+    template folder."""
+    p = Path(path)
+    return replace_file(p, lambda tmp: _write(tmp, config, None, _EmptyStore()))
+
+
+class _EmptyStore:
+    """Just enough of a Store for an empty master."""
+
+    def statuses(self, night: dt.date) -> list[TownshipStatus]:
+        return []
+
+    def columns(self, night: dt.date, sheet: str) -> list[str]:
+        return []
+
+    def rows(self, night: dt.date, sheet: str, township: str | None = None
+             ) -> Iterator[StoredRow]:
+        return iter(())
+
+    def findings(self, night: dt.date) -> list[FindingRecord]:
+        return []
+
+    def conflicts(self, night: dt.date) -> list[Conflict]:
+        return []
+
+    def submissions(self, night: dt.date) -> list[Submission]:
+        return []
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        self.title = wb.add_format({"bold": True, "font_size": 14})
+        self.header = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1,
+                                     "text_wrap": True, "valign": "vcenter",
+                                     "align": "center"})
+        self.int = wb.add_format({"num_format": "#,##0"})
+        self.money = wb.add_format({"num_format": "#,##0.00"})
+        self.pct = wb.add_format({"num_format": "0.0%"})
+        self.date = wb.add_format({"num_format": "yyyy-mm-dd"})
+        self.time = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        self.total = wb.add_format({"bold": True, "top": 1, "num_format": "#,##0"})
+        self.total_money = wb.add_format({"bold": True, "top": 1, "num_format": "#,##0.00"})
+        self.error = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        self.warning = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
+        self.bad = {REJECTED: self.error, MISSING: self.error, "迟报": self.warning}
+
+
+def _header(ws: Any, row: int, names: list[str], fmt: _Formats,
+            widths: list[float] | None = None) -> None:
+    ws.write_row(row, 0, names, fmt.header)
+    for i, name in enumerate(names):
+        width = widths[i] if widths else max(8.0, min(30.0, len(name) * 2.2))
+        ws.set_column(i, i, width)
+    ws.set_row(row, 30)
+
+
+def _write(path: Path, config: Config, night: dt.date | None, store: Any) -> None:
+    wb = xlsxwriter.Workbook(str(path), {
+        "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+        "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd",
+    })
+    fmt = _Formats(wb)
+    day = night or dt.date.today()
+    figures = night_figures(store, config, day) if night else _no_figures(config, day)
+    title = f"{config.county.name}疫情防控网格化管理汇总表"
+    when = f"({night.year}年{night.month}月{night.day}日)" if night else ""
+    _summary(wb.add_worksheet(SUMMARY), config, day, figures, fmt, title + when)
+    _status(wb.add_worksheet(STATUS), figures, store, day if night else None, fmt,
+            f"{config.county.name}各乡镇报送情况{when}", config)
+    for spec in config.schema.sheets:
+        _data_sheet(wb.add_worksheet(spec.name), spec.columns, spec.name, store, day, fmt)
+    _findings(wb.add_worksheet(FINDINGS), store.findings(day) if night else [], fmt)
+    _conflicts(wb.add_worksheet(CONFLICTS), store.conflicts(day) if night else [], fmt)
+    wb.close()
+
+
+def _no_figures(config: Config, day: dt.date) -> NightFigures:
+    return night_figures(_EmptyStore(), config, day)  # type: ignore[arg-type]
+
+
+def _summary(ws: Any, config: Config, night: dt.date, figures: NightFigures, fmt: _Formats,
+             title: str) -> None:
+    specs = figure_specs(config, night)
+    ws.write_string(0, 0, title, fmt.title)
+    names = ["乡镇", "报送状态", *(s.label for s in specs)]
+    _header(ws, 1, names, fmt, [10, 9, *(max(9.0, len(s.label) * 1.8) for s in specs)])
+    row = 2
+    for tf in figures.townships:
+        ws.write_string(row, 0, tf.township)
+        ws.write_string(row, 1, tf.status, fmt.bad.get(tf.status))
+        for i, spec in enumerate(specs):
+            value = figure_value(tf, spec.name)
+            ws.write_number(row, 2 + i, value,
+                            fmt.money if spec.name == "donation_amount" else fmt.int)
+        row += 1
+    ws.write_string(row, 0, f"{TOTAL}合计", fmt.total)
+    ws.write_string(row, 1, f"{figures.reported}/{figures.expected}", fmt.total)
+    for i, spec in enumerate(specs):
+        ws.write_number(row, 2 + i, figure_value(figures.total, spec.name),
+                        fmt.total_money if spec.name == "donation_amount" else fmt.total)
+    ws.freeze_panes(2, 1)
+    ws.autofilter(1, 0, row - 1, len(names) - 1)
+
+
+def _status(ws: Any, figures: NightFigures, store: Any, night: dt.date | None,
+            fmt: _Formats, title: str, config: Config) -> None:
+    ws.write_string(0, 0, title, fmt.title)
+    labels = ["应报乡镇", "实报(含迟报)", "报送率", "按时报送", "及时率", "迟报", "未报", "退回",
+              "跨乡镇重复"]
+    values: list[tuple[float, Any]] = [
+        (figures.expected, fmt.int), (figures.reported, fmt.int),
+        (figures.reporting_rate, fmt.pct), (figures.on_time, fmt.int),
+        (figures.on_time_rate, fmt.pct), (figures.late, fmt.int), (figures.missing, fmt.int),
+        (figures.rejected, fmt.int), (figures.conflicts, fmt.int)]
+    ws.write_row(1, 0, labels, fmt.header)
+    for i, (value, f) in enumerate(values):
+        ws.write_number(2, i, value, f)
+    deadline = config.county.deadline.strftime("%H:%M")
+    ws.write_string(3, 0, f"报送率 = 实报乡镇数 ÷ 应报乡镇数;及时率 = 截止时间 {deadline} "
+                          "前报送且通过结构检查的乡镇数 ÷ 应报乡镇数。")
+    head = 5
+    names = ["乡镇", "状态", "文件", "收到时间", "行数", "错误", "警告", "说明"]
+    _header(ws, head, names, fmt, [12, 12, 34, 18, 10, 10, 10, 60])
+    row = head + 1
+    for tf in figures.townships:
+        st: TownshipStatus | None = next(
+            (s for s in store.statuses(night) if s.township == tf.township), None
+        ) if night else None
+        ws.write_string(row, 0, tf.township)
+        ws.write_string(row, 1, tf.status, fmt.bad.get(tf.status))
+        if tf.file:
+            ws.write_string(row, 2, tf.file)
+        if tf.arrived_at:
+            ws.write_datetime(row, 3, tf.arrived_at, fmt.time)
+        ws.write_number(row, 4, tf.rows, fmt.int)
+        ws.write_number(row, 5, tf.errors, fmt.int)
+        ws.write_number(row, 6, tf.warnings, fmt.int)
+        if st is not None and st.reason:
+            ws.write_string(row, 7, st.reason)
+        row += 1
+    names_set = set(config.county.township_names)
+    others = [s for s in store.submissions(night) if not s.accepted
+              and s.township not in names_set] if night else []
+    for s in others:
+        ws.write_string(row, 0, s.township or "(未识别)")
+        ws.write_string(row, 1, REJECTED, fmt.error)
+        ws.write_string(row, 2, s.file_name)
+        ws.write_datetime(row, 3, s.arrived_at, fmt.time)
+        if s.reason:
+            ws.write_string(row, 7, s.reason)
+        row += 1
+    ws.freeze_panes(head + 1, 1)
+    ws.autofilter(head, 0, max(row - 1, head), len(names) - 1)
+
+
+def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any,
+                night: dt.date, fmt: _Formats) -> None:
+    layout = store.columns(night, sheet)
+    ids = [c.id for c in columns]
+    pos = [layout.index(i) if i in layout else None for i in ids]
+    names = ["乡镇", *(c.name for c in columns), "检查结果", "来源文件", "来源行"]
+    _header(ws, 0, names, fmt,
+            [10, *(_WIDTHS.get(c.type, 14) for c in columns), 9, 30, 8])
+    dates = {k for k, c in enumerate(columns) if c.type == "date"}
+    lists = {k for k, c in enumerate(columns) if c.type == "name-list"}
+    n = len(columns)
+    status_col = n + 1
+    row = 0
+    for row, rec in enumerate(store.rows(night, sheet), start=1):
+        if row >= MAX_ROWS:
+            break
+        src = rec.values
+        out: list[Any] = [rec.township]
+        for k, p in enumerate(pos):
+            v = src[p] if p is not None and p < len(src) else None
+            if v is not None:
+                if k in dates and isinstance(v, str):
+                    with contextlib.suppress(ValueError):
+                        v = dt.date.fromisoformat(v)
+                elif k in lists and isinstance(v, list):
+                    v = "、".join(str(x) for x in v)
+            out.append(v)
+        ws.write_row(row, 0, out)
+        label = ROW_LABELS.get(rec.status)
+        if label:
+            ws.write_string(row, status_col, label,
+                            fmt.error if rec.status == ROW_ERROR else fmt.warning)
+        ws.write_string(row, status_col + 1, rec.file)
+        ws.write_number(row, status_col + 2, rec.excel_row)
+    ws.freeze_panes(1, 1)
+    ws.autofilter(0, 0, max(row, 0), len(names) - 1)
+
+
+def _findings(ws: Any, findings: list[FindingRecord], fmt: _Formats) -> None:
+    names = ["乡镇", "文件", "工作表", "行", "列", "单元格", "级别", "规则", "说明", "值"]
+    _header(ws, 0, names, fmt, [10, 30, 10, 7, 14, 8, 7, 24, 70, 22])
+    row = 0
+    for row, f in enumerate(findings, start=1):
+        ws.write_string(row, 0, f.township or "")
+        ws.write_string(row, 1, f.file)
+        ws.write_string(row, 2, f.sheet or "")
+        if f.row is not None:
+            ws.write_number(row, 3, f.row)
+        ws.write_string(row, 4, f.column or "")
+        ws.write_string(row, 5, f.cell or "")
+        err = f.severity == "error"
+        ws.write_string(row, 6, "错误" if err else "警告", fmt.error if err else fmt.warning)
+        ws.write_string(row, 7, f.rule)
+        ws.write_string(row, 8, f.message)
+        if f.value is not None:
+            ws.write_string(row, 9, f.value if isinstance(f.value, str) else str(f.value))
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(row, 0), len(names) - 1)
+
+
+def _conflicts(ws: Any, conflicts: list[Conflict], fmt: _Formats) -> None:
+    names = ["身份证号", "涉及乡镇", "乡镇", "来源文件", "工作表", "来源行"]
+    _header(ws, 0, names, fmt, [21, 22, 10, 30, 10, 8])
+    row = 0
+    for k in conflicts:
+        towns = "、".join(k.townships)
+        for s in k.sources:
+            row += 1
+            ws.write_string(row, 0, k.id_number)
+            ws.write_string(row, 1, towns)
+            ws.write_string(row, 2, s.township)
+            ws.write_string(row, 3, s.file)
+            ws.write_string(row, 4, s.sheet)
+            ws.write_number(row, 5, s.row)
+    ws.freeze_panes(1, 1)
+    ws.autofilter(0, 0, max(row, 0), len(names) - 1)

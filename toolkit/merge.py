@@ -1,0 +1,334 @@
+"""The night's merge: archive every inbox file, check it, judge it, and write the night into
+the history store (one transaction) and the county master workbook (written aside, then
+replaced).
+
+A township's status for the night follows its LATEST file (by arrival): accepted → 已报, or
+迟报 when it arrived after the county's deadline; rejected (unreadable, structurally wrong,
+not this county's, another day's) → 退回, the file quarantined with the reason. An earlier
+file of the same township is replaced (kept in the archive and the store's history, not in
+the master). Row-level problems never block: those rows are merged and marked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .archive import ArchiveResult, archive_inbox, quarantine
+from .check import CheckResult, check_path
+from .config import Config
+from .errors import UsageError
+from .findings import ERROR, WARNING
+from .locking import crash_point, workspace_lock
+from .master import write_master
+from .store import (
+    LATE,
+    MISSING,
+    REJECTED,
+    REPORTED,
+    ROW_ERROR,
+    ROW_OK,
+    ROW_WARNING,
+    Conflict,
+    ConflictSource,
+    FindingRecord,
+    NightData,
+    NightRun,
+    RowRecord,
+    Store,
+    Submission,
+    TownshipStatus,
+    open_store,
+)
+from .table import Register
+
+
+@dataclass
+class TownshipRow:
+    """One township's line of the night (a row of 报送情况)."""
+
+    township: str | None
+    status: str  # 已报 / 迟报 / 未报 / 退回
+    file: str | None = None
+    arrived_at: dt.datetime | None = None
+    rows: int = 0
+    errors: int = 0
+    warnings: int = 0
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"township": self.township, "status": self.status, "file": self.file,
+                "rows": self.rows, "errors": self.errors, "warnings": self.warnings}
+
+
+@dataclass
+class MergeResult:
+    date: dt.date
+    townships: list[TownshipRow]  # every expected township, config order
+    conflicts: list[Conflict]
+    master: Path | None
+    master_fallback: str | None = None  # set when the master could not be replaced
+    unattributed: list[TownshipRow] = field(default_factory=list)  # rejected, no township
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, same as)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    rows: int = 0  # rows merged into the master
+
+    @property
+    def complete(self) -> bool:
+        """Every expected township merged on time and no file rejected."""
+        return (all(t.status == REPORTED for t in self.townships)
+                and not self.unattributed)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.complete else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "townships": [t.to_dict() for t in self.townships],
+            "conflicts": [{"id_number": k.id_number,
+                           "townships": [s.to_dict() for s in k.sources]}
+                          for k in self.conflicts],
+            "master": None if self.master is None else str(self.master),
+        }
+
+
+@dataclass
+class _Judged:
+    """What reading one submission told us."""
+
+    sub: Submission
+    result: CheckResult | None = None
+    rows: list[RowRecord] = field(default_factory=list)
+    letters: dict[str, dict[str, str]] = field(default_factory=dict)
+    ids: list[tuple[str, int]] = field(default_factory=list)  # (ID number, Excel row)
+
+
+def deadline_of(config: Config, night: dt.date) -> dt.datetime:
+    return dt.datetime.combine(night, config.county.deadline)
+
+
+def merge_night(config: Config, night: dt.date, *, inbox: Path | str | None = None,
+                now: dt.datetime | None = None) -> MergeResult:
+    """Merge the night's township files into the store and the county master."""
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    inbox_dir = Path(inbox) if inbox is not None else config.paths.inbox
+    if not inbox_dir.is_dir():
+        raise UsageError(f"收件箱文件夹 {inbox_dir} 不存在:请检查 --inbox 或配置中的 inbox 路径"
+                         f"(可先运行 gridkit init 创建)。")
+    with workspace_lock(config.paths.store):
+        store = open_store(config)
+        try:
+            return _merge(config, night, store, inbox_dir, now)
+        finally:
+            store.close()
+
+
+def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
+           now: dt.datetime) -> MergeResult:
+    archived: ArchiveResult = archive_inbox(config, night, store, inbox, now)
+    judged = {s.id: _Judged(s) for s in store.submissions(night)}
+    for j in judged.values():
+        _read(config, night, j)
+    current, rejected_latest = _choose(config, night, judged)
+    statuses: list[TownshipStatus] = []
+    rows_out: list[TownshipRow] = []
+    deadline = deadline_of(config, night)
+    for name in config.county.township_names:
+        if name in current:
+            j = current[name]
+            s = j.sub
+            s.status = LATE if s.arrived_at > deadline else REPORTED
+            st = TownshipStatus(name, s.status, s.id, s.file_name, s.arrived_at, s.rows,
+                                s.errors, s.warnings, None)
+        elif name in rejected_latest:
+            s = rejected_latest[name].sub
+            st = TownshipStatus(name, REJECTED, s.id, s.file_name, s.arrived_at, 0, 0, 0,
+                                s.reason)
+        else:
+            st = TownshipStatus(name, MISSING)
+        statuses.append(st)
+        rows_out.append(TownshipRow(st.township, st.status, st.file, st.arrived_at, st.rows,
+                                    st.errors, st.warnings, st.reason))
+    unattributed = []
+    for j in judged.values():
+        s = j.sub
+        if not s.accepted:
+            quarantine(config, s, s.reason or "")
+            if s.township not in config.county.township_names:
+                unattributed.append(TownshipRow(s.township, REJECTED, s.file_name,
+                                                s.arrived_at, reason=s.reason))
+    chosen = [current[n] for n in config.county.township_names if n in current]
+    conflicts = _conflicts(config, chosen)
+    findings = [
+        FindingRecord(j.sub.township, j.sub.id or 0, j.sub.file_name, f.sheet, f.row,
+                      f.column, f.cell, f.rule, f.severity, f.message, _jsonable(f.value))
+        for j in chosen if j.result is not None for f in j.result.issues]
+    schema = config.schema
+    data = NightData(
+        night=night,
+        submissions=[j.sub for j in judged.values()],
+        statuses=statuses,
+        layouts={spec.name: [c.id for c in spec.columns] for spec in schema.sheets},
+        letters={(j.sub.id or 0, sheet): m for j in chosen for sheet, m in j.letters.items()},
+        rows=_all_rows(chosen),
+        findings=findings,
+        conflicts=conflicts,
+    )
+    store.replace_night(data)
+    merged = sum(len(j.rows) for j in chosen)
+    del data, chosen, current, judged
+    crash_point("after-store")
+    master = write_master(config, night, store)
+    note = None
+    if master != config.paths.master:
+        note = (f"全县汇总表 {config.paths.master.name} 无法替换(可能正在 Excel 中打开),"
+                f"本次结果已另存为 {master.name};请关闭原文件后重新运行汇总。")
+    store.record_run(NightRun(night, now, str(master), note))
+    store.set_meta("last_merged_night", night.isoformat())
+    return MergeResult(date=night, townships=rows_out, conflicts=conflicts, master=master,
+                       master_fallback=note, unattributed=unattributed,
+                       duplicates=archived.duplicates, skipped=archived.skipped, rows=merged)
+
+
+def _jsonable(value: Any) -> Any:
+    from .findings import json_value
+
+    return json_value(value)
+
+
+def _all_rows(chosen: list[_Judged]) -> Iterator[RowRecord]:
+    for j in chosen:
+        yield from j.rows
+
+
+# --- reading and judging one file --------------------------------------------------------
+
+def _check_as_named(sub: Submission, config: Config) -> CheckResult:
+    """Check the archived copy under the name it was sent with (the reader takes the
+    township and date from the file name when 填报信息 lacks them)."""
+    with tempfile.TemporaryDirectory(prefix="gridkit-") as tmp:
+        named = Path(tmp) / sub.file_name
+        try:
+            os.link(sub.archive_path, named)
+        except OSError:
+            shutil.copyfile(sub.archive_path, named)
+        return check_path(named, config)
+
+
+def _read(config: Config, night: dt.date, j: _Judged) -> None:
+    sub = j.sub
+    county = config.county
+    result = _check_as_named(sub, config)
+    j.result = result
+    reg = result.register
+    sub.accepted, sub.replaced, sub.reason = False, False, None
+    if result.status == "unreadable" or reg is None:
+        sub.status, sub.reason = REJECTED, result.error or "文件无法读取,请重新报送。"
+        return
+    if reg.township:
+        sub.township = reg.township
+    if not reg.township:
+        sub.status = REJECTED
+        sub.reason = ("无法确定这是哪个乡镇的报表:请在“填报信息”表的“填报单位”中填写乡镇全称,"
+                      "或在文件名中写明乡镇,然后重新报送。")
+        return
+    if reg.township not in county.township_names:
+        sub.status = REJECTED
+        sub.reason = (f"填报单位“{reg.township}”不是{county.name}的乡镇,这不是本县的报表:"
+                      "请核对后由本乡镇重新报送。")
+        return
+    if reg.report_date is not None and reg.report_date != night:
+        sub.status = REJECTED
+        sub.reason = (f"这是{reg.report_date.month}月{reg.report_date.day}日的报表,"
+                      f"不是{night.month}月{night.day}日的:请报送当天的登记表。")
+        return
+    sub.accepted = True
+    sub.rows = reg.row_count
+    sub.errors = sum(1 for f in result.issues if f.severity == ERROR)
+    sub.warnings = sum(1 for f in result.issues if f.severity == WARNING)
+    _payload(config, j, reg)
+
+
+def _payload(config: Config, j: _Judged, reg: Register) -> None:
+    """The register's rows as compact JSON arrays in the schema's column order, each with
+    its check status; the ID numbers of 排查登记 for the cross-township check."""
+    assert j.result is not None and j.sub.id is not None
+    sub_id, township = j.sub.id, j.sub.township or ""
+    worst: dict[tuple[str | None, int | None], str] = {}
+    for f in j.result.issues:
+        key = (f.sheet, f.row)
+        if f.severity == ERROR:
+            worst[key] = ROW_ERROR
+        elif worst.get(key) != ROW_ERROR:
+            worst[key] = ROW_WARNING
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+    screening = config.schema.sheet_by_id("screening")
+    id_column = next((c.name for c in screening.columns if c.id == "id_number"), None)
+    for spec in config.schema.sheets:
+        sheet = reg.sheet(spec.name)
+        if sheet is None or not sheet.rows:
+            continue
+        j.letters[spec.name] = {c.id: sheet.columns[c.name].letter for c in spec.columns
+                                if c.name in sheet.columns}
+        cols = []
+        for c in spec.columns:
+            values = sheet.values(c.name)
+            if c.type == "date":
+                values = [v.isoformat() if isinstance(v, dt.date) else v for v in values]
+            cols.append(values)
+        name = spec.name
+        j.rows.extend(
+            RowRecord(township, sub_id, name, excel_row,
+                      worst.get((name, excel_row), ROW_OK), encode(values))
+            for excel_row, values in zip(sheet.rows, zip(*cols, strict=True), strict=True))
+        if spec.name == screening.name and id_column:
+            j.ids = [(v, r) for v, r in zip(sheet.values(id_column), sheet.rows, strict=True)
+                     if isinstance(v, str) and v]
+
+
+def _choose(config: Config, night: dt.date, judged: dict[int | None, _Judged]
+            ) -> tuple[dict[str, _Judged], dict[str, _Judged]]:
+    """Per township: its current accepted file, or its latest file when that was rejected.
+    Earlier files of a township are marked replaced."""
+    by_town: dict[str, list[_Judged]] = {}
+    for j in judged.values():
+        if j.sub.township in config.county.township_names:
+            by_town.setdefault(j.sub.township or "", []).append(j)
+    current: dict[str, _Judged] = {}
+    rejected: dict[str, _Judged] = {}
+    for town, items in by_town.items():
+        items.sort(key=lambda j: (j.sub.arrived_at, j.sub.id or 0))
+        latest = items[-1]
+        for j in items[:-1]:
+            if j.sub.accepted:
+                j.sub.replaced = True
+                j.sub.reason = f"已被后报的文件“{latest.sub.file_name}”替换。"
+            j.rows, j.ids = [], []
+        if latest.sub.accepted:
+            current[town] = latest
+        else:
+            rejected[town] = latest
+    return current, rejected
+
+
+def _conflicts(config: Config, chosen: list[_Judged]) -> list[Conflict]:
+    """The same ID number in the 排查登记 of two or more townships."""
+    sheet = config.schema.sheet_by_id("screening").name
+    seen: dict[str, list[ConflictSource]] = {}
+    towns: dict[str, set[str]] = {}
+    for j in chosen:
+        town = j.sub.township or ""
+        for id_number, row in j.ids:
+            seen.setdefault(id_number, []).append(
+                ConflictSource(town, j.sub.file_name, sheet, row, j.sub.id))
+            towns.setdefault(id_number, set()).add(town)
+    return [Conflict(k, seen[k]) for k, t in towns.items() if len(t) > 1]

@@ -1,0 +1,191 @@
+"""The history store: every submission, merged row, finding and conflict of every night.
+
+One small interface (:class:`Store`) so that a server database can be added later; the
+default implementation is :class:`toolkit.store_sqlite.SqliteStore` (one SQLite file, no
+server). A night's merge writes everything it produces for that night with
+:meth:`Store.replace_night` in ONE transaction, so a killed run leaves the previous night
+intact and a re-run replaces it with no duplicate and no missing row.
+
+Rows are stored compactly: one JSON array per row, the values in the order of the night's
+layout for that sheet (:meth:`Store.columns`, the schema's column ids).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .config import Config
+
+# township statuses of a night (DHIS2-style completeness)
+REPORTED, LATE, MISSING, REJECTED = "已报", "迟报", "未报", "退回"
+# per-row check status
+ROW_OK, ROW_ERROR, ROW_WARNING = "ok", "error", "warning"
+
+
+@dataclass
+class Submission:
+    """One file received for a night, as archived (before it was read)."""
+
+    night: dt.date
+    file_name: str  # the name it arrived under
+    archive_path: str
+    sha256: str
+    arrived_at: dt.datetime  # file modification time when archived
+    township: str | None = None  # from the register once read, else from the file name
+    status: str = ""  # "" not judged yet; 已报 / 迟报 / 退回
+    reason: str | None = None  # why it was rejected or replaced
+    accepted: bool = False  # readable, this county's, this night's
+    replaced: bool = False  # a later file of the same township replaced it
+    rows: int = 0
+    errors: int = 0
+    warnings: int = 0
+    id: int | None = None
+
+
+@dataclass
+class TownshipStatus:
+    """One expected township on one night (a row of 报送情况)."""
+
+    township: str
+    status: str  # 已报 / 迟报 / 未报 / 退回
+    submission_id: int | None = None
+    file: str | None = None
+    arrived_at: dt.datetime | None = None
+    rows: int = 0
+    errors: int = 0
+    warnings: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class RowRecord:
+    """A merged row ready for the store (values already JSON text)."""
+
+    township: str
+    submission_id: int
+    sheet: str
+    excel_row: int
+    status: str  # ok / error / warning
+    data: str  # JSON array in the night's layout order
+
+
+@dataclass
+class StoredRow:
+    """A merged row read back, with its provenance."""
+
+    township: str
+    submission_id: int
+    file: str
+    sha256: str
+    sheet: str
+    excel_row: int
+    status: str
+    values: list[Any]  # JSON-decoded, in the order of ``Store.columns(night, sheet)``
+
+
+@dataclass
+class FindingRecord:
+    township: str | None
+    submission_id: int
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    cell: str | None
+    rule: str
+    severity: str
+    message: str
+    value: Any = None
+
+
+@dataclass
+class ConflictSource:
+    township: str
+    file: str
+    sheet: str
+    row: int
+    submission_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"township": self.township, "file": self.file, "sheet": self.sheet,
+                "row": self.row}
+
+
+@dataclass
+class Conflict:
+    """The same ID number registered by more than one township."""
+
+    id_number: str
+    sources: list[ConflictSource]
+
+    @property
+    def townships(self) -> list[str]:
+        return list(dict.fromkeys(s.township for s in self.sources))
+
+
+@dataclass
+class NightRun:
+    night: dt.date
+    completed_at: dt.datetime
+    master: str | None = None
+    master_note: str | None = None
+
+
+@dataclass
+class NightData:
+    """Everything a night's merge writes; replaces the night in one transaction."""
+
+    night: dt.date
+    submissions: list[Submission]  # judged submissions (status, township, counts)
+    statuses: list[TownshipStatus]
+    layouts: dict[str, list[str]]  # sheet -> column ids, the order of every row's JSON
+    letters: dict[tuple[int, str], dict[str, str]]  # (submission, sheet) -> col id -> letter
+    rows: Iterable[RowRecord]
+    findings: list[FindingRecord]
+    conflicts: list[Conflict]
+    run: NightRun | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Store(Protocol):
+    """The history store interface (SQLite today, a server database tomorrow)."""
+
+    # submissions (archive step, before reading)
+    def submission_by_hash(self, sha256: str) -> list[Submission]: ...
+    def add_submission(self, submission: Submission) -> int: ...
+    def submissions(self, night: dt.date) -> list[Submission]: ...
+
+    # the night, in one transaction
+    def replace_night(self, data: NightData) -> None: ...
+    def record_run(self, run: NightRun) -> None: ...
+
+    # reading a night back
+    def nights(self) -> list[dt.date]: ...
+    def night_run(self, night: dt.date) -> NightRun | None: ...
+    def statuses(self, night: dt.date) -> list[TownshipStatus]: ...
+    def columns(self, night: dt.date, sheet: str) -> list[str]: ...
+    def letters(self, submission_id: int, sheet: str) -> dict[str, str]: ...
+    def rows(self, night: dt.date, sheet: str, township: str | None = None
+             ) -> Iterator[StoredRow]: ...
+    def row_count(self, night: dt.date, sheet: str | None = None) -> int: ...
+    def findings(self, night: dt.date) -> list[FindingRecord]: ...
+    def conflicts(self, night: dt.date) -> list[Conflict]: ...
+
+    # key/value meta (e.g. the last completed night, for the scheduler)
+    def get_meta(self, key: str, default: str | None = None) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def open_store(config: Config | Path | str) -> Store:
+    """The configured store (today always SQLite at ``config.paths.store``)."""
+    from .store_sqlite import SqliteStore
+
+    path = config if isinstance(config, str | Path) else config.paths.store
+    return SqliteStore(path)
