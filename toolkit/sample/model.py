@@ -1,0 +1,121 @@
+"""The in-memory shape of a sample workbook before it is written, and the truth records.
+
+A :class:`Table` is one sheet: canonical column names, header texts as they will be written,
+and rows as plain lists (column order = ``columns``). Truth is recorded against row *objects*
+(``Mark``), not indices, so rows can be deleted (a missing shift) or inserted (blank rows, a
+totals row) afterwards; the writer turns each row object into its Excel row number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+Row = list[Any]
+
+
+@dataclass(frozen=True)
+class PlantedDefect:
+    """One planted defect or one piece of harmless drift, where a check must (or must not)
+    report it. ``row`` is the Excel row as written (0 for a whole sheet), ``column`` the
+    canonical column name ("" for a whole row or sheet), ``sheet`` the canonical sheet name
+    (the extra hidden sheet: its own name), ``file`` the file name inside the output folder.
+    ``kind`` is a rule code from docs/architecture.md, or ``drift-...`` for harmless drift."""
+
+    file: str
+    township: str
+    sheet: str
+    row: int
+    column: str
+    kind: str
+
+    @property
+    def is_drift(self) -> bool:
+        return self.kind.startswith("drift-")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SampleResult:
+    out_dir: Path
+    date: dt.date
+    files: list[Path]
+    truth: list[PlantedDefect]
+    rows: dict[str, dict[str, int]] = field(default_factory=dict)  # file -> sheet -> data rows
+
+    @property
+    def defects(self) -> list[PlantedDefect]:
+        return [t for t in self.truth if not t.is_drift]
+
+    @property
+    def drift(self) -> list[PlantedDefect]:
+        return [t for t in self.truth if t.is_drift]
+
+    def by_kind(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for t in self.truth:
+            counts[t.kind] = counts.get(t.kind, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+@dataclass
+class Mark:
+    """Pending truth: resolved to an Excel row when the sheet is written."""
+
+    sheet: str  # canonical sheet name
+    row: Row | None  # the row object (data row, header, title row); None = the whole sheet
+    column: str
+    kind: str
+
+
+@dataclass
+class Table:
+    """One sheet to write."""
+
+    name: str  # canonical sheet name
+    columns: list[str]  # canonical column names (extra columns: their header text)
+    rows: list[Row]
+    title: str | None = None  # the sheet name as written (an alias), default ``name``
+    headers: Row = field(default_factory=list)  # header texts as written
+    pre_rows: list[Row] = field(default_factory=list)  # title / 填表说明 rows above the header
+    hidden: bool = False
+    # rows that carry a planted defect or drift: drift avoids them, defects avoid each other
+    tainted: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        if not self.headers:
+            self.headers = list(self.columns)
+        self._index = {c: i for i, c in enumerate(self.columns)}
+
+    @property
+    def written_name(self) -> str:
+        return self.title or self.name
+
+    def col(self, name: str) -> int:
+        return self._index[name]
+
+    def get(self, row: Row, column: str) -> Any:
+        return row[self._index[column]]
+
+    def set(self, row: Row, column: str, value: Any) -> None:
+        row[self._index[column]] = value
+
+    def is_clean(self, row: Row) -> bool:
+        return id(row) not in self.tainted and bool(row)
+
+    def taint(self, row: Row) -> None:
+        self.tainted.add(id(row))
+
+    def insert_column(self, position: int, name: str, values: list[Any]) -> None:
+        """Insert an extra column (its header ``name``) at ``position``; ``values`` has one
+        entry per row (blank rows stay empty lists)."""
+        self.columns.insert(position, name)
+        self.headers.insert(position, name)
+        for row, value in zip(self.rows, values, strict=True):
+            if row:
+                row.insert(position, value)
+        self._index = {c: i for i, c in enumerate(self.columns)}
