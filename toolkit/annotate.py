@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 
 import openpyxl
@@ -50,8 +51,10 @@ def annotated_path(source: Path, out_dir: Path) -> Path:
     return out
 
 
-def write_annotated(result: CheckResult, out_dir: str | Path) -> Path:
-    """Write the annotated copy of a checked file into ``out_dir``; returns its path."""
+def write_annotated(result: CheckResult, out_dir: str | Path, *,
+                    taken: Collection[Path] = ()) -> Path:
+    """Write the annotated copy of a checked file into ``out_dir``; returns its path.
+    A path in ``taken`` (already written in this run) gets a ``_2``, ``_3``… suffix."""
     if result.status == "unreadable":
         raise UnreadableWorkbook(result.error or f"文件 {result.file} 无法读取。", result.file)
     source = Path(result.file)
@@ -60,6 +63,11 @@ def write_annotated(result: CheckResult, out_dir: str | Path) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     out = annotated_path(source, out_dir)
+    n = 1
+    while out in taken:
+        n += 1
+        stem = annotated_path(source, out_dir).stem
+        out = out.with_name(f"{stem}_{n}{out.suffix}")
     wb = _open(source)
     _mark_cells(wb, result)
     _result_sheet(wb, result)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from .checks import run_checks, sort_findings
 from .config import Config
-from .errors import UnreadableWorkbook, UsageError
+from .errors import GridkitError, UnreadableWorkbook, UsageError
 from .findings import ERROR, WARNING, Finding
 from .reader import read_register
 from .table import Register
@@ -33,6 +33,8 @@ class CheckResult:
     register: Register | None = None  # not serialised
     checked_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(
         microsecond=0))  # not serialised; the annotated copy shows it
+    annotated: Path | None = None  # the annotated copy, when one was written
+    annotate_error: str | None = None  # why the annotated copy could not be written
 
     @property
     def errors(self) -> int:
@@ -107,9 +109,24 @@ def workbook_files(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def check_paths(paths: Iterable[str | Path], config: Config) -> list[CheckResult]:
-    """Check every file, folders expanded to their workbooks."""
-    return [check_path(p, config) for p in workbook_files(paths)]
+def check_paths(paths: Iterable[str | Path], config: Config, *,
+                out_dir: str | Path | None = None) -> list[CheckResult]:
+    """Check every file, folders expanded to their workbooks; with ``out_dir``, write an
+    annotated copy of every readable file there (``result.annotated``)."""
+    results = [check_path(p, config) for p in workbook_files(paths)]
+    if out_dir is not None:
+        from .annotate import write_annotated  # annotate builds on this module
+
+        written: set[Path] = set()
+        for result in results:
+            if result.status == "unreadable":
+                continue
+            try:
+                result.annotated = write_annotated(result, out_dir, taken=written)
+                written.add(result.annotated)
+            except GridkitError as exc:
+                result.annotate_error = exc.message
+    return results
 
 
 def exit_code(results: list[CheckResult]) -> int:

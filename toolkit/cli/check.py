@@ -1,0 +1,81 @@
+"""``gridkit check PATH... [--format text|json] [--out DIR]``: check township registers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..check import CheckResult, check_paths, exit_code
+from ..checks import RULE_TITLES
+from ..checks._base import show
+from ._common import config_option, emit_json, format_option, get_config, run
+
+SHOWN = 20  # problems listed per file in the text summary
+SEVERITY = {"error": "错误", "warning": "警告"}
+
+
+def render_text(result: CheckResult, shown: int = SHOWN) -> str:
+    name = Path(result.file).name
+    if result.status == "unreadable":
+        return f"✗ {name}:无法读取。{result.error}"
+    where = "、".join(x for x in (result.township,
+                                  result.report_date.isoformat() if result.report_date else None)
+                     if x)
+    head = f"{name}({where})" if where else name
+    if not result.issues:
+        lines = [f"✓ {head}:没有发现问题。"]
+    else:
+        mark = "✗" if result.status == "errors" else "✓"
+        lines = [f"{mark} {head}:{result.errors}个错误、{result.warnings}个警告。"]
+        lines.append("  按规则:")
+        for rule, severity, n in sorted(result.counts_by_rule(),
+                                        key=lambda x: (x[1] != "error", -x[2], x[0])):
+            lines.append(f"    {rule}({RULE_TITLES.get(rule, '')},{SEVERITY[severity]}):{n}条")
+        lines.append("  问题:")
+        for f in result.issues[:shown]:
+            value = "" if f.value is None else f"[原值:{show(f.value)}]"
+            lines.append(f"    {f.sheet}!{f.cell or ''} {SEVERITY[f.severity]} {f.rule}:"
+                         f"{f.message}{value}")
+        if len(result.issues) > shown:
+            lines.append(f"    …还有{len(result.issues) - shown}条")
+    if result.annotated is not None:
+        lines.append(f"  标注副本:{result.annotated}")
+    if result.annotate_error:
+        lines.append(f"  未能写出标注副本:{result.annotate_error}")
+    return "\n".join(lines)
+
+
+def render_summary(results: list[CheckResult]) -> str:
+    ok = sum(r.status == "ok" for r in results)
+    bad = sum(r.status == "errors" for r in results)
+    lost = sum(r.status == "unreadable" for r in results)
+    return f"共检查{len(results)}个文件:{ok}个没有错误,{bad}个有错误,{lost}个无法读取。"
+
+
+@click.command("check")
+@config_option
+@format_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Write an annotated copy of every file into this folder.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def command(config_path: Path | None, fmt: str, out_dir: Path | None,
+            paths: tuple[Path, ...]) -> None:
+    """Check township registers (files or folders) against every rule.
+
+    Exit 0: no error (warnings allowed); 1: errors found; 2: a file unreadable.
+    """
+
+    def body() -> int:
+        config = get_config(config_path)
+        results = check_paths(paths, config, out_dir=out_dir)
+        if fmt == "json":
+            emit_json([r.to_dict() for r in results])
+        else:
+            for r in results:
+                click.echo(render_text(r))
+            if len(results) > 1:
+                click.echo(render_summary(results))
+        return exit_code(results)
+
+    run(body)
