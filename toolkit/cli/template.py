@@ -1,0 +1,39 @@
+"""``gridkit template [--out DIR]``: write the township register template and the empty
+county master, from the schema and the county config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..template import TemplateResult, write_templates
+from ._common import config_option, emit_json, format_option, get_config, run
+
+
+def render(result: TemplateResult) -> None:
+    click.echo(f"已写入 {result.register}")
+    if result.master is not None:
+        click.echo(f"已写入 {result.master}")
+    for note in result.notes:
+        click.echo(f"注意:{note}")
+
+
+@click.command("template")
+@config_option
+@format_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("workbooks"), show_default=True,
+              help="Folder to write 网格登记表.xlsx and 全县汇总表.xlsx into.")
+def command(config_path: Path | None, fmt: str, out_dir: Path) -> None:
+    """Write the township register template (网格登记表.xlsx) and the empty master."""
+
+    def body() -> int:
+        result = write_templates(get_config(config_path), out_dir)
+        if fmt == "json":
+            emit_json(result.to_dict())
+        else:
+            render(result)
+        return 0
+
+    run(body)
