@@ -40,12 +40,6 @@ def night_for(book: xw.Book) -> dt.date:
     raise UsageError(f"xlwings.conf 表中 {DATE_KEY} 的值“{text}”不是日期,请写成 2020-02-04。")
 
 
-def _field(obj: Any, name: str, default: Any = None) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
 def refresh_from(book: xw.Book, source: Path) -> int:
     """Copy every sheet's values of the workbook file ``source`` into the open ``book``:
     a sheet of the same name is cleared and refilled, a missing one is added at the end.
@@ -81,21 +75,18 @@ def merge_and_refresh(book: xw.Book, config: Config) -> str:
 
     night = night_for(book)
     result = merge_night(config, night)
-    data = result.to_dict() if hasattr(result, "to_dict") else {}
-    master = Path(str(_field(result, "master") or data.get("master") or config.paths.master))
-    refreshed = refresh_from(book, master) if master.is_file() else 0
-    towns = data.get("townships") or []
-    statuses: dict[str, int] = {}
-    for t in towns:
-        statuses[str(_field(t, "status"))] = statuses.get(str(_field(t, "status")), 0) + 1
-    parts = "、".join(f"{k}{v}个" for k, v in statuses.items())
-    conflicts = len(data.get("conflicts") or [])
-    sentence = f"{night:%Y-%m-%d} 汇总完成:{len(towns)}个乡镇中{parts}" if towns else (
-        f"{night:%Y-%m-%d} 汇总完成")
-    if conflicts:
-        sentence += f",跨乡镇重复登记{conflicts}人"
-    if refreshed:
-        sentence += f";已刷新本工作簿{refreshed}张表"
+    counts: dict[str, int] = {}
+    for t in result.townships:
+        counts[t.status] = counts.get(t.status, 0) + 1
+    parts = "、".join(f"{status}{n}个" for status, n in counts.items())
+    sentence = f"{night:%Y-%m-%d} 汇总完成:{len(result.townships)}个乡镇中{parts}"
+    if result.conflicts:
+        sentence += f";跨乡镇重复登记{len(result.conflicts)}人"
+    if result.master is not None and result.master.is_file():
+        refreshed = refresh_from(book, result.master)
+        sentence += f";已按全县汇总表刷新本工作簿{refreshed}张表"
+    if result.master_fallback:
+        sentence += f"({result.master_fallback})"
     return sentence + "。"
 
 
@@ -105,19 +96,25 @@ def report_and_open(book: xw.Book, config: Config) -> str:
 
     night = night_for(book)
     result = build_report(config, night)
-    workbook = Path(result.workbook)
-    book.app.books.open(str(workbook))
-    return f"{night:%Y-%m-%d} 日报已生成并打开:{workbook}。"
+    book.app.books.open(str(result.workbook))
+    return f"{night:%Y-%m-%d} 日报已生成并打开:{result.workbook}。"
 
 
 def write_feedback(book: xw.Book, config: Config) -> str:
-    """生成反馈: write each township's feedback file (its annotated copy) into the outbox."""
-    from .. import nightly  # type: ignore[attr-defined]  # lands with the nightly job
+    """生成反馈: write each township's feedback (note + annotated copy) into the outbox."""
+    from ..nightly import write_feedback as feedback
+    from ..store import open_store
 
     night = night_for(book)
-    files = nightly.write_feedback(config, night)
-    paths = list(_field(files, "files", files) or [])
-    if not paths:
-        return f"{night:%Y-%m-%d} 没有可反馈的乡镇报表(当晚尚无报送)。"
-    folder = Path(str(paths[0])).parent.parent if len(paths) > 1 else Path(str(paths[0])).parent
-    return f"{night:%Y-%m-%d} 已为{len(paths)}个乡镇生成反馈文件,在 {folder}。"
+    failures: list[str] = []
+    store = open_store(config)
+    try:
+        written = feedback(config, night, store, lambda step, done, total: None, failures)
+    finally:
+        store.close()
+    annotated = sum(1 for f in written if f.annotated is not None)
+    sentence = (f"{night:%Y-%m-%d} 已为{len(written)}个乡镇写出反馈说明"
+                f"(其中{annotated}个附标注副本),在 {config.paths.outbox} 下各乡镇的文件夹中")
+    if failures:
+        sentence += ";未写出:" + ";".join(failures)
+    return sentence + "。"
