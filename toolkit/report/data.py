@@ -130,8 +130,12 @@ def compute_changes(night: NightFigures, previous: NightFigures | None,
 def gather(config: Config, night: dt.date, store: Store,
            history_nights: int = HISTORY_NIGHTS) -> ReportData:
     """Read the night (and the previous night, and the trend) from the store."""
+    from ..errors import JobFailed
     from ..figures import night_figures
 
+    if night not in store.nights():
+        raise JobFailed(f"{night:%Y-%m-%d} 这一晚还没有汇总,无法生成日报:"
+                        f"请先运行 gridkit merge --date {night:%Y-%m-%d}(或 gridkit nightly)。")
     figures = night_figures(store, config, night)
     kinds = column_kinds(config)
     problems = [problem_from_record(r, kinds) for r in store.findings(night)]

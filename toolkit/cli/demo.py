@@ -1,0 +1,54 @@
+"""``gridkit demo [DIR]``: set up DIR and run a whole sample night in it, then say where the
+master, the report and the feedback files are. Exits 0 when the demo ran, even though the
+demo night has a late township (that night's own exit code would be 1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..demo import DEFAULT_DIR, DemoResult, run_demo
+from ._common import emit_json, format_option, run
+from .nightly import progress_printer
+
+
+def render(result: DemoResult) -> None:
+    r = result.result
+    click.echo(f"演示完成:{result.night:%Y-%m-%d} 这一晚已在 {result.directory} 中跑完"
+               f"(先跑了前一晚,以便日报显示较上日变化)。")
+    click.echo(f"  本晚情况:{result.late_township}迟报,{result.error_township}的报表有错误,"
+               f"其余乡镇按时报送。这一晚本身的退出码是 {r.exit_code}"
+               f"(有乡镇迟报时 gridkit nightly 返回 1,这是正常的),演示本身成功。")
+    click.echo(f"  全县汇总表:{r.merge.master}")
+    if r.report is not None:
+        click.echo(f"  日报工作簿:{r.report.workbook}")
+        click.echo(f"  文字简报:  {r.report.briefing_text}")
+        click.echo(f"  网页简报:  {r.report.briefing_html}")
+    if r.feedback:
+        click.echo(f"  反馈文件:  {r.feedback[0].note.parent.parent}(每个乡镇一个文件夹)")
+    click.echo(f"  日志:      {r.log_file}")
+    click.echo(f"  示例报表:  {result.directory / 'samples'}")
+    click.echo(f"  可修改的日报模板:{result.directory / 'templates'}")
+    click.echo(f"再次运行这一晚:cd {result.directory} && gridkit nightly --date "
+               f"{result.night:%Y-%m-%d}")
+
+
+@click.command("demo")
+@format_option
+@click.option("--scale", type=float, default=1.0, show_default=True, hidden=True,
+              help="Sample size (1 = 400 screened persons per township).")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path),
+                default=DEFAULT_DIR, required=False)
+def command(fmt: str, scale: float, directory: Path) -> None:
+    """Generate sample submissions and run a whole night in DIRECTORY (./gridkit-demo)."""
+
+    def body() -> int:
+        result = run_demo(directory, scale=scale, progress=progress_printer(fmt == "text"))
+        if fmt == "json":
+            emit_json(result.to_dict())
+        else:
+            render(result)
+        return result.exit_code
+
+    run(body)

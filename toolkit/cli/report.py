@@ -1,0 +1,41 @@
+"""``gridkit report [--date D] [--out DIR]``: the night's 疫情防控工作日报 from the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from ..report import ReportResult, build_report
+from ._common import as_date, config_option, date_option, emit_json, format_option, get_config, run
+
+
+def render(result: ReportResult) -> None:
+    click.echo(result.text.rstrip())
+    click.echo("")
+    click.echo(f"日报工作簿:{result.workbook}")
+    click.echo(f"文字简报:{result.briefing_text}")
+    click.echo(f"网页简报:{result.briefing_html}")
+
+
+@click.command("report")
+@config_option
+@format_option
+@date_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the report files (default: the config's reports folder).")
+def command(config_path: Path | None, fmt: str, date: dt.datetime | None,
+            out_dir: Path | None) -> None:
+    """Write the daily report (workbook + briefing) of a night from the history store."""
+
+    def body() -> int:
+        config = get_config(config_path)
+        result = build_report(config, as_date(date), out_dir=out_dir)
+        if fmt == "json":
+            emit_json(result.to_dict())
+        else:
+            render(result)
+        return 0
+
+    run(body)

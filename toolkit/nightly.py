@@ -1,0 +1,284 @@
+"""``gridkit nightly``: the unit of work of a night — merge, then report, then feedback.
+
+1. merge (:func:`toolkit.merge.merge_night`): archive, check, judge, store, master;
+2. report (:func:`toolkit.report.build_report`): the 疫情防控工作日报 workbook and briefings;
+3. feedback: for every township, into ``outbox/<township>/`` to be sent back, the annotated
+   copy of its current file when it has problems (or of its rejected file when it can be
+   read) — every problem cell marked, with the 检查结果 sheet — and a short note
+   ``反馈说明_YYYYMMDD.txt`` (status, counts, what to do; personal data masked). A township
+   that sent nothing gets a note too.
+
+Everything is logged to ``<logs>/gridkit.log`` and the console. The exit code is the
+merge's (0 every township reported on time, 1 otherwise); a report or feedback step that
+fails is logged and also makes it 1. The whole night holds the workspace lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import logging.handlers
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .config import Config
+from .errors import GridkitError
+from .locking import workspace_lock
+from .privacy import mask_text
+from .store import REJECTED
+
+if TYPE_CHECKING:
+    from .merge import MergeResult
+    from .report import ReportResult
+    from .store import Store, Submission, TownshipStatus
+
+log = logging.getLogger("gridkit.nightly")
+
+LOG_NAME = "gridkit.log"
+NOTE_NAME = "反馈说明_{night:%Y%m%d}.txt"
+# progress(step, done, total): step is a Chinese label; total 0 when unknown
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Feedback:
+    township: str
+    status: str
+    note: Path
+    annotated: Path | None = None
+    problem: str | None = None  # why the annotated copy could not be written
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"township": self.township, "status": self.status, "note": str(self.note),
+                "annotated": None if self.annotated is None else str(self.annotated),
+                "problem": self.problem}
+
+
+@dataclass
+class NightlyResult:
+    night: dt.date
+    merge: MergeResult
+    report: ReportResult | None
+    feedback: list[Feedback]
+    log_file: Path
+    failures: list[str] = field(default_factory=list)  # steps that failed, one sentence each
+
+    @property
+    def exit_code(self) -> int:
+        return max(self.merge.exit_code, 1 if self.failures else 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.night.isoformat(),
+            "merge": self.merge.to_dict(),
+            "report": None if self.report is None else {
+                "workbook": str(self.report.workbook),
+                "briefing_text": str(self.report.briefing_text),
+                "briefing_html": str(self.report.briefing_html)},
+            "feedback": [f.to_dict() for f in self.feedback],
+            "log": str(self.log_file),
+            "failures": self.failures,
+            "exit_code": self.exit_code,
+        }
+
+
+# ---------------------------------------------------------------- logging
+class _Tagged(logging.Handler):
+    """Marker base so job_logging can find the handlers it added."""
+
+
+@contextlib.contextmanager
+def job_logging(config: Config, *, console: bool = True) -> Iterator[Path]:
+    """Log the ``gridkit`` loggers to ``<logs>/gridkit.log`` (rotated, 5 × 5 MB) and the
+    console for the duration of a job; nested use (schedule → nightly) adds nothing."""
+    logger = logging.getLogger("gridkit")
+    path = config.paths.logs / LOG_NAME
+    if any(getattr(h, "gridkit_log", None) == path for h in logger.handlers):
+        yield path
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handlers: list[logging.Handler] = []
+    file_handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=5 * 1024 * 1024, backupCount=5, encoding="utf-8")
+    file_handler.setFormatter(fmt)
+    handlers.append(file_handler)
+    if console:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        handlers.append(stream)
+    for h in handlers:
+        h.gridkit_log = path  # type: ignore[attr-defined]
+        logger.addHandler(h)
+    old_level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield path
+    finally:
+        logger.setLevel(old_level)
+        for h in handlers:
+            logger.removeHandler(h)
+            h.close()
+
+
+# ---------------------------------------------------------------- the night
+def run_nightly(config: Config, night: dt.date, *, now: dt.datetime | None = None,
+                progress: Progress | None = None, console: bool = True) -> NightlyResult:
+    """Merge, report and feedback for one night (see the module docstring)."""
+    from .merge import merge_night
+    from .report import build_report
+    from .store import open_store
+
+    step = progress or (lambda _s, _d, _t: None)
+    failures: list[str] = []
+    with job_logging(config, console=console) as log_file, workspace_lock(config.paths.store):
+        log.info("夜间任务开始:%s。", night)
+        step("汇总", 0, 1)
+        merge = merge_night(config, night, now=now)
+        step("汇总", 1, 1)
+        _log_merge(merge)
+        report = None
+        store = open_store(config)
+        try:
+            step("日报", 0, 1)
+            try:
+                report = build_report(config, night, store=store, now=now)
+                log.info("日报已生成:%s", report.workbook)
+            except GridkitError as exc:
+                failures.append(f"日报未生成:{exc.message}")
+                log.error("日报未生成:%s", exc.message)
+            step("日报", 1, 1)
+            feedback = write_feedback(config, night, store, step, failures)
+        finally:
+            store.close()
+        log.info("反馈文件已写入 %s(%d 个乡镇)。", config.paths.outbox, len(feedback))
+        result = NightlyResult(night, merge, report, feedback, log_file, failures)
+        log.info("夜间任务结束:%s,退出码 %d。", night, result.exit_code)
+    return result
+
+
+def _log_merge(merge: MergeResult) -> None:
+    for t in merge.townships:
+        extra = f",{t.reason}" if t.reason else ""
+        log.info("  %s:%s %s 行 %d,错误 %d,警告 %d%s", t.township, t.status, t.file or "",
+                 t.rows, t.errors, t.warnings, extra)
+    for t in merge.unattributed:
+        log.warning("  无法归属的文件 %s 被退回:%s", t.file, t.reason)
+    for file, same in merge.duplicates:
+        log.info("  %s 与 %s 内容相同,只汇总一次。", file, same)
+    if merge.conflicts:
+        log.warning("  跨乡镇重复登记的身份证号 %d 个。", len(merge.conflicts))
+    if merge.master_fallback:
+        log.warning("  %s", merge.master_fallback)
+    log.info("汇总完成:合并 %d 行,全县汇总表 %s。", merge.rows, merge.master)
+
+
+# ---------------------------------------------------------------- feedback
+def write_feedback(config: Config, night: dt.date, store: Store, step: Progress,
+                   failures: list[str]) -> list[Feedback]:
+    """The annotated copy and the note of every township, into ``outbox/<township>/``."""
+    statuses = {s.township: s for s in store.statuses(night)}
+    submissions = {s.id: s for s in store.submissions(night)}
+    conflicts = store.conflicts(night)
+    names = config.county.township_names
+    out: list[Feedback] = []
+    for i, name in enumerate(names):
+        step("反馈", i, len(names))
+        status = statuses.get(name)
+        sub = submissions.get(status.submission_id) if status else None
+        folder = config.paths.outbox / name
+        folder.mkdir(parents=True, exist_ok=True)
+        fb = Feedback(name, status.status if status else "未报",
+                      folder / NOTE_NAME.format(night=night))
+        if sub is not None and _needs_copy(status):
+            try:
+                fb.annotated = _annotated_copy(config, sub, folder)
+            except GridkitError as exc:
+                fb.problem = exc.message
+            except OSError as exc:
+                fb.problem = f"无法写出标注副本:{exc.strerror or exc}"
+                failures.append(f"{name} 的反馈文件未写出:{fb.problem}")
+                log.error("%s 的反馈文件未写出:%s", name, fb.problem)
+        mine = [c for c in conflicts if name in c.townships]
+        _write_text(fb.note, feedback_note(config, night, name, status, sub, fb, mine))
+        out.append(fb)
+    step("反馈", len(names), len(names))
+    return out
+
+
+def _needs_copy(status: TownshipStatus | None) -> bool:
+    """A file with nothing to fix needs no annotated copy: its note says so."""
+    if status is None:
+        return False
+    return status.status == REJECTED or bool(status.errors or status.warnings)
+
+
+def _annotated_copy(config: Config, sub: Submission, folder: Path) -> Path | None:
+    """Check the archived file again under the name it was sent with and write its
+    annotated copy (the township's own data, so not masked) into ``folder``."""
+    from .annotate import write_annotated
+    from .check import check_path
+
+    with tempfile.TemporaryDirectory(prefix="gridkit-feedback-") as tmp:
+        named = Path(tmp) / sub.file_name
+        shutil.copyfile(sub.archive_path, named)
+        result = check_path(named, config)
+        if result.status == "unreadable":
+            return None
+        return write_annotated(result, folder)
+
+
+def feedback_note(config: Config, night: dt.date, township: str,
+                  status: TownshipStatus | None, sub: Submission | None, fb: Feedback,
+                  conflicts: list[Any]) -> str:
+    """The short 反馈说明 a township receives with its annotated copy (masked)."""
+    county = config.county
+    day = f"{night.month}月{night.day}日"
+    lines = [f"{township}:{day}网格化管理登记表反馈说明", ""]
+    state = status.status if status else "未报"
+    if state == "未报":
+        lines.append(f"截至汇总时({county.nightly_at:%H:%M})未收到贵乡镇{day}的登记表,"
+                     f"请尽快报送(每天 {county.deadline:%H:%M} 前)。")
+    elif state == "退回":
+        reason = (status.reason if status else None) or (sub.reason if sub else "") or ""
+        lines.append(f"贵乡镇报送的文件“{status.file if status else ''}”被退回,未纳入汇总:{reason}")
+        lines.append("请按上述说明改正后重新报送。")
+    else:
+        when = f"{status.arrived_at:%H:%M}" if status and status.arrived_at else ""
+        late = f"(晚于截止时间 {county.deadline:%H:%M},记为迟报)" if state == "迟报" else ""
+        lines.append(f"已收到贵乡镇的文件“{status.file if status else ''}”,送达时间 {when}"
+                     f"{late},已纳入全县汇总,共 {status.rows if status else 0} 行。")
+        errors, warnings = (status.errors, status.warnings) if status else (0, 0)
+        if errors or warnings:
+            lines.append(f"检查发现错误 {errors} 个、警告 {warnings} 个。")
+        else:
+            lines.append("检查未发现问题,谢谢。")
+    if fb.annotated is not None:
+        lines.append(f"标注副本:{fb.annotated.name}。打开后先看“检查结果”表,点击链接可跳到"
+                     f"问题单元格;红色为错误(必须改正),黄色为警告(请核实)。改正后请在原表上"
+                     f"修改并重新报送。")
+    elif fb.problem:
+        lines.append(f"未能生成标注副本:{fb.problem}")
+    if conflicts:
+        lines.append("")
+        lines.append("以下身份证号同时被其他乡镇登记,请核实是否为同一人、由哪个乡镇负责:")
+        for c in conflicts[:50]:
+            others = "、".join(t for t in c.townships if t != township)
+            lines.append(f"  {mask_text(c.id_number)}(另见:{others})")
+        if len(conflicts) > 50:
+            lines.append(f"  ……共 {len(conflicts)} 个")
+    lines += ["", county.office, f"{night:%Y-%m-%d}"]
+    return mask_text("\n".join(lines)) + "\n"
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
