@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import glob
 import json
 import os
 import signal
@@ -151,6 +152,11 @@ def aside(target: Path) -> Iterator[Path]:
     The caller moves it into place (:func:`replace_file`)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp{target.suffix}")
+    # leftovers of a killed run (callers hold the workspace lock: no other writer)
+    for old in target.parent.glob(
+            f".{glob.escape(target.stem)}.*.tmp{glob.escape(target.suffix)}"):
+        with contextlib.suppress(OSError):
+            old.unlink()
     try:
         yield tmp
     except BaseException:

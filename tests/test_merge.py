@@ -1,0 +1,402 @@
+"""The night's merge: a whole night with every kind of submission, re-runs, lock, fallback,
+the master's content and the JSON/exit codes of ``gridkit merge``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from toolkit.cli import main
+from toolkit.config import Config
+from toolkit.errors import LockBusy, UsageError
+from toolkit.figures import night_figures, trace
+from toolkit.locking import RunLock, workspace_lock
+from toolkit.merge import merge_night
+from toolkit.store import open_store
+
+from .factory import REPORT_DATE, Book, clean_register, pid, set_cell, write_workbook
+
+NIGHT = REPORT_DATE
+NOW = dt.datetime(2020, 2, 4, 22, 0)
+ON_TIME = dt.datetime(2020, 2, 4, 19, 0)
+LATE = dt.datetime(2020, 2, 4, 21, 30)
+
+
+# --- helpers (used by the other test_merge*.py files too) ---------------------------------
+
+def township_book(name: str, k: int, night: dt.date = NIGHT) -> Book:
+    """A clean register for township number ``k`` whose ID numbers are its own."""
+    book = clean_register(name, night)
+    born = dt.date(1970, 1, 1) + dt.timedelta(days=37 * k)
+    for i in range(1, len(book["住户"])):
+        set_cell(book, "住户", i, "身份证号", pid(i, male=i != 2, born=born))
+    for i in range(1, len(book["排查登记"])):
+        set_cell(book, "排查登记", i, "身份证号", pid(100 + i, male=i != 2, born=born))
+    return book
+
+
+_BUILT: dict[str, bytes] = {}
+
+
+def send(inbox: Path, name: str, book: Book, at: dt.datetime = ON_TIME) -> Path:
+    """Write ``book`` into the inbox as ``name``, arrived at ``at`` (workbooks cached by
+    content: building them with openpyxl is the slow part of these tests)."""
+    key = repr(sorted(book.items()))
+    path = inbox / name
+    if key in _BUILT:
+        path.write_bytes(_BUILT[key])
+    else:
+        write_workbook(path, book)
+        _BUILT[key] = path.read_bytes()
+    stamp(path, at)
+    return path
+
+
+def text_cell(path: Path, sheet: str, cell: str, text: str) -> None:
+    """Put a text cell (even one starting with "=") into a workbook."""
+    wb = openpyxl.load_workbook(path)
+    c = wb[sheet][cell]
+    c.value = text
+    c.data_type = "s"
+    wb.save(path)
+
+
+def stamp(path: Path, at: dt.datetime) -> None:
+    os.utime(path, (at.timestamp(), at.timestamp()))
+
+
+def full_night(config: Config, night: dt.date = NIGHT) -> Path:
+    """Every township's clean register in the inbox, on time."""
+    inbox = config.paths.inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    for k, name in enumerate(config.county.township_names, start=1):
+        send(inbox, f"{name}_{night:%Y%m%d}.xlsx", township_book(name, k, night))
+    return inbox
+
+
+def sheet_values(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
+    finally:
+        wb.close()
+
+
+def status_of(result: Any) -> dict[str, str]:
+    return {t.township: t.status for t in result.townships}
+
+
+# --- the whole night ---------------------------------------------------------------------
+
+@pytest.fixture
+def messy_night(config: Config) -> Path:
+    """扎西镇 on time; 旧城镇 late; 罗布镇 the same file twice; 麟凤镇 a resubmission;
+    长安镇 a corrupt file; 庙沟镇 yesterday's register; 水田镇 nothing; 双河乡 and 高田乡
+    register the same person; 三桃乡 a cell starting with "="; an Excel lock file."""
+    inbox = config.paths.inbox
+    inbox.mkdir(parents=True)
+    names = config.county.township_names
+    books = {n: township_book(n, k) for k, n in enumerate(names, start=1)}
+    send(inbox, "扎西镇_20200204.xlsx", books["扎西镇"])
+    send(inbox, "旧城镇_20200204.xlsx", books["旧城镇"], LATE)
+    first = send(inbox, "罗布镇_20200204.xlsx", books["罗布镇"])
+    shutil.copy2(first, inbox / "罗布镇_20200204(1).xlsx")
+    old = township_book("麟凤镇", 4)
+    set_cell(old, "排查登记", 1, "姓名", "旧文件")
+    send(inbox, "麟凤镇 初稿.xlsx", old, dt.datetime(2020, 2, 4, 17, 0))
+    set_cell(books["麟凤镇"], "排查登记", 1, "姓名", "新文件")
+    send(inbox, "麟凤镇_20200204.xlsx", books["麟凤镇"], dt.datetime(2020, 2, 4, 19, 30))
+    (inbox / "长安镇_20200204.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
+    stamp(inbox / "长安镇_20200204.xlsx", ON_TIME)
+    send(inbox, "庙沟镇.xlsx", township_book("庙沟镇", 6, dt.date(2020, 2, 3)))
+    shared = pid(9999)
+    set_cell(books["双河乡"], "排查登记", 2, "身份证号", shared)
+    set_cell(books["高田乡"], "排查登记", 3, "身份证号", shared)
+    send(inbox, "双河乡_20200204.xlsx", books["双河乡"])
+    send(inbox, "高田乡_20200204.xlsx", books["高田乡"])
+    santao = send(inbox, "三桃乡_20200204.xlsx", books["三桃乡"])
+    text_cell(santao, "排查登记", "P2", "=SUM(A1:A9)")  # 备注 of the first person, as text
+    stamp(santao, ON_TIME)
+    (inbox / "~$扎西镇_20200204.xlsx").write_bytes(b"lock")
+    return inbox
+
+
+def test_whole_night_statuses(config: Config, messy_night: Path) -> None:
+    result = merge_night(config, NIGHT, now=NOW)
+    assert status_of(result) == {
+        "扎西镇": "已报", "旧城镇": "迟报", "罗布镇": "已报", "麟凤镇": "已报", "长安镇": "退回",
+        "庙沟镇": "退回", "水田镇": "未报", "双河乡": "已报", "高田乡": "已报", "三桃乡": "已报"}
+    rows = {t.township: t for t in result.townships}
+    assert rows["麟凤镇"].file == "麟凤镇_20200204.xlsx"
+    assert "2月3日" in (rows["庙沟镇"].reason or "")
+    assert rows["长安镇"].reason and "长安镇_20200204.xlsx" in rows["长安镇"].reason
+    assert [set(d) for d in result.duplicates] == [
+        {"罗布镇_20200204(1).xlsx", "罗布镇_20200204.xlsx"}]
+    assert result.exit_code == 1
+    # the lock file was ignored, everything else archived once
+    archived = sorted(p.name for p in config.paths.archive.rglob("*.xlsx"))
+    assert len(archived) == 10 and not any("~$" in n for n in archived)
+    assert sum("麟凤镇" in n for n in archived) == 2  # both versions kept
+
+
+def test_rejected_files_are_quarantined_with_reason(config: Config, messy_night: Path) -> None:
+    merge_night(config, NIGHT, now=NOW)
+    notes = {p.parent.name: p.read_text(encoding="utf-8")
+             for p in config.paths.quarantine.rglob("*.退回原因.txt")}
+    assert set(notes) == {"长安镇", "庙沟镇"}
+    assert "退回原因" in notes["庙沟镇"] and "2月3日" in notes["庙沟镇"]
+
+
+def test_resubmission_replaces_first_file_in_master(config: Config, messy_night: Path) -> None:
+    result = merge_night(config, NIGHT, now=NOW)
+    sheets = sheet_values(result.master)  # type: ignore[arg-type]
+    header = sheets["排查登记"][0]
+    name_col, town_col = header.index("姓名"), header.index("乡镇")
+    linfeng = [r for r in sheets["排查登记"][1:] if r[town_col] == "麟凤镇"]
+    assert linfeng[0][name_col] == "新文件"
+    assert len(linfeng) == 3
+    assert not any(r[name_col] == "旧文件" for r in sheets["排查登记"][1:])
+    luobu = [r for r in sheets["排查登记"][1:] if r[town_col] == "罗布镇"]
+    assert len(luobu) == 3  # the same file twice is merged once
+
+
+def test_cross_township_conflict_lists_both_sources(config: Config, messy_night: Path) -> None:
+    result = merge_night(config, NIGHT, now=NOW)
+    assert len(result.conflicts) == 1
+    k = result.conflicts[0]
+    assert k.id_number == pid(9999)
+    assert [(s.township, s.file, s.sheet, s.row) for s in k.sources] == [
+        ("双河乡", "双河乡_20200204.xlsx", "排查登记", 3),
+        ("高田乡", "高田乡_20200204.xlsx", "排查登记", 4)]
+    rows = sheet_values(result.master)["跨乡镇重复"]  # type: ignore[arg-type]
+    assert rows[1][:3] == (pid(9999), "双河乡、高田乡", "双河乡") and rows[1][5] == 3
+    assert rows[2][2] == "高田乡" and rows[2][5] == 4
+
+
+def test_formula_like_values_stay_text(config: Config, messy_night: Path) -> None:
+    result = merge_night(config, NIGHT, now=NOW)
+    wb = openpyxl.load_workbook(result.master)  # type: ignore[arg-type]
+    ws = wb["排查登记"]
+    header = [c.value for c in ws[1]]
+    col = header.index("备注") + 1
+    cells = [ws.cell(r, col) for r in range(2, ws.max_row + 1)]
+    hits = [c for c in cells if c.value == "=SUM(A1:A9)"]
+    assert len(hits) == 1 and hits[0].data_type == "s"
+
+
+def test_rerun_is_idempotent(config: Config, messy_night: Path) -> None:
+    first = merge_night(config, NIGHT, now=NOW)
+    before = sheet_values(first.master)  # type: ignore[arg-type]
+    store = open_store(config)
+    count = store.row_count(NIGHT)
+    store.close()
+    second = merge_night(config, NIGHT, now=NOW)
+    assert sheet_values(second.master) == before  # type: ignore[arg-type]
+    assert second.to_dict() == first.to_dict()
+    store = open_store(config)
+    try:
+        assert store.row_count(NIGHT) == count
+        assert len(store.submissions(NIGHT)) == 10  # 11 files, one of them twice
+    finally:
+        store.close()
+
+
+def test_master_content(config: Config) -> None:
+    full_night(config)
+    result = merge_night(config, NIGHT, now=NOW)
+    assert result.exit_code == 0 and result.master == config.paths.master
+    sheets = sheet_values(config.paths.master)
+    summary = sheets["汇总"]
+    header = summary[1]
+    assert summary[2][:2] == ("扎西镇", "已报")
+    total = summary[2 + 10]
+    assert total[0] == "全县合计"
+    col = header.index("排查登记(人)")
+    assert total[col] == 30 and summary[2][col] == 3
+    assert total[header.index("湖北来威(人)")] == 10
+    assert total[header.index("宣传资料(份)")] == 12000
+    assert total[header.index("捐赠折合金额(元)")] == 50000
+    status = sheets["报送情况"]
+    assert status[2][:5] == (10, 10, 1, 10, 1)
+    data = sheets["住户"]
+    assert data[0][0] == "乡镇" and data[0][-3:] == ("检查结果", "来源文件", "来源行")
+    assert data[1][0] == "扎西镇" and data[1][-2:] == ("扎西镇_20200204.xlsx", 2)
+    assert len(data) == 1 + 30
+    assert sheets["问题清单"] == [sheets["问题清单"][0]]
+
+
+def test_master_sheets_are_formatted(config: Config) -> None:
+    full_night(config)
+    merge_night(config, NIGHT, now=NOW)
+    wb = openpyxl.load_workbook(config.paths.master)
+    ws = wb["排查登记"]
+    assert ws.freeze_panes == "B2"
+    assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+    date_col = [c.value for c in ws[1]].index("抵威日期") + 1
+    assert ws.cell(2, date_col).number_format == "yyyy-mm-dd"
+    assert ws.column_dimensions["E"].width > 15  # 身份证号
+    assert wb["汇总"].freeze_panes == "B3"
+
+
+def test_row_level_errors_do_not_block(config: Config) -> None:
+    inbox = config.paths.inbox
+    inbox.mkdir(parents=True)
+    book = township_book("扎西镇", 1)
+    set_cell(book, "排查登记", 2, "身份证号", 5.30629198005e17)
+    send(inbox, "扎西镇_20200204.xlsx", book)
+    result = merge_night(config, NIGHT, now=NOW)
+    zx = result.townships[0]
+    assert zx.status == "已报" and zx.errors >= 1
+    sheets = sheet_values(config.paths.master)
+    rows = sheets["排查登记"]
+    assert len(rows) == 4
+    assert rows[2][-3] == "有错误" and rows[1][-3] is None
+    issues = sheets["问题清单"]
+    assert any(r[3] == 3 and r[2] == "排查登记" and r[6] == "错误" for r in issues[1:])
+
+
+def test_trace_figure_to_cells(config: Config) -> None:
+    full_night(config)
+    merge_night(config, NIGHT, now=NOW)
+    store = open_store(config)
+    try:
+        refs = trace(store, config, NIGHT, "扎西镇", "from_hubei")
+        assert [(r.file, r.sheet, r.row, r.cell, r.value) for r in refs] == [
+            ("扎西镇_20200204.xlsx", "排查登记", 2, "H2", "是")]
+        leaflets = trace(store, config, NIGHT, "旧城镇", "leaflets")
+        assert [(r.sheet, r.cell, r.value) for r in leaflets] == [("宣传", "B2", 1200)]
+        figures = night_figures(store, config, NIGHT)
+        zx = figures.townships[0]
+        assert zx.from_hubei == len(refs) == 1
+        assert zx.by_measure["居家观察"] == len(
+            trace(store, config, NIGHT, "扎西镇", "by_measure:居家观察"))
+    finally:
+        store.close()
+
+
+def test_figures_of_an_incomplete_night(config: Config, messy_night: Path) -> None:
+    merge_night(config, NIGHT, now=NOW)
+    store = open_store(config)
+    try:
+        f = night_figures(store, config, NIGHT)
+    finally:
+        store.close()
+    assert (f.expected, f.reported, f.on_time, f.late, f.missing, f.rejected) == (
+        10, 7, 6, 1, 1, 2)
+    assert f.reporting_rate == pytest.approx(0.7) and f.on_time_rate == pytest.approx(0.6)
+    assert f.conflicts == 1
+    assert f.total.screened == 7 * 3
+    shuitian = next(t for t in f.townships if t.township == "水田镇")
+    assert shuitian.status == "未报" and shuitian.screened == 0
+
+
+def test_another_countys_file_is_rejected(config: Config) -> None:
+    inbox = config.paths.inbox
+    inbox.mkdir(parents=True)
+    send(inbox, "某某镇_20200204.xlsx", clean_register("盐津县某某镇"))
+    result = merge_night(config, NIGHT, now=NOW)
+    assert [t.status for t in result.unattributed] == ["退回"]
+    assert "不是威信县的乡镇" in (result.unattributed[0].reason or "")
+    assert result.exit_code == 1
+
+
+def test_file_already_merged_on_an_earlier_night_is_skipped(config: Config) -> None:
+    full_night(config)
+    merge_night(config, NIGHT, now=NOW)
+    result = merge_night(config, NIGHT + dt.timedelta(days=1), now=NOW + dt.timedelta(days=1))
+    assert {t.status for t in result.townships} == {"未报"}
+    assert len(result.skipped) == 10
+
+
+# --- lock and fallback ---------------------------------------------------------------------
+
+def test_second_run_gets_lock_busy(config: Config) -> None:
+    full_night(config)
+    lock = workspace_lock(config.paths.store)
+    lock.path.parent.mkdir(parents=True, exist_ok=True)
+    lock.path.write_text(json.dumps({"pid": os.getppid(), "host": os.uname().nodename,
+                                     "started": "2020-02-04T22:00:00"}), encoding="utf-8")
+    with pytest.raises(LockBusy) as exc:
+        merge_night(config, NIGHT, now=NOW)
+    assert "另一个 gridkit 任务正在运行" in exc.value.message
+    assert not config.paths.master.exists()
+
+
+def test_stale_lock_is_taken_over(config: Config) -> None:
+    full_night(config)
+    lock = workspace_lock(config.paths.store)
+    lock.path.parent.mkdir(parents=True, exist_ok=True)
+    lock.path.write_text(json.dumps({"pid": 2**22 + 12345, "host": os.uname().nodename}),
+                         encoding="utf-8")
+    assert merge_night(config, NIGHT, now=NOW).exit_code == 0
+    assert not lock.path.exists()
+
+
+def test_lock_is_reentrant_in_one_process(config: Config) -> None:
+    full_night(config)
+    with RunLock(config.paths.store.parent / "gridkit.lock"):
+        assert merge_night(config, NIGHT, now=NOW).exit_code == 0
+
+
+def test_master_open_in_excel_gives_dated_copy(config: Config,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    full_night(config)
+    merge_night(config, NIGHT, now=NOW)
+    real = os.replace
+
+    def locked(src: Any, dst: Any) -> None:
+        if Path(dst) == config.paths.master:
+            raise PermissionError(13, "in use")
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", locked)
+    result = merge_night(config, NIGHT, now=NOW)
+    assert result.master != config.paths.master
+    assert result.master is not None and result.master.parent == config.paths.master.parent
+    assert result.master.name.startswith("全县汇总表_20200204_")
+    assert result.master_fallback and result.master.name in result.master_fallback
+    assert sheet_values(result.master)["汇总"] == sheet_values(config.paths.master)["汇总"]
+
+
+def test_missing_inbox_is_unusable(config: Config, tmp_path: Path) -> None:
+    with pytest.raises(UsageError):
+        merge_night(config, NIGHT, inbox=tmp_path / "nowhere")
+
+
+# --- the command -----------------------------------------------------------------------
+
+def test_cli_json_complete_night(config: Config, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox = full_night(config)
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, ["merge", "--date", "2020-02-04", "--inbox", str(inbox),
+                                    "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert set(data) == {"date", "townships", "conflicts", "master"}
+    assert data["date"] == "2020-02-04" and data["conflicts"] == []
+    assert set(data["townships"][0]) == {"township", "status", "file", "rows", "errors",
+                                         "warnings"}
+    assert [t["status"] for t in data["townships"]] == ["已报"] * 10
+    assert Path(data["master"]).is_file()
+
+
+def test_cli_exit_codes(config: Config, messy_night: Path, tmp_path: Path,
+                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, ["merge", "--date", "2020-02-04", "--inbox",
+                                    str(messy_night)])
+    assert res.exit_code == 1
+    assert "旧城镇" in res.output and "迟报" in res.output and "退回" in res.output
+    assert "全县汇总表" in res.output
+    res = CliRunner().invoke(main, ["merge", "--inbox", str(tmp_path / "none")])
+    assert res.exit_code == 2
+    assert "收件箱文件夹" in res.output
