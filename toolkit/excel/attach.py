@@ -237,6 +237,18 @@ def attach(source: str | Path, out: str | Path | None = None, *,
         raise UsageError("输出文件不能与原文件相同:请用 --out 另给一个文件名。")
     wb = _load(src)
     old = wb.vba_archive
+    try:
+        return _attach(wb, src, target, actions, interpreter, pythonpath, config_path, night,
+                       write_bas)
+    finally:
+        for archive in {id(a): a for a in (old, wb.vba_archive) if a is not None}.values():
+            archive.close()
+
+
+def _attach(wb: openpyxl.Workbook, src: Path, target: Path, actions: tuple[str, ...],
+            interpreter: str, pythonpath: str, config_path: str, night: str,
+            write_bas: bool) -> AttachResult:
+    old = wb.vba_archive
     if _has_own_vba(old):
         raise UsageError(
             f"“{src.name}”已经带有自己的宏(VBA),两个VBA工程无法在Excel之外合并:"
