@@ -20,7 +20,7 @@ from toolkit.config import Config
 from toolkit.excel import live
 
 from . import xlwings_memory as mem
-from .factory import Book, clean_register, copy_book, pid, set_cell, write_workbook
+from .factory import Book, copy_book, pid, set_cell, write_workbook
 
 
 @pytest.fixture
