@@ -199,3 +199,23 @@ def test_findings_are_sorted_by_sheet_row_column(config: Config) -> None:
     set_cell(book, "住户", 1, "户主姓名", None)
     cells = [(f.sheet, f.cell) for f in check(book, config)]
     assert cells == [("住户", "C2"), ("排查登记", "K2"), ("排查登记", "E3")]
+
+
+def test_a_checkpoint_with_an_unreadable_date_is_not_judged_for_shifts(config: Config) -> None:
+    book = clean_register()
+    set_cell(book, "卡点值守", 1, "日期", "昨天")
+    assert [(f.rule, f.cell) for f in check(book, config)] == [("invalid-date", "A2")]
+
+
+def test_legacy_15_digit_id_still_checks_the_sex(config: Config) -> None:
+    book = clean_register()
+    set_cell(book, "排查登记", 1, "身份证号", "530629800517112")  # even: a woman
+    assert [(f.rule, f.severity, f.cell) for f in check(book, config)] == [
+        ("id-sex-mismatch", "error", "C2"), ("id-legacy-15", "warning", "D2")]
+
+
+def test_destroyed_ids_are_not_reported_as_duplicates(config: Config) -> None:
+    book = clean_register()
+    set_cell(book, "住户", 1, "身份证号", pid(1)[:15] + "000")
+    set_cell(book, "住户", 3, "身份证号", pid(1)[:15] + "000")
+    assert {f.rule for f in check(book, config)} == {"id-stored-as-number"}

@@ -110,22 +110,27 @@ def workbook_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def check_paths(paths: Iterable[str | Path], config: Config, *,
-                out_dir: str | Path | None = None) -> list[CheckResult]:
+                out_dir: str | Path | None = None,
+                keep_registers: bool = False) -> list[CheckResult]:
     """Check every file, folders expanded to their workbooks; with ``out_dir``, write an
-    annotated copy of every readable file there (``result.annotated``)."""
-    results = [check_path(p, config) for p in workbook_files(paths)]
-    if out_dir is not None:
-        from .annotate import write_annotated  # annotate builds on this module
+    annotated copy of every readable file there (``result.annotated``). Each file's register
+    is dropped once it is checked (and annotated) unless ``keep_registers``, so a county's
+    files never sit in memory together."""
+    results: list[CheckResult] = []
+    written: set[Path] = set()
+    for path in workbook_files(paths):
+        result = check_path(path, config)
+        if out_dir is not None and result.status != "unreadable":
+            from .annotate import write_annotated  # annotate builds on this module
 
-        written: set[Path] = set()
-        for result in results:
-            if result.status == "unreadable":
-                continue
             try:
                 result.annotated = write_annotated(result, out_dir, taken=written)
                 written.add(result.annotated)
             except GridkitError as exc:
                 result.annotate_error = exc.message
+        if not keep_registers:
+            result.register = None
+        results.append(result)
     return results
 
 

@@ -9,6 +9,7 @@ GB 11643 weights are the powers of 2 mod 11). Anything else goes through
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections import Counter
@@ -39,12 +40,14 @@ _STORED_AS_NUMBER = (
 @lru_cache(maxsize=8)
 def _birth_dates(until: dt.date) -> frozenset[str]:
     """Every real birth date from 1890-01-01 to ``until`` as YYYYMMDD text."""
-    day, one = dt.date(1890, 1, 1), dt.timedelta(days=1)
-    out = []
-    while day <= until:
-        out.append(f"{day:%Y%m%d}")
-        day += one
-    return frozenset(out)
+    days = [f"{d:02d}" for d in range(1, 32)]
+    out: list[str] = []
+    for year in range(1890, until.year + 1):
+        for month in range(1, 13):
+            prefix = f"{year}{month:02d}"
+            out += [prefix + d for d in days[:calendar.monthrange(year, month)[1]]]
+    limit = f"{until:%Y%m%d}"
+    return frozenset(t for t in out if t <= limit)
 
 
 def id_problem(value: Any, today: dt.date | None = None) -> str | None:

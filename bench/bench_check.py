@@ -1,0 +1,126 @@
+"""Benchmark: checking registers vs python-calamine's pure read of the same files.
+
+    .venv/bin/python bench/bench_check.py                # county size (generates once)
+    .venv/bin/python bench/bench_check.py --data DIR     # where the sample files are kept
+    .venv/bin/python bench/bench_check.py --scale 10     # a smaller night
+
+Generates the sample night with ``toolkit.sample.generate(scale=100, defects=0.01)`` (10
+township files, 40,000 screened persons each, 400,000 in all) unless DIR already holds it,
+then measures, each in a fresh process (so peak memory is that step's own high-water mark):
+
+  (a) python-calamine alone: open each file and turn every sheet into Python lists;
+  (b) gridkit: ``check_paths`` = read_register (calamine + header detection + normalisation)
+      + every rule, with the findings;
+
+for one township file and for the whole county. Target: (b) within 2x of (a), peak memory
+under 1 GiB for the county's 400,000 screened persons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+NIGHT = dt.date(2020, 2, 4)
+
+
+def _calamine(files: list[str]) -> dict[str, float]:
+    from python_calamine import CalamineWorkbook
+
+    cells = 0
+    for f in files:
+        wb = CalamineWorkbook.from_path(f)
+        for name in wb.sheet_names:
+            rows = wb.get_sheet_by_name(name).to_python()
+            cells += sum(len(r) for r in rows)
+    return {"cells": cells}
+
+
+def _check(files: list[str]) -> dict[str, float]:
+    from toolkit.check import check_paths
+    from toolkit.config import load_config
+
+    config = load_config(cwd=ROOT)
+    results = check_paths([Path(f) for f in files], config)
+    return {"errors": sum(r.errors for r in results),
+            "warnings": sum(r.warnings for r in results),
+            "unreadable": sum(r.status == "unreadable" for r in results)}
+
+
+def child(mode: str, files: list[str]) -> None:
+    start = time.perf_counter()
+    info = (_calamine if mode == "calamine" else _check)(files)
+    seconds = time.perf_counter() - start
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(json.dumps({"seconds": seconds, "peak_mib": peak_mib, **info}))
+
+
+def measure(mode: str, files: list[Path]) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--child", mode, *map(str, files)],
+                         check=True, capture_output=True, text=True).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def ensure_sample(data: Path, scale: float) -> list[Path]:
+    files = sorted(data.glob("*.xlsx"))
+    if len(files) >= 10:
+        return files
+    from toolkit.config import load_config
+    from toolkit.sample import generate
+
+    config = load_config(cwd=ROOT)
+    print(f"generating the sample night (scale {scale:g}) into {data} …", flush=True)
+    start = time.perf_counter()
+    try:
+        sample = generate(config, data, NIGHT, scale=scale, defects=0.01, seed=1)
+        files = sample.files
+    except RuntimeError as exc:  # the generator's run-wide ID pool can run out at scale 100
+        print(f"  one run failed ({exc}); generating township by township", flush=True)
+        files = []
+        for n, township in enumerate(config.county.township_names):
+            files += generate(config, data, NIGHT, scale=scale, defects=0.01, seed=n + 1,
+                              townships=[township]).files
+    print(f"  {len(files)} files in {time.perf_counter() - start:.1f} s", flush=True)
+    return sorted(files)
+
+
+def report(label: str, files: list[Path]) -> None:
+    base = measure("calamine", files)
+    ours = measure("check", files)
+    ratio = ours["seconds"] / base["seconds"]
+    print(f"{label}:")
+    print(f"  calamine read only : {base['seconds']:7.2f} s  peak {base['peak_mib']:7.0f} MiB"
+          f"  ({base['cells']:,.0f} cells)")
+    print(f"  gridkit check      : {ours['seconds']:7.2f} s  peak {ours['peak_mib']:7.0f} MiB"
+          f"  ({ours['errors']:,.0f} errors, {ours['warnings']:,.0f} warnings)")
+    print(f"  ratio              : {ratio:7.2f}x  (target <= 2x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--scale", type=float, default=100.0)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], args.child[1:])
+        return
+    data = args.data or Path("/tmp") / f"gridkit-bench-scale{args.scale:g}"
+    files = ensure_sample(data, args.scale)
+    biggest = max(files, key=lambda f: f.stat().st_size)
+    report(f"one township ({biggest.name}, {biggest.stat().st_size / 2**20:.1f} MiB)",
+           [biggest])
+    report(f"the county ({len(files)} files)", files)
+
+
+if __name__ == "__main__":
+    main()
