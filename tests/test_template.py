@@ -4,7 +4,9 @@ the committed copy in workbooks/ kept up to date."""
 from __future__ import annotations
 
 import importlib
+import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +20,13 @@ from python_calamine import CalamineWorkbook
 from toolkit.cli import main
 from toolkit.config import CONFIG_NAME, Config, init, load_config
 from toolkit.template import (
+    FORMAT_ROWS,
     GUIDE_SHEET,
     LIST_SHEET,
     MASTER_NAME,
     REGISTER_NAME,
+    build_register_template,
     write_register_template,
-    write_templates,
 )
 
 from .factory import Book, clean_register
@@ -103,7 +106,8 @@ def test_id_phone_and_code_columns_are_text_for_thousands_of_rows(
             want_text = col.type in ("id-number", "phone") or (
                 col.type == "text" and (col.key or col.references is not None))
             letter = letter_of(ws, col.name)
-            formats = {ws[f"{letter}{r}"].number_format for r in range(2, 3002)}
+            rows = [*range(2, FORMAT_ROWS + 2, 97), FORMAT_ROWS + 1]
+            formats = {ws[f"{letter}{r}"].number_format for r in rows}
             if want_text:
                 text_columns += 1
                 assert formats == {"@"}, f"{spec.name}.{col.name}"
@@ -209,7 +213,7 @@ def test_villages_listed_in_the_config_become_a_dependent_drop_down(tmp_path: Pa
     path.write_text(text.replace('code = "ZX"', 'code = "ZX"\nvillages = ["河坝村", "院子村"]'),
                     encoding="utf-8")
     config = load_config(path)
-    book = openpyxl.load_workbook(write_register_template(config, tmp_path / "t.xlsx"))
+    book = build_register_template(config)
     lists = book[LIST_SHEET]
     assert lists.sheet_state == "veryHidden"
     name = book.defined_names["村_扎西镇"]
@@ -228,7 +232,7 @@ def test_long_lists_move_to_the_hidden_sheet(tmp_path: Path) -> None:
                     for i in range(30))
     path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
     config = load_config(path)
-    book = openpyxl.load_workbook(write_register_template(config, tmp_path / "t.xlsx"))
+    book = build_register_template(config)
     ws = book["填报信息"]
     dv = validations(ws)[letter_of(ws, "填报单位")]
     ref = book.defined_names[dv.formula1].attr_text
@@ -252,10 +256,15 @@ def fill_in(template_path: Path, filled: Path) -> Book:
     return data
 
 
-def test_filled_in_template_keeps_ids_and_phones_as_text(
-        template_path: Path, tmp_path: Path) -> None:
-    filled = tmp_path / "扎西镇_20200204.xlsx"
-    data = fill_in(template_path, filled)
+@pytest.fixture(scope="module")
+def filled(template_path: Path) -> Path:
+    path = template_path.parent / "扎西镇_20200204.xlsx"
+    fill_in(template_path, path)
+    return path
+
+
+def test_filled_in_template_keeps_ids_and_phones_as_text(filled: Path) -> None:
+    data = clean_register()
     reread = CalamineWorkbook.from_path(str(filled))
     for sheet in ("住户", "排查登记"):
         rows = reread.get_sheet_by_name(sheet).to_python()
@@ -279,8 +288,20 @@ def test_template_command_writes_the_workbooks(tmp_path: Path) -> None:
     assert f"已写入 {tmp_path / 'out' / REGISTER_NAME}" in result.output
     has_master = master_writer() is not None
     assert (tmp_path / "out" / MASTER_NAME).is_file() == has_master
-    as_json = CliRunner().invoke(main, ["template", "--out", str(tmp_path), "--format", "json"])
-    assert as_json.exit_code == 0 and REGISTER_NAME in as_json.output
+    assert (f"已写入 {tmp_path / 'out' / MASTER_NAME}" in result.output) == has_master
+
+
+def test_template_command_json(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    written: list[Path] = []
+    monkeypatch.setattr("toolkit.template.write_register_template",
+                        lambda config, path: written.append(Path(path)) or Path(path))
+    monkeypatch.setitem(sys.modules, "toolkit.master", None)  # the master not written yet
+    result = CliRunner().invoke(main, ["template", "--out", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["register"] == str(tmp_path / REGISTER_NAME) and data["master"] is None
+    assert "全县汇总表" in data["notes"][0]
+    assert written == [tmp_path / REGISTER_NAME]
 
 
 def master_writer() -> Any:
@@ -291,10 +312,9 @@ def master_writer() -> Any:
     return getattr(module, "write_empty_master", None)
 
 
-def snapshot(path: Path) -> dict[str, Any]:
+def snapshot(book: Workbook) -> dict[str, Any]:
     """What a stale workbook would differ in: sheets, cell values, number formats (cells and
     columns), data validations, defined names. Never bytes."""
-    book = openpyxl.load_workbook(path)
     shot: dict[str, Any] = {"sheets": [(ws.title, ws.sheet_state) for ws in book.worksheets],
                             "names": sorted((n, d.attr_text)
                                             for n, d in book.defined_names.items())}
@@ -313,28 +333,26 @@ def snapshot(path: Path) -> dict[str, Any]:
     return shot
 
 
-def assert_same(committed: Path, fresh: Path) -> None:
+def assert_same(committed: Path, fresh: Workbook) -> None:
     assert committed.is_file(), f"{committed} is missing: {REGENERATE}"
-    old, new = snapshot(committed), snapshot(fresh)
+    old, new = snapshot(openpyxl.load_workbook(committed)), snapshot(fresh)
     stale = [key for key in new if old.get(key) != new[key]] + [k for k in old if k not in new]
     assert not stale, f"{committed.name} is stale ({', '.join(stale)}): {REGENERATE}"
 
 
 def test_committed_register_template_is_up_to_date(template_path: Path) -> None:
-    assert_same(COMMITTED / REGISTER_NAME, template_path)
+    assert_same(COMMITTED / REGISTER_NAME, openpyxl.load_workbook(template_path))
 
 
 def test_committed_master_is_up_to_date(builtin: Config, tmp_path: Path) -> None:
-    if master_writer() is None:
+    writer = master_writer()
+    if writer is None:
         pytest.skip("toolkit.master.write_empty_master is not there yet")
-    result = write_templates(builtin, tmp_path)
-    assert result.master is not None
-    assert_same(COMMITTED / MASTER_NAME, result.master)
+    writer(builtin, tmp_path / MASTER_NAME)
+    assert_same(COMMITTED / MASTER_NAME, openpyxl.load_workbook(tmp_path / MASTER_NAME))
 
 
-def test_filled_in_template_passes_the_check(template_path: Path, tmp_path: Path) -> None:
+def test_filled_in_template_passes_the_check(filled: Path, tmp_path: Path) -> None:
     check_path = importlib.import_module("toolkit.check").check_path
-    filled = tmp_path / "扎西镇_20200204.xlsx"
-    fill_in(template_path, filled)
     result = check_path(filled, load_config(cwd=tmp_path))
     assert result.status == "ok", [(f.rule, f.cell, f.message) for f in result.issues]

@@ -187,7 +187,7 @@ def _data_sheet(ws: Worksheet, spec: SheetSpec, config: Config, lists: _Lists) -
         cell.fill = REQUIRED_FILL if col.required else OPTIONAL_FILL
         cell.border = BORDER
         cell.alignment = CENTER
-        ws.column_dimensions[letter].width = column_width(col)
+        ws.column_dimensions[letter].width = column_width(col, config.schema.rules)
         fmt = number_format(col)
         if fmt:
             ws.column_dimensions[letter].number_format = fmt
@@ -209,10 +209,13 @@ def _data_sheet(ws: Worksheet, spec: SheetSpec, config: Config, lists: _Lists) -
     _print_setup(ws, title_rows="1:1")
 
 
-def column_width(col: ColumnSpec) -> float:
+def column_width(col: ColumnSpec, rules: Rules) -> float:
     """A width that shows the header and a typical value (CJK characters count double)."""
-    minimum = {"id-number": 21, "phone": 15, "date": 12, "name-list": 22, "name": 10,
+    minimum = {"id-number": 21, "phone": 15, "date": 13, "name-list": 22, "name": 10,
                "text": 12, "int": 8, "number": 10, "enum": 8}.get(col.type, 10)
+    if col.type == "name-list" and col.name in rules.grid_staffing:
+        most = rules.grid_staffing[col.name][1]
+        minimum = min(30, 4 + 7 * most)  # three-character names and a 、 each
     if col.type == "enum":
         minimum = max(display_width(v) for v in col.values) + 5  # room for the arrow
     if col.type == "text" and not (col.key or col.references):
@@ -409,6 +412,8 @@ def _guide_sheet(ws: Worksheet, config: Config, lists: _Lists) -> None:
         f"{role}{lo}名" if lo == hi else f"{role}{lo}至{hi}名"
         for role, (lo, hi) in rules.grid_staffing.items())
     first = county.townships[0].name
+    text_columns = "、".join(dict.fromkeys(
+        c.name for s in config.schema.sheets for c in s.columns if number_format(c) == TEXT))
     office = county.office or f"{county.name}疫情防控指挥部办公室"
     notes = [
         f"1. 每个乡镇每天填写一份,于当晚{county.deadline:%H:%M}前报送{office};"
@@ -416,9 +421,9 @@ def _guide_sheet(ws: Worksheet, config: Config, lists: _Lists) -> None:
         "每天报送到当天为止的全部记录。",
         "2. 不要改动工作表名称和每张表第一行的列名;深蓝色表头的列必须填写,浅蓝色的可不填。"
         "从第2行起每行一条记录,不要插入标题行、合计行或空行。",
-        "3. 身份证号、联系电话、户编号、网格编号等列已设为文本格式,请直接输入。"
-        "从别的表格复制时请“选择性粘贴→数值”到本表;若身份证号显示成5.30629E+17,"
-        "后三位已经丢失,只能重新录入。",
+        f"3. {text_columns}等列已设为文本格式,请直接输入。"
+        "从别的表格复制时请用“选择性粘贴→数值”,以免覆盖本表的格式和下拉列表;"
+        "身份证号若显示成5.30629E+17,后三位已经丢失,只能重新录入。",
         "4. 带下拉箭头的列请从下拉列表中选择;日期写成2020-02-04;多个姓名之间用顿号(、)分隔。",
         f"5. 每个网格:{staffing};联防队不少于{rules.joint_defence_min}人。"
         f"排查{_cn_date(rules.cutoff_date)}以后到达本县的人员;医学观察{rules.observation_days}天;"
