@@ -86,6 +86,7 @@ class Planter:
         self.rng = rng
         self.marks = marks
         self._text_id_done: set[str] = set()
+        self._destroyed: dict[str, set[str]] = {}
         self._normal = next(v for v in config.schema.sheet("排查登记").column("健康状况").values
                             if v not in self.rules.symptoms)
 
@@ -120,8 +121,14 @@ class Planter:
 
     # -- ID numbers ----------------------------------------------------------------------
     def id_stored_as_number(self, t: Table, n: int) -> None:
-        for row in self.pick(t, n, lambda r: isinstance(t.get(r, ID), str)):
+        seen = self._destroyed.setdefault(t.name, set())
+        for row in self.pick(t, 2 * n, lambda r: isinstance(t.get(r, ID), str)):
             number = t.get(row, ID)
+            if len(seen) >= n:
+                break
+            if number[:15] in seen:  # two IDs Excel destroyed into the same number
+                continue
+            seen.add(number[:15])
             if t.name not in self._text_id_done and self.rng.random() < 0.3:
                 self._text_id_done.add(t.name)  # once a sheet: equal texts would be duplicates
                 t.set(row, ID, as_excel_display(number))

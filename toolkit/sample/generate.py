@@ -4,6 +4,7 @@ truth of what was planted where."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,14 +52,15 @@ def select_townships(config: Config, townships: int | Sequence[str] | None
 def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float = 1.0,
              defects: float = 0.0, seed: int = 0,
              townships: int | Sequence[str] | None = None,
-             drift: bool | None = None) -> SampleResult:
+             drift: bool | None = None, truth: str | Path | None = None) -> SampleResult:
     """Write one sample submission per township into ``out_dir``.
 
     ``scale`` 1 is a small realistic night (400 screened persons per township), 100 is county
     size (40,000 per township). ``defects`` is the rate per row at which the brief's defects
     are planted (at least one of each kind when positive and the sheet is big enough).
     ``drift`` (default: on when ``defects`` > 0) adds harmless real-world drift. The same
-    ``seed`` and arguments give identical cell values.
+    ``seed`` and arguments give identical cell values. ``truth``: also write the truth there
+    as JSON (a list of ``{file, township, sheet, row, column, kind}``).
     """
     if isinstance(date, dt.datetime):
         date = date.date()
@@ -89,6 +91,7 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
             pairs = list(planter.plant(defects, donors))
             screened = len(tables["排查登记"].rows)
             offered = planter.donors(name, township.name, 2 * per_kind(defects, screened, 9))
+        result.rows[name] = {s: len(t.rows) for s, t in tables.items()}  # before drift rows
         if drift:
             Drifter(config, tables, township.name, date, rng, marks).apply(defects)
         ordered = [tables[s] for s in SHEET_ORDER] + [
@@ -96,7 +99,6 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
         path = out / name
         rows_at = write_workbook(path, ordered, config)
         result.files.append(path)
-        result.rows[name] = {t.name: sum(1 for r in t.rows if r) for t in ordered}
         for m in marks:
             row = 0 if m.row is None else rows_at[id(m.row)]
             result.truth.append(PlantedDefect(name, township.name, m.sheet, row, m.column,
@@ -111,4 +113,14 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
         donors.extend(offered)
     order = {f.name: i for i, f in enumerate(result.files)}
     result.truth.sort(key=lambda t: (order.get(t.file, 0), t.sheet, t.row, t.column, t.kind))
+    if truth is not None:
+        result.truth_file = write_truth(result, Path(truth))
     return result
+
+
+def write_truth(result: SampleResult, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        json.dump([t.to_dict() for t in result.truth], fh, ensure_ascii=False, indent=1)
+        fh.write("\n")
+    return path

@@ -46,6 +46,7 @@ class SampleResult:
     files: list[Path]
     truth: list[PlantedDefect]
     rows: dict[str, dict[str, int]] = field(default_factory=dict)  # file -> sheet -> data rows
+    truth_file: Path | None = None
 
     @property
     def defects(self) -> list[PlantedDefect]:

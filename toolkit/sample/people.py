@@ -24,20 +24,19 @@ class Person:
 
 class IdFactory:
     """Makes valid 18-digit IDs (toolkit.idcard.make_id) that are unique across a whole
-    sample run, so that only planted duplicates are duplicates. The first 15 digits are kept
-    unique too, so two IDs that Excel destroyed never become equal numbers. No ID ends in
-    000: the checks read that as an ID Excel destroyed."""
+    sample run, so that only planted duplicates are duplicates. No ID ends in 000: the
+    checks read that as an ID Excel destroyed."""
 
     def __init__(self) -> None:
-        self._first15: set[int] = set()
+        self._used: set[int] = set()
 
     def make(self, rng: random.Random, area: str, birth: dt.date, male: bool) -> str:
         for _ in range(50):
             number = make_id(area, birth, rng.randrange(1000), male)
-            key = int(number[:15])
+            key = int(number[:17])
             # a text ID ending in 000 looks like one Excel destroyed (15 digits + 000)
-            if key not in self._first15 and not number.endswith("000"):
-                self._first15.add(key)
+            if key not in self._used and not number.endswith("000"):
+                self._used.add(key)
                 return number
             birth = birth - dt.timedelta(days=1)
         raise RuntimeError("ran out of ID sequence numbers")  # pragma: no cover
