@@ -400,3 +400,12 @@ def test_cli_exit_codes(config: Config, messy_night: Path, tmp_path: Path,
     res = CliRunner().invoke(main, ["merge", "--inbox", str(tmp_path / "none")])
     assert res.exit_code == 2
     assert "收件箱文件夹" in res.output
+
+
+def test_file_rejected_for_a_wrong_night_can_still_be_merged_on_its_own(config: Config
+                                                                         ) -> None:
+    full_night(config)
+    wrong = merge_night(config, NIGHT + dt.timedelta(days=1), now=NOW)
+    assert {t.status for t in wrong.townships} == {"退回"}
+    right = merge_night(config, NIGHT, now=NOW)
+    assert {t.status for t in right.townships} == {"已报"}

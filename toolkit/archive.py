@@ -84,9 +84,10 @@ def archive_inbox(config: Config, night: dt.date, store: Store, inbox: Path,
             if same_night[0].file_name != path.name:
                 result.duplicates.append((path.name, same_night[0].file_name))
             continue
-        if known:
+        merged = [s for s in known if s.accepted]
+        if merged:  # it belongs to another night, where it was merged
             result.skipped.append(
-                (path.name, f"与 {known[0].night:%Y-%m-%d} 已汇总的文件 {known[0].file_name} "
+                (path.name, f"与 {merged[0].night:%Y-%m-%d} 已汇总的文件 {merged[0].file_name} "
                             "完全相同,不再重复汇总"))
             continue
         arrived = dt.datetime.fromtimestamp(path.stat().st_mtime)

@@ -256,6 +256,7 @@ def _read(config: Config, night: dt.date, j: _Judged) -> None:
     sub.errors = sum(1 for f in result.issues if f.severity == ERROR)
     sub.warnings = sum(1 for f in result.issues if f.severity == WARNING)
     _payload(config, j, reg)
+    result.register = None  # rows are in the payload now: free the register's columns
 
 
 def _payload(config: Config, j: _Judged, reg: Register) -> None:
