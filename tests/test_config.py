@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -237,3 +238,18 @@ def test_cli_reports_broken_config_in_one_sentence_exit_2(
     assert len(lines) == 1
     assert str(county_dir / CONFIG_NAME) in lines[0] and "扎西镇 列了两次" in lines[0]
     assert not (tmp_path / "网格登记表.xlsx").exists()
+
+
+@pytest.mark.parametrize("how", ["--config", "cwd"])
+def test_commands_read_the_config_option_else_gridkit_toml_in_cwd(
+        county_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    edit(county_dir / CONFIG_NAME, 'name = "威信县"', 'name = "示例县"')
+    args = ["template", "--out", str(tmp_path / "out")]
+    if how == "--config":
+        args += ["--config", str(county_dir / CONFIG_NAME)]
+    else:
+        monkeypatch.chdir(county_dir)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    guide = openpyxl.load_workbook(tmp_path / "out" / "网格登记表.xlsx")["填表说明"]
+    assert str(guide["A1"].value).startswith("示例县")

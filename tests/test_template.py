@@ -215,7 +215,7 @@ def test_villages_listed_in_the_config_become_a_dependent_drop_down(tmp_path: Pa
     config = load_config(path)
     book = build_register_template(config)
     lists = book[LIST_SHEET]
-    assert lists.sheet_state == "veryHidden"
+    assert lists.sheet_state == "veryHidden" and book.sheetnames[-1] == LIST_SHEET
     name = book.defined_names["村_扎西镇"]
     assert name.attr_text == f"'{LIST_SHEET}'!$A$2:$A$3"
     assert [lists["A2"].value, lists["A3"].value] == ["河坝村", "院子村"]

@@ -119,6 +119,10 @@ def build_register_template(config: Config) -> Workbook:
     for spec in config.schema.sheets:
         _data_sheet(wb.create_sheet(spec.name), spec, config, lists)
     _guide_sheet(guide, config, lists)
+    wb.properties.title = f"{config.county.name}网格化管理登记表"
+    wb.properties.creator = config.county.office or config.county.name
+    if lists.sheet is not None:  # the hidden lists go last, after every data sheet
+        wb.move_sheet(lists.sheet, offset=len(wb.sheetnames) - 1 - wb.index(lists.sheet))
     wb.active = 0
     return wb
 
@@ -271,7 +275,7 @@ def _validation(col: ColumnSpec, letter: str, letters: dict[str, str], config: C
                         "解除日期不能早于起始日期加观察天数。")
         else:
             dv = DataValidation(type="date", operator="greaterThanOrEqual",
-                                formula1=_excel_date(dt.date(1990, 1, 1)), allow_blank=True)
+                                formula1=_excel_date(dt.date(1900, 1, 1)), allow_blank=True)
             dv.error = "请填写日期,如 2020-02-04。"
     elif col.type in ("int", "number"):
         kind = "whole" if col.type == "int" else "decimal"
