@@ -64,6 +64,8 @@ def refresh_from(book: xw.Book, source: Path) -> int:
 
 
 def _value(v: Any) -> Any:
+    if v == "":
+        return None
     if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") and len(v) > 1:
         return "'" + v  # a township's text stays text, never a formula
     return v

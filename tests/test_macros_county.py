@@ -1,0 +1,101 @@
+"""The county master workbook's buttons (汇总, 生成日报, 生成反馈) on the in-memory xlwings
+engine: each does what the library/CLI does for the same night, and a failure is one
+sentence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import macros
+from toolkit.config import Config
+from toolkit.excel import attach as at
+from toolkit.nightly import NOTE_NAME
+
+from . import xlwings_memory as mem
+from .factory import set_cell
+from .test_merge import NIGHT, full_night, send, sheet_values, township_book
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def master_book(tmp_path: Path, config: Config,
+                monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """全县汇总表.xlsm with the county buttons, in the county's workbooks folder, open in
+    the memory engine as the calling book; the night is set in its xlwings.conf sheet."""
+    monkeypatch.setenv("GRIDKIT_LOG_DIR", str(tmp_path / "logs"))
+    xlsm = config.paths.master.with_suffix(".xlsm")
+    at.attach(REPO / "workbooks" / "全县汇总表.xlsx", xlsm, actions=at.MASTER_ACTIONS,
+              night=NIGHT.isoformat(), write_bas=False)
+    previous = mem.activate()
+    yield mem.open_caller(xlsm)
+    mem.deactivate(previous)
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, int | float):
+        return float(v)
+    if isinstance(v, dt.datetime) and v.time() == dt.time(0):
+        return v.date()
+    return v
+
+
+def test_merge_button_runs_the_night_and_refreshes(master_book: Any, config: Config) -> None:
+    full_night(config)
+    message = macros.merge_now()
+    n = len(config.county.townships)
+    assert message.startswith(f"2020-02-04 汇总完成:{n}个乡镇中已报{n}个")
+    assert master_book.app.impl.alerts[-1]["mode"] == "info"
+    master = sheet_values(config.paths.master)
+    for name in ("汇总", "报送情况"):
+        shown = master_book.sheets[name].used_range.options(ndim=2).value
+        expected = [[_plain(v) for v in row] for row in master[name]]
+        got = [[_plain(v) for v in row] for row in shown]
+        assert got[: len(expected)] == expected, name
+    assert master_book.sheets[0].name == "操作按钮"  # the buttons stay
+
+
+def test_report_button_opens_the_report(master_book: Any, config: Config) -> None:
+    full_night(config)
+    macros.merge_now()
+    message = macros.make_report()
+    report = config.paths.reports / "疫情防控工作日报_20200204.xlsx"
+    assert report.is_file()
+    assert str(report) in message
+    assert master_book.app.impl.opened_files[-1] == str(report)
+
+
+def test_feedback_button_writes_every_township(master_book: Any, config: Config) -> None:
+    inbox = full_night(config)
+    first = config.county.township_names[0]
+    book = township_book(first, 1)
+    set_cell(book, "排查登记", 1, "联系电话", "12345")
+    send(inbox, f"{first}_20200204.xlsx", book)
+    macros.merge_now()
+    message = macros.make_feedback()
+    n = len(config.county.townships)
+    assert f"已为{n}个乡镇写出反馈说明(其中1个附标注副本)" in message
+    for name in config.county.township_names:
+        assert (config.paths.outbox / name / NOTE_NAME.format(night=NIGHT)).is_file()
+    copies = list((config.paths.outbox / first).glob("*.xlsx"))
+    assert len(copies) == 1
+
+
+def test_merge_button_without_inbox_is_one_sentence(master_book: Any, config: Config) -> None:
+    message = macros.merge_now()
+    assert "收件箱" in message and "\n" not in message and "Traceback" not in message
+    assert master_book.app.impl.alerts == [
+        {"prompt": message, "title": "gridkit", "buttons": "ok", "mode": "critical"}]
+
+
+def test_bad_date_in_conf_sheet(master_book: Any) -> None:
+    master_book.sheets["xlwings.conf"]["B6"].value = "昨天"
+    message = macros.make_report()
+    assert "GRIDKIT_DATE" in message and "昨天" in message
