@@ -142,7 +142,8 @@ def run_nightly(config: Config, night: dt.date, *, now: dt.datetime | None = Non
         log.info("夜间任务开始:%s。", night)
         step("汇总", 0, 1)
         merge = merge_night(config, night, now=now)
-        step("汇总", 1, 1)
+        files = sum(1 for t in merge.townships if t.file) + len(merge.unattributed)
+        step(f"汇总 {files} 个文件、{merge.rows} 行", 1, 1)
         _log_merge(merge)
         report = None
         store = open_store(config)
