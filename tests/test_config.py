@@ -253,3 +253,11 @@ def test_commands_read_the_config_option_else_gridkit_toml_in_cwd(
     assert result.exit_code == 0, result.output
     guide = openpyxl.load_workbook(tmp_path / "out" / "网格登记表.xlsx")["填表说明"]
     assert str(guide["A1"].value).startswith("示例县")
+
+
+def test_init_into_an_impossible_folder_is_one_sentence(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "a-file" / "county")])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("gridkit: 无法在") and result.stderr.count("\n") == 1

@@ -356,3 +356,10 @@ def test_filled_in_template_passes_the_check(filled: Path, tmp_path: Path) -> No
     check_path = importlib.import_module("toolkit.check").check_path
     result = check_path(filled, load_config(cwd=tmp_path))
     assert result.status == "ok", [(f.rule, f.cell, f.message) for f in result.issues]
+
+
+def test_template_into_an_impossible_folder_is_one_sentence(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(main, ["template", "--out", str(tmp_path / "a-file" / "out")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("gridkit: 无法创建文件夹") and result.stderr.count("\n") == 1

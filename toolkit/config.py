@@ -235,24 +235,30 @@ def init_county(directory: str | Path, *, force: bool = False) -> InitResult:
     d = Path(directory)
     if d.exists() and not d.is_dir():
         raise ConfigError(f"{d} 已存在且不是文件夹,请换一个文件夹名。")
-    d.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     kept: list[Path] = []
     county_text = _COUNTY_TABLE.sub(
         f'# the register schema beside this file\nschema = "{SCHEMA_NAME}"\n\n[county]',
         builtin_text("county.toml"), count=1)
-    for name, text in ((CONFIG_NAME, county_text), (SCHEMA_NAME, builtin_text(SCHEMA_NAME))):
-        target = d / name
-        if target.exists() and not force:
-            kept.append(target)
-            continue
-        target.write_text(text, encoding="utf-8")
-        written.append(target)
-    config = load_config(d / CONFIG_NAME)
-    folders = list(dict.fromkeys(config.paths.folders()))
-    created = [f for f in folders if not f.is_dir()]
-    for folder in folders:
-        folder.mkdir(parents=True, exist_ok=True)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        for name, text in ((CONFIG_NAME, county_text),
+                           (SCHEMA_NAME, builtin_text(SCHEMA_NAME))):
+            target = d / name
+            if target.exists() and not force:
+                kept.append(target)
+                continue
+            target.write_text(text, encoding="utf-8")
+            written.append(target)
+        config = load_config(d / CONFIG_NAME)
+        folders = list(dict.fromkeys(config.paths.folders()))
+        created = [f for f in folders if not f.is_dir()]
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        where = exc.filename or d
+        raise ConfigError(f"无法在 {where} 写入配置或创建文件夹:{exc.strerror or exc},"
+                          "请检查文件夹权限后重试。") from exc
     return InitResult(d / CONFIG_NAME, written, kept, folders, created)
 
 

@@ -27,7 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .config import Config
-from .errors import GridkitError
+from .errors import JobFailed, UsageError
 from .schema import ColumnSpec, Rules, SheetSpec
 
 REGISTER_NAME = "网格登记表.xlsx"
@@ -78,8 +78,8 @@ def write_templates(config: Config, out_dir: str | Path) -> TemplateResult:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise GridkitError(f"无法创建文件夹 {out}:{exc.strerror or exc},请换一个输出文件夹。"
-                           ) from exc
+        raise UsageError(f"无法创建文件夹 {out}:{exc.strerror or exc},请换一个输出文件夹。"
+                         ) from exc
     result = TemplateResult(register=write_register_template(config, out / REGISTER_NAME))
     try:
         master = importlib.import_module("toolkit.master")
@@ -104,9 +104,9 @@ def write_register_template(config: Config, path: str | Path) -> Path:
     try:
         wb.save(p)
     except PermissionError as exc:
-        raise GridkitError(f"无法写入 {p}:文件可能正在 Excel 中打开,请关闭后重试。") from exc
+        raise JobFailed(f"无法写入 {p}:文件可能正在 Excel 中打开,请关闭后重试。") from exc
     except OSError as exc:
-        raise GridkitError(f"无法写入 {p}:{exc.strerror or exc}。") from exc
+        raise JobFailed(f"无法写入 {p}:{exc.strerror or exc},请检查文件夹后重试。") from exc
     return p
 
 
@@ -296,6 +296,8 @@ def _validation(col: ColumnSpec, letter: str, letters: dict[str, str], config: C
     dv.showErrorMessage = dv.type is not None
     dv.errorStyle = "stop"
     dv.errorTitle = f"{col.name}填写有误"[:32]
+    if dv.error:
+        dv.error = dv.error[:225]  # Excel's limit for an error message
     if hint:
         dv.showInputMessage = True
         dv.promptTitle = col.name[:32]
