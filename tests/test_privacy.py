@@ -54,3 +54,8 @@ def test_mask_value_by_column_kind():
     assert mask_value("13812345678", "phone") == "138****5678"
     assert mask_value(pid(2), "id-number").count("*") == 8
     assert mask_value(530629198005172000, None) == "530629********2000"
+
+
+def test_id_cell_in_scientific_notation_is_masked_like_free_text():
+    assert mask_id("5.30629E+17") == "5.3****"
+    assert mask_value("5.30629E+17", "id-number") == "5.3****"

@@ -31,8 +31,10 @@ def mask_id(value: Any) -> str:
     """``530629********1234``; anything that is not text is masked as its text."""
     if value is None:
         return ""
-    text = value if isinstance(value, str) else _number_text(value)
-    return mask_id_number(text.strip())
+    text = (value if isinstance(value, str) else _number_text(value)).strip()
+    if not re.fullmatch(r"\d+[Xx]?", text):  # 5.30629E+17, text around a number
+        return mask_text(text)
+    return mask_id_number(text)
 
 
 def mask_phone(value: Any) -> str:

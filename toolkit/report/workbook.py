@@ -59,6 +59,8 @@ CHANGE_FIELDS: tuple[tuple[str, str], ...] = (
     ("在管人数变化", "under_management"), ("新增解除观察", "released"),
     ("新增问题", "problems"),
 )
+MESSAGE_WIDTH = 60  # column width of 问题 in 问题清单
+CHART_FIELDS = ("under_management", "released")  # comparable scales on one axis
 SERIES_LABELS = {"under_management": "在管人数", "screened": "排查登记", "released": "解除观察",
                  "from_hubei": "湖北来人员", "new_arrivals": "当日抵达"}
 
@@ -261,7 +263,8 @@ class _Writer:
                 self._num(ws, i, j, p.values.get(f, 0))
         last = 2 + len(points)
         chart = self.wb.add_chart({"type": "line"})
-        for j in range(1, 4):
+        for f in CHART_FIELDS:
+            j = fields.index(f) + 1
             chart.add_series({
                 "name": ["趋势", 2, j], "categories": ["趋势", 3, 0, last, 0],
                 "values": ["趋势", 3, j, last, j], "marker": {"type": "circle"},
@@ -275,7 +278,7 @@ class _Writer:
 
     def _problems(self) -> None:
         labels = ["乡镇", "工作表", "单元格", "行", "列", "级别", "问题", "值", "新增", "文件"]
-        ws = self._sheet("问题清单", 2, [10, 10, 8, 6, 12, 6, 60, 22, 6, 28])
+        ws = self._sheet("问题清单", 2, [10, 10, 8, 6, 12, 6, MESSAGE_WIDTH, 22, 6, 28])
         self._title(ws, "待改正问题(按乡镇)", len(labels))
         self._header(ws, 2, labels)
         order = {t.township: i for i, t in enumerate(self.data.night.townships)}
@@ -286,6 +289,10 @@ class _Writer:
                       "错误" if p.severity == "error" else "警告", p.message,
                       "" if p.value is None else str(p.value), "是" if p.new else "",
                       p.file]
+            # wrapped messages: set the height (a Chinese character is ~2 width units)
+            lines = max(1, -(-len(p.message) * 2 // MESSAGE_WIDTH))
+            if lines > 1:
+                ws.set_row(i, 15 * lines)
             for j, v in enumerate(values):
                 if isinstance(v, int):
                     ws.write_number(i, j, v, self.f_int)
