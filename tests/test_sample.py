@@ -264,6 +264,14 @@ def test_same_seed_same_cells_other_seed_other_cells(tmp_path: Path, cfg: Config
     assert values(a) != values(c)
 
 
+def test_worker_processes_write_the_same_files(tmp_path: Path, cfg: Config) -> None:
+    kw: dict[str, Any] = {"scale": 0.05, "defects": 0.05, "townships": 3, "seed": 2}
+    one = generate(cfg, tmp_path / "one", NIGHT, workers=1, **kw)
+    two = generate(cfg, tmp_path / "two", NIGHT, workers=2, **kw)
+    assert values(one) == values(two)
+    assert one.truth == two.truth
+
+
 @pytest.mark.parametrize("scale", [0.05, 0.25])
 def test_scale_scales_the_rows(tmp_path: Path, cfg: Config, scale: float) -> None:
     result = generate(cfg, tmp_path, NIGHT, scale=scale, townships=["三桃乡"])

@@ -1,5 +1,5 @@
 """``gridkit sample OUT --date D [--scale K] [--defects RATE] [--truth FILE] [--seed S]
-[--townships N|names]``: write realistic sample township submissions."""
+[--townships N|names] [--workers N]``: write realistic sample township submissions."""
 
 from __future__ import annotations
 
@@ -67,16 +67,18 @@ def to_dict(result: SampleResult) -> dict[str, object]:
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--townships", default=None,
               help="How many townships (first N) or which ones (names, comma separated).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes writing files (default: 1, or the cores when --scale >= 10).")
 def command(config_path: Path | None, fmt: str, out_dir: Path, date: dt.datetime,
             scale: float, defects: float, drift: bool | None, truth: Path | None, seed: int,
-            townships: str | None) -> None:
+            townships: str | None, workers: int | None) -> None:
     """Write one realistic sample submission per township (e.g. 扎西镇_20200204.xlsx)."""
 
     def body() -> int:
         config = get_config(config_path)
         result = generate(config, out_dir, date.date(), scale=scale, defects=defects,
                           seed=seed, townships=parse_townships(townships), drift=drift,
-                          truth=truth)
+                          truth=truth, workers=workers)
         if fmt == "json":
             emit_json(to_dict(result))
         else:

@@ -5,21 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
+import os
 import random
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from ..config import Config, Township
 from ..errors import UsageError
 from .defects import Donor, Planter, per_kind
 from .drift import Drifter
-from .model import Mark, PlantedDefect, SampleResult
+from .model import Mark, PlantedDefect, SampleResult, Table
 from .people import IdFactory
 from .township import TownshipBuilder
-from .writer import write_workbook
+from .writer import row_numbers, write_workbook
 
 SHEET_ORDER = ("填报信息", "网格", "住户", "排查登记", "卡点值守", "队伍", "宣传", "捐赠")
 MAX_SCALE = 1000.0
+PARALLEL_FROM_SCALE = 10.0
 
 
 def file_name(township: str, date: dt.date) -> str:
@@ -52,7 +57,8 @@ def select_townships(config: Config, townships: int | Sequence[str] | None
 def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float = 1.0,
              defects: float = 0.0, seed: int = 0,
              townships: int | Sequence[str] | None = None,
-             drift: bool | None = None, truth: str | Path | None = None) -> SampleResult:
+             drift: bool | None = None, truth: str | Path | None = None,
+             workers: int | None = None) -> SampleResult:
     """Write one sample submission per township into ``out_dir``.
 
     ``scale`` 1 is a small realistic night (400 screened persons per township), 100 is county
@@ -60,7 +66,8 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
     are planted (at least one of each kind when positive and the sheet is big enough).
     ``drift`` (default: on when ``defects`` > 0) adds harmless real-world drift. The same
     ``seed`` and arguments give identical cell values. ``truth``: also write the truth there
-    as JSON (a list of ``{file, township, sheet, row, column, kind}``).
+    as JSON (a list of ``{file, township, sheet, row, column, kind}``). ``workers``: processes
+    writing files (default: one, or the cores for county-size runs); the output is the same.
     """
     if isinstance(date, dt.datetime):
         date = date.date()
@@ -79,38 +86,28 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
     ids = IdFactory()
     result = SampleResult(out_dir=out, date=date, files=[], truth=[])
     donors: list[Donor] = []
-    for township in selected:
-        name = file_name(township.name, date)
-        rng = random.Random(f"gridkit-sample:{seed}:{township.name}")
-        tables = TownshipBuilder(config, township, date, scale, rng, ids).build()
-        marks: list[Mark] = []
-        pairs: list[tuple[Donor, object]] = []
-        offered: list[Donor] = []
-        if defects > 0:
-            planter = Planter(config, tables, date, rng, marks)
-            pairs = list(planter.plant(defects, donors))
-            screened = len(tables["排查登记"].rows)
-            offered = planter.donors(name, township.name, 2 * per_kind(defects, screened, 9))
-        result.rows[name] = {s: len(t.rows) for s, t in tables.items()}  # before drift rows
-        if drift:
-            Drifter(config, tables, township.name, date, rng, marks).apply(defects)
-        ordered = [tables[s] for s in SHEET_ORDER] + [
-            t for s, t in tables.items() if s not in SHEET_ORDER]
-        path = out / name
-        rows_at = write_workbook(path, ordered, config)
-        result.files.append(path)
-        for m in marks:
-            row = 0 if m.row is None else rows_at[id(m.row)]
-            result.truth.append(PlantedDefect(name, township.name, m.sheet, row, m.column,
-                                              m.kind))
-        for donor, _row in pairs:
-            result.truth.append(PlantedDefect(donor.file, donor.township, "排查登记",
-                                              donor.excel_row, "身份证号",
-                                              "cross-township-duplicate"))
-        for donor in offered:
-            donor.excel_row = rows_at[id(donor.row)]
-            donor.row = []  # release the row (memory at county scale)
-        donors.extend(offered)
+    workers = auto_workers(scale, len(selected)) if workers is None else max(1, workers)
+    pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            if workers > 1 else None)
+    pending: deque[Future[Path]] = deque()
+    try:
+        for township in selected:
+            path = out / file_name(township.name, date)
+            tables = _prepare(config, township, path.name, date, scale, defects, seed, drift,
+                              ids, donors, result)
+            result.files.append(path)
+            if pool is None:
+                write_workbook(path, tables, config)
+                continue
+            pending.append(pool.submit(write_workbook, path, tables, config))
+            del tables
+            while len(pending) > workers:  # bound the tables held in memory
+                pending.popleft().result()
+        while pending:
+            pending.popleft().result()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     order = {f.name: i for i, f in enumerate(result.files)}
     result.truth.sort(key=lambda t: (order.get(t.file, 0), t.sheet, t.row, t.column, t.kind))
     if truth is not None:
@@ -124,3 +121,48 @@ def write_truth(result: SampleResult, path: Path) -> Path:
         json.dump([t.to_dict() for t in result.truth], fh, ensure_ascii=False, indent=1)
         fh.write("\n")
     return path
+
+
+def auto_workers(scale: float, townships: int) -> int:
+    """Worker processes for writing: one for small runs (no start-up cost), the machine's
+    cores for county-size runs (xlsxwriter is pure Python: writing is the slow part)."""
+    if scale < PARALLEL_FROM_SCALE or townships < 2:
+        return 1
+    return max(1, min(os.cpu_count() or 1, townships, 4))
+
+
+def _prepare(config: Config, township: Township, name: str, date: dt.date, scale: float,
+             defects: float, seed: int, drift: bool, ids: IdFactory, donors: list[Donor],
+             result: SampleResult) -> list[Table]:
+    """Build one township's tables, plant defects and drift, record the truth at the Excel
+    rows the tables will be written to; return the tables in writing order."""
+    rng = random.Random(f"gridkit-sample:{seed}:{township.name}")
+    tables = TownshipBuilder(config, township, date, scale, rng, ids).build()
+    marks: list[Mark] = []
+    pairs: list[tuple[Donor, object]] = []
+    offered: list[Donor] = []
+    if defects > 0:
+        planter = Planter(config, tables, date, rng, marks)
+        pairs = list(planter.plant(defects, donors))
+        screened = len(tables["排查登记"].rows)
+        offered = planter.donors(name, township.name, 2 * per_kind(defects, screened, 9))
+    result.rows[name] = {s: len(t.rows) for s, t in tables.items()}  # data rows, before drift
+    if drift:
+        Drifter(config, tables, township.name, date, rng, marks).apply(defects)
+    ordered = [tables[s] for s in SHEET_ORDER] + [
+        t for s, t in tables.items() if s not in SHEET_ORDER]
+    rows_at = row_numbers(ordered)
+    for m in marks:
+        row = 0 if m.row is None else rows_at[id(m.row)]
+        result.truth.append(PlantedDefect(name, township.name, m.sheet, row, m.column, m.kind))
+    for donor, _row in pairs:
+        result.truth.append(PlantedDefect(donor.file, donor.township, "排查登记",
+                                          donor.excel_row, "身份证号",
+                                          "cross-township-duplicate"))
+    for donor in offered:
+        donor.excel_row = rows_at[id(donor.row)]
+        donor.row = []  # release the row (memory at county scale)
+    donors.extend(offered)
+    for t in ordered:
+        t.tainted.clear()
+    return ordered

@@ -4,7 +4,8 @@ disk in order: 40,000-row sheets stay fast and small in memory).
 Cells are written as their Python type says: ``str`` as text (ID and phone columns get the
 text number format, as the template has), ``int``/``float`` as numbers (so an ID planted as a
 float is a real number cell, and a phone as a float is a number), dates as date-formatted
-numbers. Returns where each row object landed: ``id(row) -> Excel row``.
+numbers. :func:`row_numbers` says where each row object lands (``id(row) -> Excel row``)
+without writing, so files can be written in worker processes.
 """
 
 from __future__ import annotations
@@ -25,9 +26,21 @@ def _width(header: str) -> int:
     return max(8, min(30, 2 * len(header) + 2))
 
 
-def write_workbook(path: Path, tables: list[Table], config: Config) -> dict[int, int]:
-    """Write ``tables`` (in order) to ``path``; return ``id(row object) -> Excel row``."""
+def row_numbers(tables: list[Table]) -> dict[int, int]:
+    """``id(row object) -> Excel row`` for the title rows, header and data rows of each
+    table, exactly as :func:`write_workbook` lays them out."""
     rows_at: dict[int, int] = {}
+    for t in tables:
+        r = 1
+        for row in (*t.pre_rows, t.headers, *t.rows):
+            rows_at[id(row)] = r
+            r += 1
+    return rows_at
+
+
+def write_workbook(path: Path, tables: list[Table], config: Config) -> Path:
+    """Write ``tables`` (in order) to ``path``: per table the title rows, the header, the
+    rows (an empty row stays blank)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     try:
@@ -50,20 +63,17 @@ def write_workbook(path: Path, tables: list[Table], config: Config) -> dict[int,
                 ws.set_column(i, i, _width(str(header)), text_fmt if i in text_cols else None)
             r = 0
             for pre in t.pre_rows:
-                rows_at[id(pre)] = r + 1
                 fmt = note_fmt if str(pre[0]).startswith("填表说明") else title_fmt
                 if width > 1:
                     ws.merge_range(r, 0, r, width - 1, str(pre[0]), fmt)
                 else:
                     ws.write_string(r, 0, str(pre[0]), fmt)
                 r += 1
-            rows_at[id(t.headers)] = r + 1
             ws.write_row(r, 0, [str(h) for h in t.headers], head_fmt)
             ws.freeze_panes(r + 1, 0)
             r += 1
             write_string, write_number = ws.write_string, ws.write_number
             for row in t.rows:
-                rows_at[id(row)] = r + 1
                 for c, value in enumerate(row):
                     if value is None:
                         continue
@@ -78,4 +88,4 @@ def write_workbook(path: Path, tables: list[Table], config: Config) -> dict[int,
                 ws.hide()
     finally:
         wb.close()
-    return rows_at
+    return path
