@@ -392,6 +392,13 @@ def row_height(texts: list[tuple[str, float]]) -> float:
     return float(LINE_HEIGHT * lines + 4)
 
 
+def type_label(col: ColumnSpec, rules: Rules) -> str:
+    """The 类型 a township reads in the guide."""
+    if col.type == "name-list" and rules.grid_staffing.get(col.name, (0, 0))[1] == 1:
+        return TYPE_LABELS["name"]  # one person only
+    return TYPE_LABELS.get(col.type, col.type)
+
+
 def column_requirements(col: ColumnSpec, sheet: SheetSpec, rules: Rules) -> str:
     """The 填写要求 text of a column in the guide."""
     parts = [column_hint(col, rules)] if column_hint(col, rules) else []
@@ -464,7 +471,7 @@ def _guide_sheet(ws: Worksheet, config: Config, lists: _Lists) -> None:
                 values = "、".join(county.township_names)
             elif col.id == "village" and any(t.villages for t in county.townships):
                 values = "按乡镇从下拉列表选择(见县配置)"
-            cells = (spec.name, col.name, TYPE_LABELS.get(col.type, col.type),
+            cells = (spec.name, col.name, type_label(col, rules),
                      "是" if col.required else "", values,
                      column_requirements(col, spec, rules), "、".join(col.aliases))
             for i, v in enumerate(cells, start=1):
