@@ -319,9 +319,15 @@ def snapshot(book: Workbook) -> dict[str, Any]:
                             "names": sorted((n, d.attr_text)
                                             for n, d in book.defined_names.items())}
     for ws in book.worksheets:
-        shot[f"{ws.title}:cells"] = [[c.value for c in row] for row in ws.iter_rows()]
-        shot[f"{ws.title}:formats"] = {c.coordinate: c.number_format for row in ws.iter_rows()
-                                       for c in row if c.number_format != "General"}
+        values: list[tuple[Any, ...]] = []
+        formats: dict[tuple[int, int], str] = {}
+        for r, row in enumerate(ws.iter_rows(), start=1):
+            values.append(tuple(c.value for c in row))
+            for i, c in enumerate(row, start=1):
+                if c.number_format != "General":
+                    formats[r, i] = c.number_format
+        shot[f"{ws.title}:cells"] = values
+        shot[f"{ws.title}:formats"] = formats
         shot[f"{ws.title}:column formats"] = {
             k: d.number_format for k, d in ws.column_dimensions.items()
             if d.number_format != "General"}
