@@ -260,3 +260,23 @@ def test_build_workbooks(tmp_path: Path, config: Config) -> None:
             assert "xl/vbaProject.bin" in z.namelist()
             z.testzip()
         assert openpyxl.load_workbook(io.BytesIO(r.out.read_bytes()), keep_vba=True)
+
+
+def test_lost_parts_are_said(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "with_shape.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("登记")
+    ws.write("A1", "数据")
+    ws.insert_textbox("C3", "请在此填写")
+    wb.close()
+    result = at.attach(path, tmp_path / "with_shape.xlsm", write_bas=False)
+    assert result.notes == [
+        "原工作簿中的自选图形(文本框、形状)未能保留,请在Excel中从原文件复制过来。"]
+    assert openpyxl.load_workbook(result.out)["登记"]["A1"].value == "数据"
+
+
+def test_nothing_lost_says_nothing(attached: tuple[Path, Path]) -> None:
+    source, _ = attached
+    assert at.lost_parts(source) == []

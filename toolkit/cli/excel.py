@@ -28,6 +28,8 @@ def render(result: AttachResult) -> None:
     click.echo(f"已生成 {result.out}(保留原有工作表:{'、'.join(result.sheets)})")
     for caption, cmd in result.buttons:
         click.echo(f"  按钮“{caption}” → RunPython {cmd}")
+    for note in result.notes:
+        click.echo(f"注意:{note}", err=True)
     if result.bas is not None:
         click.echo(f"备用宏模块:{result.bas}"
                    "(按钮无反应时在VBA编辑器中导入,见 docs/Excel使用说明.md)")

@@ -123,6 +123,30 @@ def _button_vml(captions: tuple[str, ...], first_row: int) -> bytes:
     return vml.encode("utf-8")
 
 
+def lost_parts(source: Path) -> list[str]:
+    """What of the office's workbook openpyxl cannot carry over (said plainly, not hidden)."""
+    try:
+        with zipfile.ZipFile(source) as z:
+            names = z.namelist()
+            drawings = [z.read(n) for n in names
+                        if re.match(r"xl/drawings/drawing\d+\.xml$", n)]
+    except (OSError, zipfile.BadZipFile):
+        return []
+    lost = []
+    try:
+        import PIL  # noqa: F401  (openpyxl keeps pictures only with Pillow)
+    except ImportError:
+        if any(n.startswith("xl/media/") for n in names):
+            lost.append("图片")
+    if any(b"<xdr:sp>" in d or b"<xdr:sp " in d for d in drawings):
+        lost.append("自选图形(文本框、形状)")
+    if any(n.startswith("xl/ctrlProps/") for n in names):
+        lost.append("原有的表单控件")
+    if any(n.startswith(("xl/slicers/", "xl/timelines/")) for n in names):
+        lost.append("切片器")
+    return lost
+
+
 def _has_own_vba(archive: zipfile.ZipFile | None) -> bool:
     if archive is None or VBA_PART not in archive.namelist():
         return False
@@ -278,8 +302,11 @@ def _attach(wb: openpyxl.Workbook, src: Path, target: Path, actions: tuple[str, 
     if write_bas:
         bas = target.parent / BAS_NAME
         bas.write_bytes(bas_module().encode("gbk"))  # VBA imports .bas in the ANSI code page
+    lost = lost_parts(src)
+    notes = [f"原工作簿中的{'、'.join(lost)}未能保留,请在Excel中从原文件复制过来。"] if lost else []
     return AttachResult(source=src, out=target,
-                        buttons=[(a, command_for(a)) for a in actions], sheets=kept, bas=bas)
+                        buttons=[(a, command_for(a)) for a in actions], sheets=kept, bas=bas,
+                        notes=notes)
 
 
 def default_interpreter() -> str:
