@@ -60,6 +60,7 @@ def test_merge_button_runs_the_night_and_refreshes(master_book: Any, config: Con
         got = [[_plain(v) for v in row] for row in shown]
         assert got[: len(expected)] == expected, name
     assert master_book.sheets[0].name == "操作按钮"  # the buttons stay
+    assert "汇总完成" in (config.paths.logs / "gridkit.log").read_text(encoding="utf-8")
 
 
 def test_report_button_opens_the_report(master_book: Any, config: Config) -> None:

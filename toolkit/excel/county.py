@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
+from ..nightly import job_logging
 from .runner import conf_sheet
 
 if TYPE_CHECKING:
@@ -76,7 +77,8 @@ def merge_and_refresh(book: xw.Book, config: Config) -> str:
     from ..merge import merge_night
 
     night = night_for(book)
-    result = merge_night(config, night)
+    with job_logging(config, console=False):  # the county's gridkit.log records it too
+        result = merge_night(config, night)
     counts: dict[str, int] = {}
     for t in result.townships:
         counts[t.status] = counts.get(t.status, 0) + 1
@@ -97,7 +99,8 @@ def report_and_open(book: xw.Book, config: Config) -> str:
     from ..report import build_report
 
     night = night_for(book)
-    result = build_report(config, night)
+    with job_logging(config, console=False):
+        result = build_report(config, night)
     book.app.books.open(str(result.workbook))
     return f"{night:%Y-%m-%d} 日报已生成并打开:{result.workbook}。"
 
@@ -109,11 +112,12 @@ def write_feedback(book: xw.Book, config: Config) -> str:
 
     night = night_for(book)
     failures: list[str] = []
-    store = open_store(config)
-    try:
-        written = feedback(config, night, store, lambda step, done, total: None, failures)
-    finally:
-        store.close()
+    with job_logging(config, console=False):
+        store = open_store(config)
+        try:
+            written = feedback(config, night, store, lambda step, done, total: None, failures)
+        finally:
+            store.close()
     annotated = sum(1 for f in written if f.annotated is not None)
     sentence = (f"{night:%Y-%m-%d} 已为{len(written)}个乡镇写出反馈说明"
                 f"(其中{annotated}个附标注副本),在 {config.paths.outbox} 下各乡镇的文件夹中")
