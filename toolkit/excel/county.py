@@ -9,6 +9,7 @@ night, the demo, tests).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from ..config import Config
 
 DATE_KEY = "GRIDKIT_DATE"
+log = logging.getLogger("gridkit.buttons")  # into the county's gridkit.log (job_logging)
 
 
 def night_for(book: xw.Book) -> dt.date:
@@ -78,6 +80,7 @@ def merge_and_refresh(book: xw.Book, config: Config) -> str:
 
     night = night_for(book)
     with job_logging(config, console=False):  # the county's gridkit.log records it too
+        log.info("Excel 按钮“汇总”:%s", night)
         result = merge_night(config, night)
     counts: dict[str, int] = {}
     for t in result.townships:
@@ -91,6 +94,8 @@ def merge_and_refresh(book: xw.Book, config: Config) -> str:
         sentence += f";已按全县汇总表刷新本工作簿{refreshed}张表"
     if result.master_fallback:
         sentence += f"({result.master_fallback})"
+    with job_logging(config, console=False):
+        log.info("%s。", sentence)
     return sentence + "。"
 
 
