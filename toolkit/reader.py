@@ -18,6 +18,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -188,16 +189,14 @@ def _pick_sheets(raw: RawBook, config: Config) -> dict[str, RawSheet]:
     return picked
 
 
-def _is_total(row: list[Any], markers: tuple[str, ...]) -> bool:
-    for v in row[:3]:
-        if type(v) is str and v:
-            folded = fold_header(unicodedata.normalize("NFKC", v))
-            if any(folded.startswith(m) for m in markers):
-                return True
-    return False
+def _total_pattern(markers: tuple[str, ...]) -> re.Pattern[str]:
+    """合计 / 合  计 / 合　计 …: a marker at the start of a cell, spaces allowed anywhere."""
+    space = r"[\s\u3000]*"
+    alternatives = "|".join(space.join(map(re.escape, fold_header(m))) for m in markers if m)
+    return re.compile(f"^{space}(?:{alternatives})")
 
 
-def _is_example(row: list[Any], header_len: int) -> bool:
+def _is_example(row: list[Any]) -> bool:
     """A 填表说明 / 示例 line, or a row numbering the columns 1, 2, 3 … under the header."""
     cells = [v for v in row if v != "" and v is not None]
     if not cells:
@@ -211,8 +210,30 @@ def _is_example(row: list[Any], header_len: int) -> bool:
     return False
 
 
-def _blank(row: list[Any]) -> bool:
-    return row.count("") + row.count(None) == len(row)
+def _skipped_rows(body: list[list[Any]], markers: tuple[str, ...]) -> set[int]:
+    """Indices of blank rows, totals rows (a marker in one of the first three cells) and
+    example rows right under the header."""
+    drop: set[int] = set()
+    for i, row in enumerate(body):
+        if not any(row) and all(v == "" or v is None for v in row):
+            drop.add(i)
+    for i, row in enumerate(body):  # leading example rows (blank rows may sit between)
+        if i in drop:
+            continue
+        if not _is_example(row):
+            break
+        drop.add(i)
+    folded = tuple(fold_header(m) for m in markers if fold_header(m))
+    if folded and body:
+        pattern = _total_pattern(folded)
+        starts = (*{m[0] for m in folded}, " ", "\u3000", "\t")
+        for c in range(min(3, len(body[0]))):
+            col = list(map(itemgetter(c), body))
+            totals = {v for v in set(col)
+                      if type(v) is str and v.startswith(starts) and pattern.match(v)}
+            if totals:
+                drop.update(i for i, v in enumerate(col) if v in totals)
+    return drop
 
 
 def _file_name_facts(file_name: str, config: Config) -> tuple[str | None, dt.date | None]:
@@ -301,35 +322,30 @@ def _build_sheet(raw: RawSheet, spec: SheetSpec, config: Config, year: int, name
             value=text))
     missing = [c.name for c in spec.columns if c.required and c.name not in mapped]
     if missing:
-        cols = "”“".join(missing)
+        listed = "”“".join(missing)
         raise StructureError(
-            f"文件“{name}”的“{raw.name}”工作表缺少“{cols}”列,"
+            f"文件“{name}”的“{raw.name}”工作表缺少“{listed}”列,"
             "请按登记表模板补上这些列(列名写在表头行)后重新报送。", register.source)
 
     # Data rows: skip blank rows, totals rows and an example/numbering row under the header.
-    markers = tuple(fold_header(m) for m in config.schema.rules.total_markers)
-    width = len(header)
     body = raw.rows[h + 1:]
-    keep: list[int] = []
-    leading = True
-    for i, row in enumerate(body):
-        if _blank(row):
-            continue
-        if leading and _is_example(row, width):
-            continue
-        leading = False
-        if _is_total(row, markers):
-            continue
-        keep.append(i)
+    width = max(len(header), max(map(len, body), default=0))
+    if set(map(len, body)) - {width}:
+        body = [r + [""] * (width - len(r)) if len(r) < width else r for r in body]
+    drop = _skipped_rows(body, config.schema.rules.total_markers)
     first_data = raw.first_row + h + 1
-    rows_excel = [first_data + i for i in keep]
-    kept = [body[i] for i in keep]
+    if drop:
+        keep = [i for i in range(len(body)) if i not in drop]
+        rows_excel = [first_data + i for i in keep]
+        body = [body[i] for i in keep]
+    else:
+        rows_excel = list(range(first_data, first_data + len(body)))
     columns: dict[str, Column] = {}
     for col in spec.columns:
         if col.name not in mapped:
             continue
         j, text = mapped[col.name]
-        raw_values = [r[j] if j < len(r) else "" for r in kept]
+        raw_values = list(map(itemgetter(j), body))
         values, changes = normalise_column(raw_values, col.type, year)
         column = Column(name=col.name, header=text, index=raw.first_col + j, values=values)
         columns[col.name] = column
