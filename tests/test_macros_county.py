@@ -100,3 +100,15 @@ def test_bad_date_in_conf_sheet(master_book: Any) -> None:
     master_book.sheets["xlwings.conf"]["B6"].value = "昨天"
     message = macros.make_report()
     assert "GRIDKIT_DATE" in message and "昨天" in message
+
+
+def test_big_sheets_are_left_to_the_master_file(master_book: Any, config: Config,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit.excel import county
+
+    monkeypatch.setattr(county, "REFRESH_MAX_CELLS", 100)
+    full_night(config)
+    message = macros.merge_now()
+    assert "排查登记" in message and str(config.paths.master) in message
+    assert master_book.sheets["排查登记"]["A1"].value.startswith("本表数据量大")
+    assert master_book.sheets["排查登记"]["A2"].value is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,27 +44,42 @@ def night_for(book: xw.Book) -> dt.date:
     raise UsageError(f"xlwings.conf 表中 {DATE_KEY} 的值“{text}”不是日期,请写成 2020-02-04。")
 
 
-def refresh_from(book: xw.Book, source: Path) -> int:
+REFRESH_MAX_CELLS = 300_000  # larger sheets are not copied cell by cell into Excel
+
+
+@dataclass
+class Refresh:
+    sheets: list[str] = field(default_factory=list)  # refreshed
+    too_big: list[str] = field(default_factory=list)  # left to the master file
+
+
+def refresh_from(book: xw.Book, source: Path) -> Refresh:
     """Copy every sheet's values of the workbook file ``source`` into the open ``book``:
     a sheet of the same name is cleared and refilled, a missing one is added at the end.
-    Returns the number of sheets refreshed. Values only: the open book keeps its own
-    formatting and buttons."""
+    Values only: the open book keeps its own formatting and buttons. A sheet of more than
+    REFRESH_MAX_CELLS cells (the county's 排查登记) is not copied: its place says where the
+    master file is."""
     from ..reader import read_raw
 
     raw = read_raw(source)
     existing = {s.name: s for s in book.sheets}
+    done = Refresh()
     for rs in raw.sheets:
         sheet = existing.get(rs.name)
         if sheet is None:
             sheet = book.sheets.add(rs.name, after=book.sheets[len(book.sheets) - 1])
         else:
             sheet.used_range.clear_contents()
-        if not rs.rows:
+        width = max((len(r) for r in rs.rows), default=0)
+        if len(rs.rows) * width > REFRESH_MAX_CELLS:
+            sheet["A1"].value = f"本表数据量大({len(rs.rows)}行),请打开 {source} 查看。"
+            done.too_big.append(rs.name)
             continue
-        width = max(len(r) for r in rs.rows)
-        grid = [[_value(v) for v in r] + [None] * (width - len(r)) for r in rs.rows]
-        sheet.range((rs.first_row, rs.first_col + 1)).value = grid
-    return len(raw.sheets)
+        if rs.rows:
+            grid = [[_value(v) for v in r] + [None] * (width - len(r)) for r in rs.rows]
+            sheet.range((rs.first_row, rs.first_col + 1)).value = grid
+        done.sheets.append(rs.name)
+    return done
 
 
 def _value(v: Any) -> Any:
@@ -91,7 +107,10 @@ def merge_and_refresh(book: xw.Book, config: Config) -> str:
         sentence += f";跨乡镇重复登记{len(result.conflicts)}人"
     if result.master is not None and result.master.is_file():
         refreshed = refresh_from(book, result.master)
-        sentence += f";已按全县汇总表刷新本工作簿{refreshed}张表"
+        sentence += f";已按全县汇总表刷新本工作簿{len(refreshed.sheets)}张表"
+        if refreshed.too_big:
+            sentence += (f"({'、'.join(refreshed.too_big)}数据量大,"
+                         f"请打开 {result.master} 查看)")
     if result.master_fallback:
         sentence += f"({result.master_fallback})"
     with job_logging(config, console=False):
