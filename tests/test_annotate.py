@@ -147,3 +147,30 @@ def test_unreadable_file_has_no_annotated_copy(tmp_path: Path, config: Config) -
     bad.write_bytes(b"garbage")
     with pytest.raises(UnreadableWorkbook):
         write_annotated(check_path(bad, config), tmp_path / "out")
+
+
+def test_a_townships_own_comment_is_kept(tmp_path: Path, config: Config) -> None:
+    book = clean_register()
+    set_cell(book, "排查登记", 2, "健康状况", "发烧")
+    path = write_workbook(tmp_path / "扎西镇_20200204.xlsx", book)
+    wb = openpyxl.load_workbook(path)
+    wb["排查登记"]["K3"].comment = openpyxl.comments.Comment("已电话核实", "王丽")
+    wb["排查登记"]["A2"].comment = openpyxl.comments.Comment("第一个", "王丽")
+    wb.save(path)
+    result = check_path(path, config)
+    out = openpyxl.load_workbook(write_annotated(result, tmp_path / "out"))
+    text = out["排查登记"]["K3"].comment.text
+    assert text.startswith("已电话核实") and "发热" in text
+    assert out["排查登记"]["A2"].comment.text == "第一个"
+    assert out["排查登记"]["K3"].fill.fgColor.rgb == ERROR_COLOR
+
+
+def test_a_problem_cell_keeps_its_value_and_number_format(tmp_path: Path,
+                                                          config: Config) -> None:
+    book = clean_register()
+    set_cell(book, "排查登记", 1, "观察解除日期", dt.date(2020, 2, 1))  # too short
+    result = check_path(write_workbook(tmp_path / "扎西镇_20200204.xlsx", book), config)
+    out = openpyxl.load_workbook(write_annotated(result, tmp_path / "out"))
+    cell = out["排查登记"]["N2"]
+    assert cell.value == dt.datetime(2020, 2, 1)
+    assert cell.number_format == "yyyy-mm-dd" and cell.fill.fgColor.rgb == ERROR_COLOR

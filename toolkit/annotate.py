@@ -14,6 +14,7 @@ import warnings
 from collections import Counter
 from collections.abc import Collection
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -68,10 +69,14 @@ def write_annotated(result: CheckResult, out_dir: str | Path, *,
         n += 1
         stem = annotated_path(source, out_dir).stem
         out = out.with_name(f"{stem}_{n}{out.suffix}")
-    wb = _open(source)
-    _mark_cells(wb, result)
-    _result_sheet(wb, result)
     try:
+        from .annotate_xlsx import fast_copy  # builds on this module
+
+        if source.suffix.lower() == ".xlsx" and fast_copy(source, out, result):
+            return out
+        wb = _open(source)
+        _mark_cells(wb, result)
+        _result_sheet(wb, result)
         wb.save(out)
     except OSError as exc:
         raise UsageError(f"无法写入 {out}:{exc.strerror or exc}。如果该文件正在Excel中打开,"
@@ -112,9 +117,9 @@ def _from_raw(source: Path) -> Workbook:
     return wb
 
 
-def _sheet_names(wb: Workbook, result: CheckResult) -> dict[str, str]:
+def _sheet_names(sheetnames: list[str], result: CheckResult) -> dict[str, str]:
     """Canonical sheet name -> the sheet's name in the workbook."""
-    names = {n: n for n in wb.sheetnames}
+    names = {n: n for n in sheetnames}
     if result.register is not None:
         for canonical, sheet in result.register.sheets.items():
             if sheet.source_name in names:
@@ -122,91 +127,129 @@ def _sheet_names(wb: Workbook, result: CheckResult) -> dict[str, str]:
     return names
 
 
-def _mark_cells(wb: Workbook, result: CheckResult) -> None:
-    names = _sheet_names(wb, result)
-    by_cell: dict[tuple[str, str], list[Finding]] = {}
+def _plan(result: CheckResult, names: dict[str, str]) -> dict[str, dict[str, tuple[str, str]]]:
+    """Sheet name in the file -> cell -> (severity that wins, the comment text)."""
+    found: dict[str, dict[str, list[Finding]]] = {}
     for f in result.issues:
         if f.sheet in names and f.cell:
-            by_cell.setdefault((names[f.sheet], f.cell), []).append(f)
-    for (sheet_name, ref), found in by_cell.items():
-        cell = wb[sheet_name][ref]
-        is_error = any(f.severity == ERROR for f in found)
-        cell.fill = _ERROR_FILL if is_error else _WARNING_FILL
-        text = "\n".join(f"【{SEVERITY_TEXT[f.severity]}】{f.message}" for f in found)
-        old = cell.comment
-        if old is not None and old.author != AUTHOR:
-            text = f"{old.text}\n----\n{text}"
-        lines = sum(1 + len(line) // 22 for line in text.split("\n"))
-        cell.comment = Comment(text, AUTHOR, height=min(18 * lines + 10, 400), width=320)
+            found.setdefault(names[f.sheet], {}).setdefault(f.cell, []).append(f)
+    return {sheet: {ref: (ERROR if any(f.severity == ERROR for f in fs) else "warning",
+                          "\n".join(f"【{SEVERITY_TEXT[f.severity]}】{f.message}" for f in fs))
+                    for ref, fs in cells.items()}
+            for sheet, cells in found.items()}
 
 
-def _text(cell: Cell, text: str) -> None:
-    """Text written as text: never a formula, no characters openpyxl refuses."""
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)
-    cell.data_type = "s"
+def _mark_cells(wb: Workbook, result: CheckResult) -> None:
+    for sheet_name, cells in _plan(result, _sheet_names(wb.sheetnames, result)).items():
+        ws = wb[sheet_name]
+        for ref, (severity, text) in cells.items():
+            _comment(ws[ref], severity, text)
 
 
-def _result_sheet(wb: Workbook, result: CheckResult) -> None:
-    names = _sheet_names(wb, result)
-    for ws in wb.worksheets:
-        ws.sheet_view.tabSelected = False
-    ws = wb.create_sheet(RESULT_SHEET, 0)
-    wb.active = 0
-    ws.sheet_view.tabSelected = True
-    bold = Font(bold=True)
-    ws["A1"] = "网格化管理登记表检查结果"
-    ws["A1"].font = Font(bold=True, size=14)
-    facts = [
-        ("文件", Path(result.file).name),
-        ("乡镇", result.township or ""),
-        ("填报日期", result.report_date),
-        ("检查时间", result.checked_at),
+def _comment(cell: Cell, severity: str, text: str) -> None:
+    """Fill the cell and put the findings in its comment (a township's own comment kept)."""
+    cell.fill = _ERROR_FILL if severity == ERROR else _WARNING_FILL
+    old = cell.comment
+    if old is not None and old.author != AUTHOR:
+        text = f"{old.text}\n----\n{text}"
+    lines = sum(1 + len(line) // 22 for line in text.split("\n"))
+    cell.comment = Comment(text, AUTHOR, height=min(18 * lines + 10, 400), width=320)
+
+
+# The 检查结果 sheet as plain content, rendered by openpyxl or as XML:
+# {(row, column): (value, kind)} with kind one of None, bold, title, date, datetime, link,
+# wrap, error, warning; and the links (cell, target sheet, target cell).
+Content = dict[tuple[int, int], tuple[Any, str | None]]
+WIDTHS = (10, 14, 10, 26, 8, 70, 24)
+
+
+def _result_content(result: CheckResult, names: dict[str, str], sheetnames: list[str],
+                    ) -> tuple[Content, list[tuple[int, str, str]]]:
+    cells: Content = {(1, 1): ("网格化管理登记表检查结果", "title")}
+    facts: list[tuple[str, Any, str | None]] = [
+        ("文件", Path(result.file).name, None),
+        ("乡镇", result.township or "", None),
+        ("填报日期", result.report_date, "date"),
+        ("检查时间", result.checked_at, "datetime"),
         ("结果", f"{result.errors}个错误、{result.warnings}个警告。红色单元格是错误(必须改正),"
                  f"黄色是警告(请核实);把鼠标移到单元格上可看到说明,点击下面的单元格地址可跳到该处。"
-         if result.issues else "没有发现问题。"),
+         if result.issues else "没有发现问题。", None),
     ]
-    for r, (label, value) in enumerate(facts, start=2):
-        ws.cell(r, 1, label).font = bold
-        cell = ws.cell(r, 2, value)
-        if label == "填报日期":
-            cell.number_format = "yyyy-mm-dd"
-        elif label == "检查时间":
-            cell.number_format = "yyyy-mm-dd hh:mm"
+    for r, (label, value, kind) in enumerate(facts, start=2):
+        cells[(r, 1)] = (label, "bold")
+        cells[(r, 2)] = (value, kind)
     row = len(facts) + 3
-    ws.cell(row, 1, "按规则汇总").font = bold
+    cells[(row, 1)] = ("按规则汇总", "bold")
     row += 1
     for c, title in enumerate(("规则", "说明", "级别", "条数"), start=1):
-        ws.cell(row, c, title).font = bold
+        cells[(row, c)] = (title, "bold")
     counts = Counter((f.rule, f.severity) for f in result.issues)
     for (rule, severity), n in sorted(counts.items(), key=lambda kv: (kv[0][1] != ERROR,
                                                                        -kv[1], kv[0][0])):
         row += 1
-        ws.cell(row, 1, rule)
-        ws.cell(row, 2, RULE_TITLES.get(rule, ""))
-        ws.cell(row, 3, SEVERITY_TEXT[severity])
-        ws.cell(row, 4, n)
+        cells[(row, 1)] = (rule, None)
+        cells[(row, 2)] = (RULE_TITLES.get(rule, ""), None)
+        cells[(row, 3)] = (SEVERITY_TEXT[severity], severity)
+        cells[(row, 4)] = (n, None)
     row += 2
-    ws.cell(row, 1, "问题清单").font = bold
+    cells[(row, 1)] = ("问题清单", "bold")
     row += 1
     for c, title in enumerate(LIST_HEADER, start=1):
-        ws.cell(row, c, title).font = bold
-    wrap = Alignment(wrap_text=True, vertical="top")
+        cells[(row, c)] = (title, "bold")
+    links: list[tuple[int, str, str]] = []
     for n, f in enumerate(result.issues, start=1):
         row += 1
         sheet_name = names.get(f.sheet or "", f.sheet or "")
-        ws.cell(row, 1, n)
-        _text(ws.cell(row, 2), sheet_name)
-        ref = ws.cell(row, 3, f.cell or "")
-        if f.cell and sheet_name in wb.sheetnames:
-            ref.hyperlink = Hyperlink(ref=ref.coordinate, location=f"'{sheet_name}'!{f.cell}",
-                                      display=f.cell)
-            ref.style = "Hyperlink"
-        ws.cell(row, 4, f.rule)
-        ws.cell(row, 5, SEVERITY_TEXT[f.severity]).fill = (
-            _ERROR_FILL if f.severity == ERROR else _WARNING_FILL)
-        ws.cell(row, 6, f.message).alignment = wrap
-        _text(ws.cell(row, 7), "" if f.value is None else show(f.value))
-    for letter, width in zip("ABCDEFG", (10, 14, 10, 26, 8, 70, 24), strict=True):
+        linked = bool(f.cell) and sheet_name in sheetnames
+        cells[(row, 1)] = (n, None)
+        cells[(row, 2)] = (sheet_name, None)
+        cells[(row, 3)] = (f.cell or "", "link" if linked else None)
+        if linked:
+            links.append((row, sheet_name, f.cell or ""))
+        cells[(row, 4)] = (f.rule, None)
+        cells[(row, 5)] = (SEVERITY_TEXT[f.severity], f.severity)
+        cells[(row, 6)] = (f.message, "wrap")
+        cells[(row, 7)] = ("" if f.value is None else show(f.value), None)
+    return cells, links
+
+
+def _location(sheet: str, ref: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'!" + ref
+
+
+def _result_sheet(wb: Workbook, result: CheckResult) -> None:
+    names = _sheet_names(wb.sheetnames, result)
+    cells, links = _result_content(result, names, wb.sheetnames)
+    for sheet in wb.worksheets:
+        sheet.sheet_view.tabSelected = False
+    ws = wb.create_sheet(RESULT_SHEET, 0)
+    wb.active = 0
+    ws.sheet_view.tabSelected = True
+    fonts = {"bold": Font(bold=True), "title": Font(bold=True, size=14)}
+    formats = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
+    fills = {ERROR: _ERROR_FILL, "warning": _WARNING_FILL}
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for (r, c), (value, kind) in cells.items():
+        cell = ws.cell(r, c)
+        if isinstance(value, str):
+            cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            cell.data_type = "s"  # text stays text, never a formula
+        else:
+            cell.value = value
+        if kind in fonts:
+            cell.font = fonts[kind]
+        elif kind in formats:
+            cell.number_format = formats[kind]
+        elif kind in fills:
+            cell.fill = fills[kind]
+        elif kind == "wrap":
+            cell.alignment = wrap
+    for r, sheet, ref in links:
+        cell = ws.cell(r, 3)
+        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=_location(sheet, ref),
+                                   display=ref)
+        cell.style = "Hyperlink"
+    for letter, width in zip("ABCDEFG", WIDTHS, strict=True):
         ws.column_dimensions[letter].width = width
 
 
