@@ -245,3 +245,27 @@ def test_drifted_workbook_same_findings(excel: Path, tmp_path: Path, clean_book:
         (f.sheet, f.rule) for f in filed.issues}
     for f in filed.issues:
         assert book.sheets[f.sheet][f.cell].note is not None
+
+
+def test_leftover_marks_are_not_nested(excel: Path, tmp_path: Path, clean_book: Book) -> None:
+    """The hidden record was deleted by hand: the next check replaces its own old notes."""
+    path = write_workbook(tmp_path / "扎西镇_20200204.xlsx", defective(clean_book))
+    book = mem.open_caller(path)
+    macros.check_this_workbook()
+    book.sheets[live.MARKS_SHEET].delete()
+    macros.check_this_workbook()
+    note = book.sheets["住户"]["D2"].note
+    assert note is not None and note.text.count(live.NOTE_MARK) == 1
+
+
+def test_a_failed_check_leaves_the_workbook_as_it_was(excel: Path, tmp_path: Path,
+                                                      clean_book: Book) -> None:
+    path = write_workbook(tmp_path / "扎西镇_20200204.xlsx", defective(clean_book))
+    book = mem.open_caller(path)
+    macros.check_this_workbook()
+    book.sheets["住户"].name = "住户(旧)"  # now the register lacks 住户
+    book.sheets["住户(旧)"]["A1"].value = "编号"
+    message = macros.check_this_workbook()
+    assert "住户" in message and not message.startswith("检查完成")
+    assert book.sheets["住户(旧)"]["D2"].color == live.ERROR_FILL  # last marks kept
+    assert live.MARKS_SHEET in [s.name for s in book.sheets]

@@ -143,7 +143,9 @@ def _note_text(findings: list[Finding]) -> str:
 
 
 def mark_findings(book: xw.Book, check: LiveCheck) -> None:
-    """Fill every problem cell and give it a note; record what it looked like before."""
+    """Fill every problem cell and give it a note. What each cell looked like before is
+    recorded in the hidden sheet FIRST, so that even a run that stops half-way can be
+    undone by the next one."""
     result = check.result
     register = result.register
     by_cell: dict[tuple[str, str], list[Finding]] = {}
@@ -153,27 +155,34 @@ def mark_findings(book: xw.Book, check: LiveCheck) -> None:
             check.unplaced.append(f)
             continue
         by_cell.setdefault((spec.source_name, f.cell), []).append(f)
+    sheets = {s.name: s for s in book.sheets}
     records: list[list[Any]] = [MARKS_HEADER]
+    todo: list[tuple[xw.Range, str, list[Finding]]] = []
     for (sheet_name, cell), findings in by_cell.items():
-        sheet = _sheet(book, sheet_name)
+        sheet = sheets.get(sheet_name)
         if sheet is None:
             check.unplaced.extend(findings)
             continue
         rng = sheet[cell]
         note = rng.note
-        original_note = note.text if note is not None else ""
-        records.append([sheet_name, cell, _hex(rng.color), original_note])
-        severity = ERROR if any(f.severity == ERROR for f in findings) else "warning"
-        rng.color = ERROR_FILL if severity == ERROR else WARNING_FILL
-        text = _note_text(findings)
-        if note is not None:
-            note.text = f"{original_note}\n----\n{text}" if original_note else text
-        else:
-            rng.add_note(text)
-        check.marked[(sheet_name, cell)] = severity
+        original = note.text if note is not None else ""
+        if original.startswith(NOTE_MARK):  # a mark left over from a check not undone
+            original = ""
+        records.append([sheet_name, cell, _hex(rng.color), original])
+        todo.append((rng, original, findings))
     marks = book.sheets.add(MARKS_SHEET, after=book.sheets[len(book.sheets) - 1])
     marks["A1"].value = [[_as_text(v) for v in row] for row in records]
     marks.visible = False
+    for rng, original, findings in todo:
+        severity = ERROR if any(f.severity == ERROR for f in findings) else "warning"
+        rng.color = ERROR_FILL if severity == ERROR else WARNING_FILL
+        text = _note_text(findings)
+        note = rng.note
+        if note is not None:
+            note.text = f"{original}\n----\n{text}" if original else text
+        else:
+            rng.add_note(text)
+        check.marked[(rng.sheet.name, rng.address.replace("$", ""))] = severity
 
 
 # -- the 检查结果 sheet -------------------------------------------------------------------
@@ -250,9 +259,10 @@ def write_results(book: xw.Book, check: LiveCheck) -> None:
 
 
 def check_and_mark(book: xw.Book, config: Config) -> LiveCheck:
-    """The whole 检查本表: clear the previous marks, check, mark, write 检查结果."""
-    clear_marks(book)
+    """The whole 检查本表: check (a workbook that cannot be checked is left as it is), clear
+    the previous marks, mark, write 检查结果."""
     result = check_book(book, config)
+    clear_marks(book)
     check = LiveCheck(result=result, summary=summary_sentence(result))
     mark_findings(book, check)
     write_results(book, check)
