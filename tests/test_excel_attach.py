@@ -280,3 +280,15 @@ def test_lost_parts_are_said(tmp_path: Path) -> None:
 def test_nothing_lost_says_nothing(attached: tuple[Path, Path]) -> None:
     source, _ = attached
     assert at.lost_parts(source) == []
+
+
+def test_county_checks_the_macro_workbook_like_the_original(attached: tuple[Path, Path],
+                                                            config: Config) -> None:
+    """A township sends its .xlsm: the county's check sees the same register."""
+    from toolkit.check import check_path
+
+    source, out = attached
+    original, macro = check_path(source, config), check_path(out, config)
+    assert macro.status == original.status != "unreadable"
+    assert [(f.sheet, f.cell, f.rule) for f in macro.issues] == [
+        (f.sheet, f.cell, f.rule) for f in original.issues]
