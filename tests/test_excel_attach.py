@@ -175,6 +175,10 @@ def test_committed_macro_workbooks(name: str, config: Config) -> None:
     xlsm = openpyxl.load_workbook(path, keep_vba=True)
     assert [s for s in xlsm.sheetnames if s not in (live.BUTTONS_SHEET, live.CONF_SHEET)] == [
         s for s in xlsx.sheetnames]
+    assert set(xlsm.defined_names) == set(xlsx.defined_names)
+    for sheet in xlsx.sheetnames:  # drop-downs and validations kept
+        assert len(xlsm[sheet].data_validations.dataValidation) == len(
+            xlsx[sheet].data_validations.dataValidation), sheet
     if name.startswith("网格"):  # the register's header rows follow the current schema
         for spec in config.schema.sheets:
             headers = {c.value for r in xlsm[spec.name].iter_rows(max_row=6) for c in r}
