@@ -1,6 +1,7 @@
 """Build a :class:`toolkit.table.Register` straight from a ``tests.factory`` book, without
-reading a file and normalising nothing (name-list cells are split on 、 as the reader's
-contract gives them). Used to unit-test the checks independently of the reader."""
+reading a file and normalising nothing (only empty text becomes None and name-list cells
+are split on 、, as the reader's contract gives them). Used to unit-test the checks
+independently of the reader."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def build(book: Book, config: Config, *, source: str = "扎西镇_20200204.xlsx"
             col = spec.match_column(header)
             if col is None:
                 continue
-            values: list[Any] = [r[j] if j < len(r) else None for r in rows[1:]]
+            values: list[Any] = [r[j] if j < len(r) and r[j] != "" else None
+                                 for r in rows[1:]]  # None = empty, as the reader gives
             if col.type == "name-list":
                 values = [tuple(v.split("、")) if isinstance(v, str) and v else v
                           for v in values]

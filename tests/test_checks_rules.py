@@ -104,7 +104,7 @@ def test_planted_defect_is_found_at_its_cell(
     assert finding.row == row + 1
     assert finding.column == (at or column)
     assert finding.message  # says what is wrong and what to do
-    if at is None:
+    if at is None and value != "":
         assert show(finding.value) == show(value)
 
 

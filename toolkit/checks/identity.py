@@ -67,7 +67,7 @@ def _classify(ctx: Context, sheet: Sheet, column: str, values: list[Any]) -> lis
     today = ctx.report_date or dt.date.today()
     dates = _birth_dates(today)
     check, id18 = _CHECK, _ID18.fullmatch
-    good = [type(v) is str and len(v) == 18 and v[6:14] in dates and id18(v) is not None
+    good = [type(v) is str and id18(v) is not None and v[6:14] in dates
             and v[15:] != "000" and check[2 * int(v[:17], 13) % 11] == v[17]
             for v in values]
     for i in [i for i, ok in enumerate(good) if not ok]:
