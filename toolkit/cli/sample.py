@@ -67,11 +67,11 @@ def to_dict(result: SampleResult) -> dict[str, object]:
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--townships", default=None,
               help="How many townships (first N) or which ones (names, comma separated).")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes writing files (default: 1, or the cores when --scale >= 10).")
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Processes writing files; 0 = automatic (the cores when --scale >= 10).")
 def command(config_path: Path | None, fmt: str, out_dir: Path, date: dt.datetime,
             scale: float, defects: float, drift: bool | None, truth: Path | None, seed: int,
-            townships: str | None, workers: int | None) -> None:
+            townships: str | None, workers: int) -> None:
     """Write one realistic sample submission per township (e.g. 扎西镇_20200204.xlsx)."""
 
     def body() -> int:

@@ -69,16 +69,17 @@ def as_excel_number(id_number: str) -> float:
     return float(int(id_number[:15]) * 1000)
 
 
-def as_excel_display(id_number: str) -> str:
+def as_excel_display(id_number: str, decimals: int = 5) -> str:
     """What a General cell shows for it, copied back as text: ``5.30629E+17``."""
-    return f"{as_excel_number(id_number):.5E}"
+    return f"{as_excel_number(id_number):.{decimals}E}"
 
 
 class Planter:
     """Plants defects into one township's tables and records ``Mark``s."""
 
     def __init__(self, config: Config, tables: dict[str, Table], report_date: dt.date,
-                 rng: random.Random, marks: list[Mark]) -> None:
+                 rng: random.Random, marks: list[Mark], run_texts: set[str] | None = None
+                 ) -> None:
         self.config = config
         self.rules = config.schema.rules
         self.tables = tables
@@ -87,6 +88,8 @@ class Planter:
         self.marks = marks
         self._text_id_done: set[str] = set()
         self._destroyed: dict[str, set[str]] = {}
+        # destroyed IDs written as text anywhere in this run (kept unique across townships)
+        self.run_texts: set[str] = set() if run_texts is None else run_texts
         self._normal = next(v for v in config.schema.sheet("排查登记").column("健康状况").values
                             if v not in self.rules.symptoms)
 
@@ -121,6 +124,9 @@ class Planter:
 
     # -- ID numbers ----------------------------------------------------------------------
     def id_stored_as_number(self, t: Table, n: int) -> None:
+        """A number cell holding what Excel kept (15 digits + 000); once a sheet the same
+        copied back as text as a General cell shows it: ``5.30629E+17`` (each text once a
+        run: equal texts in two townships would be a cross-township duplicate)."""
         seen = self._destroyed.setdefault(t.name, set())
         for row in self.pick(t, 2 * n, lambda r: isinstance(t.get(r, ID), str)):
             number = t.get(row, ID)
@@ -129,11 +135,16 @@ class Planter:
             if number[:15] in seen:  # two IDs Excel destroyed into the same number
                 continue
             seen.add(number[:15])
+            value: str | float = as_excel_number(number)
             if t.name not in self._text_id_done and self.rng.random() < 0.3:
-                self._text_id_done.add(t.name)  # once a sheet: equal texts would be duplicates
-                t.set(row, ID, as_excel_display(number))
-            else:
-                t.set(row, ID, as_excel_number(number))
+                # narrower columns show fewer digits: 5.30629E+17, 5.3063E+17, 5.306E+17
+                text = next((x for d in (5, 4, 3, 2) if (x := as_excel_display(number, d))
+                             not in self.run_texts), None)
+                if text is not None:
+                    self._text_id_done.add(t.name)
+                    self.run_texts.add(text)
+                    value = text
+            t.set(row, ID, value)
             self.mark(t, row, ID, "id-stored-as-number")
 
     def id_check_digit(self, t: Table, n: int) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import multiprocessing
 import os
 import random
 from collections import deque
@@ -58,7 +57,7 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
              defects: float = 0.0, seed: int = 0,
              townships: int | Sequence[str] | None = None,
              drift: bool | None = None, truth: str | Path | None = None,
-             workers: int | None = None) -> SampleResult:
+             workers: int = 1) -> SampleResult:
     """Write one sample submission per township into ``out_dir``.
 
     ``scale`` 1 is a small realistic night (400 screened persons per township), 100 is county
@@ -67,7 +66,9 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
     ``drift`` (default: on when ``defects`` > 0) adds harmless real-world drift. The same
     ``seed`` and arguments give identical cell values. ``truth``: also write the truth there
     as JSON (a list of ``{file, township, sheet, row, column, kind}``). ``workers``: processes
-    writing files (default: one, or the cores for county-size runs); the output is the same.
+    writing files: default one; 0 = the cores for county-size runs (a script calling this
+    with workers needs the ``if __name__ == "__main__":`` guard where processes are spawned);
+    the output is the same.
     """
     if isinstance(date, dt.datetime):
         date = date.date()
@@ -86,15 +87,15 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
     ids = IdFactory()
     result = SampleResult(out_dir=out, date=date, files=[], truth=[])
     donors: list[Donor] = []
-    workers = auto_workers(scale, len(selected)) if workers is None else max(1, workers)
-    pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-            if workers > 1 else None)
+    run_texts: set[str] = set()
+    workers = auto_workers(scale, len(selected)) if workers == 0 else max(1, workers)
+    pool = ProcessPoolExecutor(workers) if workers > 1 else None
     pending: deque[Future[Path]] = deque()
     try:
         for township in selected:
             path = out / file_name(township.name, date)
             tables = _prepare(config, township, path.name, date, scale, defects, seed, drift,
-                              ids, donors, result)
+                              ids, donors, run_texts, result)
             result.files.append(path)
             if pool is None:
                 write_workbook(path, tables, config)
@@ -133,7 +134,7 @@ def auto_workers(scale: float, townships: int) -> int:
 
 def _prepare(config: Config, township: Township, name: str, date: dt.date, scale: float,
              defects: float, seed: int, drift: bool, ids: IdFactory, donors: list[Donor],
-             result: SampleResult) -> list[Table]:
+             run_texts: set[str], result: SampleResult) -> list[Table]:
     """Build one township's tables, plant defects and drift, record the truth at the Excel
     rows the tables will be written to; return the tables in writing order."""
     rng = random.Random(f"gridkit-sample:{seed}:{township.name}")
@@ -142,7 +143,7 @@ def _prepare(config: Config, township: Township, name: str, date: dt.date, scale
     pairs: list[tuple[Donor, object]] = []
     offered: list[Donor] = []
     if defects > 0:
-        planter = Planter(config, tables, date, rng, marks)
+        planter = Planter(config, tables, date, rng, marks, run_texts)
         pairs = list(planter.plant(defects, donors))
         screened = len(tables["排查登记"].rows)
         offered = planter.donors(name, township.name, 2 * per_kind(defects, screened, 9))
