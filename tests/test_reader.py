@@ -410,3 +410,26 @@ def test_no_header_row(tmp_path: Path, clean_book: Book, config: Config) -> None
         read_register(path, config)
     assert "表头" in exc.value.message and "“队伍”" in exc.value.message
     _one_sentence(exc.value.message, path.name)
+
+
+@pytest.mark.parametrize("group_above", [True, False], ids=["names-on-top", "names-below"])
+def test_two_level_header_with_merged_group_cells(tmp_path: Path, clean_book: Book,
+                                                  config: Config, group_above: bool) -> None:
+    """观察情况 merged over 观察起始日期 / 观察解除日期, other headers merged down two rows."""
+    rows = clean_book[SCREENING]
+    header = rows[0]
+    top = [("观察情况" if c == "观察起始日期" else None if c == "观察解除日期" else c)
+           for c in header]
+    sub = [c if c in ("观察起始日期", "观察解除日期") else None for c in header]
+    if not group_above:  # most names on the lower row, only the group on top
+        top, sub = ([None] * 12 + ["观察情况", None, None, None],
+                    [c for c in header])
+    clean_book[SCREENING] = [top, sub, *rows[1:]]
+    path = write_workbook(tmp_path / "扎西镇_20200204.xlsx", clean_book)
+    reg = read_register(path, config)
+    sheet = reg.sheets[SCREENING]
+    assert sheet.rows == [3, 4, 5]
+    assert sheet.cell("观察起始日期", 0) == "M3"
+    assert sheet.values("观察解除日期")[0] == dt.date(2020, 2, 3)
+    assert sheet.values("姓名")[0] == "马小军"
+    assert reg.findings == []

@@ -175,6 +175,31 @@ def _find_header(raw: RawSheet, lookup: dict[str, ColumnSpec]) -> tuple[int, int
     return best if best[1] >= needed else None
 
 
+def _two_row_header(rows: list[list[Any]], h: int,
+                    lookup: dict[str, ColumnSpec]) -> tuple[list[Any], int]:
+    """The header cells, completed from a second header row when the header has two levels
+    (a merged group cell such as 观察情况 above 观察起始日期 / 观察解除日期), and the index
+    of the last header row."""
+    header = list(rows[h])
+    matched = {lookup[f].name for f in map(_fold_cell, header) if f in lookup}
+    last = h
+    for adj in (h + 1, h - 1):
+        if not 0 <= adj < len(rows):
+            continue
+        gains = [(j, v) for j, v in enumerate(rows[adj])
+                 if (f := _fold_cell(v)) in lookup and lookup[f].name not in matched
+                 and (j >= len(header) or _fold_cell(header[j]) not in lookup)]
+        if len({lookup[_fold_cell(v)].name for _, v in gains}) < 2:
+            continue
+        for j, v in gains:
+            if j >= len(header):
+                header.extend([""] * (j + 1 - len(header)))
+            header[j] = v
+            matched.add(lookup[_fold_cell(v)].name)
+        last = max(last, adj)
+    return header, last
+
+
 def _pick_sheets(raw: RawBook, config: Config) -> dict[str, RawSheet]:
     """Canonical sheet name -> the raw sheet that holds it; a visible sheet wins over a
     hidden one, the first over later ones; unknown sheets are ignored."""
@@ -298,7 +323,7 @@ def _build_sheet(raw: RawSheet, spec: SheetSpec, config: Config, year: int, name
             f"“{'”“'.join(c.name for c in spec.columns[:3])}”等列名),"
             "请按登记表模板填写表头后重新报送。", register.source)
     h, _ = found
-    header = raw.rows[h]
+    header, last = _two_row_header(raw.rows, h, lookup)
     header_row = raw.first_row + h
     mapped: dict[str, tuple[int, str]] = {}  # canonical name -> (index in row, header text)
     extra: list[tuple[str, str]] = []
@@ -328,12 +353,12 @@ def _build_sheet(raw: RawSheet, spec: SheetSpec, config: Config, year: int, name
             "请按登记表模板补上这些列(列名写在表头行)后重新报送。", register.source)
 
     # Data rows: skip blank rows, totals rows and an example/numbering row under the header.
-    body = raw.rows[h + 1:]
+    body = raw.rows[last + 1:]
     width = max(len(header), max(map(len, body), default=0))
     if set(map(len, body)) - {width}:
         body = [r + [""] * (width - len(r)) if len(r) < width else r for r in body]
     drop = _skipped_rows(body, config.schema.rules.total_markers)
-    first_data = raw.first_row + h + 1
+    first_data = raw.first_row + last + 1
     if drop:
         keep = [i for i in range(len(body)) if i not in drop]
         rows_excel = [first_data + i for i in keep]
