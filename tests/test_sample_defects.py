@@ -66,3 +66,13 @@ def test_defect_free_files_have_no_finding(tmp_path: Path, config: Config) -> No
     results = _check(sample, config)
     assert {name: r.issues for name, r in results.items()} == {name: [] for name in results}
     assert {r.status for r in results.values()} == {"ok"}
+
+
+def test_annotated_sample_files_recheck_the_same(with_defects: Checked,
+                                                 tmp_path: Path) -> None:
+    from toolkit.annotate import write_annotated
+
+    _, results, config = with_defects
+    for result in list(results.values())[:2]:
+        again = check_path(write_annotated(result, tmp_path), config)
+        assert [f.to_dict() for f in again.issues] == [f.to_dict() for f in result.issues]

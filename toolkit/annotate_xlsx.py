@@ -181,6 +181,7 @@ def _mark_sheet_xml(xml: str, cells: dict[str, tuple[str, str]], styles: _Styles
         close = m.end() if m.group(2) else xml.find("</row>", m.end())
         pieces.append(xml[pos:m.start()])
         row_tag = m.group(0)[:-2] + ">" if m.group(2) else m.group(0)
+        row_tag = re.sub(r'\sspans="[^"]*"', "", row_tag)  # a cell may be added outside
         body = "" if m.group(2) else xml[m.end():close]
         new_body = _mark_row(body, row, by_row[row], styles, col_style)
         if new_body is None:
