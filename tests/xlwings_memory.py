@@ -503,7 +503,9 @@ class Range(base_classes.Range):
             arg1, arg2 = ((min(arg1.r1, arg2.r1), min(arg1.c1, arg2.c1)),
                           (max(arg1.r2, arg2.r2), max(arg1.c2, arg2.c2)))
         elif isinstance(arg1, Range):
-            arg1, arg2 = (arg1.r1, arg1.c1), (arg1.r2, arg1.c2)
+            arg1, arg2 = (arg1.r1, arg1.c1), (arg1.r2, arg1.c2) if arg2 is None else arg2
+        if isinstance(arg2, Range):
+            arg2 = (arg2.r2, arg2.c2)
         if isinstance(arg1, str):
             t1, t2 = utils.a1_to_tuples(arg1)
             if not t1:
