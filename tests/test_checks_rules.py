@@ -219,3 +219,12 @@ def test_destroyed_ids_are_not_reported_as_duplicates(config: Config) -> None:
     set_cell(book, "住户", 1, "身份证号", pid(1)[:15] + "000")
     set_cell(book, "住户", 3, "身份证号", pid(1)[:15] + "000")
     assert {f.rule for f in check(book, config)} == {"id-stored-as-number"}
+
+
+@pytest.mark.parametrize(("value", "flagged"), [
+    ("扎西", False), ("威信县扎西镇", False), ("旧城镇", True), ("", False)])
+def test_township_of_a_grid(config: Config, value: str, flagged: bool) -> None:
+    book = clean_register()
+    set_cell(book, "网格", 1, "乡镇", value)
+    rules = [f.rule for f in check(book, config)]
+    assert ("wrong-township" in rules) == flagged

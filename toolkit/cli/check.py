@@ -24,10 +24,11 @@ def render_text(result: CheckResult, shown: int = SHOWN) -> str:
                      if x)
     head = f"{name}({where})" if where else name
     if not result.issues:
-        lines = [f"✓ {head}:没有发现问题。"]
+        lines = [f"✓ {head}:通过,没有发现问题。"]
     else:
-        mark = "✗" if result.status == "errors" else "✓"
-        lines = [f"{mark} {head}:{result.errors}个错误、{result.warnings}个警告。"]
+        verdict = "✗ 有错误,须改正后重新报送" if result.status == "errors" else "✓ 通过"
+        lines = [f"{verdict[0]} {head}:{verdict[2:]}:{result.errors}个错误、"
+                 f"{result.warnings}个警告。"]
         lines.append("  按规则:")
         for rule, severity, n in sorted(result.counts_by_rule(),
                                         key=lambda x: (x[1] != "error", -x[2], x[0])):
