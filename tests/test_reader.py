@@ -433,3 +433,10 @@ def test_two_level_header_with_merged_group_cells(tmp_path: Path, clean_book: Bo
     assert sheet.values("观察解除日期")[0] == dt.date(2020, 2, 3)
     assert sheet.values("姓名")[0] == "马小军"
     assert reg.findings == []
+
+
+def test_xls_renamed_to_xlsx_is_read_by_its_content(tmp_path: Path, config: Config) -> None:
+    path = tmp_path / "双河乡_20200204.xlsx"
+    path.write_bytes((DATA / "legacy_office_register.xls").read_bytes())
+    reg = read_register(path, config)
+    assert reg.township == "双河乡" and len(reg.sheets[SCREENING]) == 3
