@@ -416,6 +416,12 @@ def test_truth_points_at_the_drift(planted: tuple[SampleResult, dict], cfg: Conf
                 assert isinstance(value, float) and len(str(int(value))) == 11
 
 
+def test_drift_alone_plants_no_defect(tmp_path: Path, cfg: Config) -> None:
+    result = generate(cfg, tmp_path, NIGHT, scale=0.05, drift=True, townships=2, seed=4)
+    assert result.truth and result.defects == []
+    assert {t.kind for t in result.truth} >= set(DRIFT)
+
+
 def test_truth_rows_count_the_title_rows(planted: tuple[SampleResult, dict]) -> None:
     result, bs = planted
     for t in result.truth:

@@ -87,21 +87,31 @@ class Drifter:
                 self.mark(t, row, column, "drift-date-text")
         self.layout()
 
+    def some(self, names: tuple[str, ...], share: float) -> set[str]:
+        """A random subset of ``names``, never empty (every file shows every drift)."""
+        chosen = {n for n in names if self.rng.random() < share}
+        return chosen or {self.rng.choice(names)}
+
     def layout(self) -> None:
         r = self.rng
+        titled = self.some(DATA_SHEETS, 0.5)
+        noted = self.some(("住户", "排查登记"), 0.5)
+        renamed = self.some(DATA_SHEETS, 0.6)
+        extra = self.some(tuple(EXTRA_COLUMNS), 0.6)
         for name in DATA_SHEETS:
             t = self.tables[name]
-            if r.random() < 0.5:
+            if name in titled:
                 d = self.date
                 row: Row = [f"{self.township}{name}登记表(截至{d.month}月{d.day}日)"]
                 t.pre_rows.append(row)
                 self.mark(t, row, "", "drift-title-row")
-            if name in ("住户", "排查登记") and r.random() < 0.5:
+            if name in noted:
                 row = [INSTRUCTIONS]
                 t.pre_rows.append(row)
                 self.mark(t, row, "", "drift-instructions-row")
-            self.rename_headers(t)
-            if name in EXTRA_COLUMNS and r.random() < 0.6:
+            if name in renamed:
+                self.rename_headers(t)
+            if name in extra:
                 self.extra_column(t)
             if name in ("住户", "排查登记") and len(t.rows) > 4:
                 for _ in range(r.randint(1, 2)):
@@ -119,7 +129,7 @@ class Drifter:
     def rename_headers(self, t: Table) -> None:
         spec = self.config.schema.sheet(t.name)
         renamable = [c for c in spec.columns if c.aliases]
-        if not renamable or self.rng.random() < 0.4:
+        if not renamable:
             return
         for col in self.rng.sample(renamable, min(len(renamable), self.rng.randint(1, 3))):
             t.headers[t.col(col.name)] = self.rng.choice(col.aliases)

@@ -50,6 +50,8 @@ class Grid:
     group: str
     category: str  # the 住户类别 of its households
     staff: list[str]  # names a household's 包保责任人 is chosen from
+    defence_size: int
+    defence_party_members: int
 
 
 @dataclass
@@ -174,11 +176,12 @@ class TownshipBuilder:
                     if role != "网格长":
                         staff.extend(names)
                 size = r.randint(jd_min, jd_min + 15)
-                values["联防队人数"] = size
-                values["联防队党员人数"] = r.randint(1, min(size, 8))
+                party = r.randint(1, min(size, 8))
+                values["联防队人数"], values["联防队党员人数"] = size, party
                 values["联系电话"] = p.phone(0.15)
                 row = add(t, values)
-                self.grids.append(Grid(row, grid_id, village, group, category, staff))
+                self.grids.append(Grid(row, grid_id, village, group, category, staff, size,
+                                       party))
         return t
 
     def household_table(self) -> Table:
@@ -304,8 +307,7 @@ class TownshipBuilder:
                     "党员人数": size, "负责人": p.staff_name()})
         for g in self.grids:
             add(t, {"队伍名称": f"{g.village}{g.group}联防队", "类型": defence,
-                    "人数": g.row[t_col(self.config, "联防队人数")],
-                    "党员人数": g.row[t_col(self.config, "联防队党员人数")],
+                    "人数": g.defence_size, "党员人数": g.defence_party_members,
                     "负责人": p.staff_name()})
         return t
 
@@ -338,8 +340,4 @@ class TownshipBuilder:
                         "计量单位": unit, "折合金额(元)": amount if r.random() < 0.9 else None,
                         "接收单位": r.choice(recipients), "经办人": p.staff_name()})
         return t
-
-
-def t_col(config: Config, column: str) -> int:
-    return [c.name for c in config.schema.sheet("网格").columns].index(column)
 
