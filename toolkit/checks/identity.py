@@ -76,7 +76,6 @@ def _classify(ctx: Context, sheet: Sheet, column: str, values: list[Any]) -> lis
             continue
         code = id_problem(v, today)
         if code is None:  # valid after strip/upper: the reader should have normalised it
-            good[i] = True
             continue
         if code == "id-stored-as-number":
             shown = f"{float(v):.5E}" if isinstance(v, int | float) else show(v)  # as Excel
@@ -84,7 +83,8 @@ def _classify(ctx: Context, sheet: Sheet, column: str, values: list[Any]) -> lis
                       column, v)
         elif code == "id-legacy-15":
             ctx.warning(code, _MESSAGES[code].format(col=column, v=v), sheet, i, column, v)
-            good[i] = True  # a legacy ID still tells the sex and identifies the person
+            # a legacy ID still tells the sex and identifies the person
+            good[i] = type(v) is str and len(v) == 15
         else:
             ctx.error(code, _MESSAGES[code].format(col=column, v=show(v)), sheet, i,
                       column, v)
