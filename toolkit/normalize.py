@@ -386,11 +386,25 @@ def normalise_column(values: Values, column_type: str,
         result = fn(v)
         if result is not _SAME:
             changed[v] = result
+    recorded = {v: r for v, r in changed.items() if r[1] is not None}
+    if len(distinct) * 4 < len(values):
+        # A repetitive column (enums, dates, villages): map every cell to one shared object
+        # per distinct value, so 400,000 copies of "居家观察" become one (memory).
+        table: dict[Any, Any] = {v: v for v in distinct}
+        if whole_floats:
+            table.update((v, int(v)) for v in distinct if type(v) is float and v.is_integer())
+        for v, r in changed.items():
+            table[v] = r[0]
+        table[""] = table[None] = None
+        out = list(map(table.__getitem__, values))
+        if recorded:
+            changes = [(i, recorded[v][1], v, recorded[v][0])
+                       for i, v in enumerate(values) if v in recorded]
+        return out, changes
     if not changed and not whole_floats:
         if has_blank:
             return [None if v == "" else v for v in values], changes
         return list(values), changes
-    recorded = {v: r for v, r in changed.items() if r[1] is not None}
     if has_blank:
         changed[""] = (None, None)
     get = changed.get
