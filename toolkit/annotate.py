@@ -2,9 +2,11 @@
 
 Every problem cell is filled (red for errors, yellow for warnings) and carries a comment
 saying what is wrong; a first sheet 检查结果 lists every problem with a link to its cell, a
-summary by rule and when the check ran. The township's data, formatting and other sheets are
-kept (openpyxl), macros too for ``.xlsm``; the original file is never modified. An ``.xls``
-is rebuilt as ``.xlsx`` from its raw cell values. The reader ignores the 检查结果 sheet and
+summary by rule and when the check ran. The township's data, formatting, other sheets and
+macros are kept; the original file is never modified. ``.xlsx``/``.xlsm`` packages are edited
+directly (:mod:`toolkit.annotate_xlsx`, fast); when that path cannot, openpyxl loads and saves
+the workbook (``keep_vba`` for ``.xlsm``). An ``.xls`` is rebuilt as ``.xlsx`` from its raw
+cell values. The reader ignores the 检查结果 sheet and
 fills/comments do not change values, so re-checking the copy gives the same findings.
 """
 
@@ -72,7 +74,7 @@ def write_annotated(result: CheckResult, out_dir: str | Path, *,
     try:
         from .annotate_xlsx import fast_copy  # builds on this module
 
-        if source.suffix.lower() == ".xlsx" and fast_copy(source, out, result):
+        if source.suffix.lower() in (".xlsx", ".xlsm") and fast_copy(source, out, result):
             return out
         wb = _open(source)
         _mark_cells(wb, result)
