@@ -110,3 +110,18 @@ def test_out_writes_annotated_copies(bad_file: Path, warning_file: Path,
     wb = openpyxl.load_workbook(out_dir / bad_file.name)
     assert wb.sheetnames[0] == RESULT_SHEET and wb["排查登记"]["K3"].comment is not None
     assert str(out_dir / bad_file.name) in out
+
+
+def test_a_folder_without_workbooks_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "说明.txt").write_text("x", encoding="utf-8")
+    code, out = run(str(tmp_path))
+    assert code == 2 and "没有Excel工作簿" in out
+
+
+def test_out_skips_unreadable_files(tmp_path: Path, clean_file: Path) -> None:
+    bad = tmp_path / "坏文件.xlsx"
+    bad.write_text("hello", encoding="utf-8")
+    out_dir = tmp_path / "feedback"
+    code, _ = run("--out", str(out_dir), str(clean_file), str(bad))
+    assert code == 2
+    assert [p.name for p in out_dir.iterdir()] == [clean_file.name]
