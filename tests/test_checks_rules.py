@@ -228,3 +228,15 @@ def test_township_of_a_grid(config: Config, value: str, flagged: bool) -> None:
     set_cell(book, "网格", 1, "乡镇", value)
     rules = [f.rule for f in check(book, config)]
     assert ("wrong-township" in rules) == flagged
+
+
+@pytest.mark.parametrize(("value", "rule", "severity"), [
+    (530629800517111, "id-legacy-15", "warning"),  # 15 digits survive a number cell
+    (5306291980, "id-length", "error"),
+    (5.30629198005171e17, "id-stored-as-number", "error"),
+])
+def test_ids_in_number_cells(config: Config, value: Any, rule: str, severity: str) -> None:
+    book = clean_register()
+    set_cell(book, "住户", 1, "身份证号", value)
+    assert [(f.rule, f.severity, f.cell) for f in check(book, config)] == [
+        (rule, severity, "D2")]

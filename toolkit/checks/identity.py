@@ -55,7 +55,11 @@ def id_problem(value: Any, today: dt.date | None = None) -> str | None:
     if isinstance(value, bool):
         return "id-length"
     if isinstance(value, int | float):
-        return "id-stored-as-number"
+        if abs(value) >= 1e15:  # 16+ digits: Excel kept only 15 significant ones
+            return "id-stored-as-number"
+        if not float(value).is_integer():
+            return "id-length"
+        value = str(int(value))  # up to 15 digits survive a number cell intact
     text = str(value).strip().upper()
     if SCIENTIFIC_RE.fullmatch(text) or DESTROYED_RE.fullmatch(text):
         return "id-stored-as-number"
