@@ -456,6 +456,16 @@ def test_cli_writes_files_and_truth(tmp_path: Path) -> None:
     assert text.output.splitlines()[0].endswith("扎西镇_20200204.xlsx")
 
 
+def test_unwritable_output_is_one_sentence(tmp_path: Path, cfg: Config) -> None:
+    from toolkit.errors import UsageError
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(UsageError) as err:
+        generate(cfg, blocker / "out", NIGHT, scale=0.05, townships=1)
+    assert "无法写入" in err.value.message
+
+
 @pytest.mark.parametrize("args", [["--defects", "2"], ["--townships", "北京镇"], []])
 def test_cli_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
     date = ["--date", "2020-02-04"] if args else []

@@ -82,7 +82,10 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
     selected = select_townships(config, townships)
     drift = defects > 0 if drift is None else drift
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise unwritable(out, exc) from exc
 
     ids = IdFactory()
     result = SampleResult(out_dir=out, date=date, files=[], truth=[])
@@ -106,14 +109,24 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
                 pending.popleft().result()
         while pending:
             pending.popleft().result()
+    except OSError as exc:
+        raise unwritable(Path(exc.filename or out), exc) from exc
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     order = {f.name: i for i, f in enumerate(result.files)}
     result.truth.sort(key=lambda t: (order.get(t.file, 0), t.sheet, t.row, t.column, t.kind))
     if truth is not None:
-        result.truth_file = write_truth(result, Path(truth))
+        try:
+            result.truth_file = write_truth(result, Path(truth))
+        except OSError as exc:
+            raise unwritable(Path(truth), exc) from exc
     return result
+
+
+def unwritable(path: Path, exc: OSError) -> UsageError:
+    return UsageError(f"无法写入 {path}:{exc.strerror or exc}。请检查文件夹是否存在、"
+                      f"是否有写入权限,或关闭在Excel中打开的同名文件后重试。")
 
 
 def write_truth(result: SampleResult, path: Path) -> Path:
