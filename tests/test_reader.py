@@ -99,6 +99,8 @@ def test_table_not_starting_at_a1_keeps_its_addresses(tmp_path: Path, clean_book
         (SCREENING, "抵威日期", "返威日期"),
         ("住户", "身份证号", "户主身份证号"),
         ("住户", "家庭人口数", "家庭人口"),
+        ("住户", "家庭人口数", "家庭人口数(人)"),
+        (SCREENING, "身份证号", "身份证号码(18位)"),
     ],
 )
 def test_header_aliases_map_to_canonical_columns(tmp_path: Path, clean_book: Book,

@@ -162,11 +162,24 @@ def _fold_cell(value: Any) -> str:
     return fold_header(value)
 
 
+_UNIT = re.compile(r"\([^()]*\)$")
+
+
+def _header_key(value: Any, lookup: dict[str, ColumnSpec]) -> str:
+    """The folded header text, or the key it matches once a trailing unit or note in
+    brackets is dropped (家庭人口数(人), 身份证号码(18位))."""
+    folded = _fold_cell(value)
+    if not folded or folded in lookup:
+        return folded
+    stripped = _UNIT.sub("", folded)
+    return stripped if stripped in lookup else folded
+
+
 def _find_header(raw: RawSheet, lookup: dict[str, ColumnSpec]) -> tuple[int, int] | None:
     """(index in raw.rows, number of matched columns) of the best header row, or None."""
     best: tuple[int, int] | None = None
     for r, row in enumerate(raw.rows[:HEADER_SCAN_ROWS]):
-        matched = {lookup[f].name for f in map(_fold_cell, row) if f in lookup}
+        matched = {lookup[f].name for v in row if (f := _header_key(v, lookup)) in lookup}
         if matched and (best is None or len(matched) > best[1]):
             best = (r, len(matched))
     if best is None:
@@ -181,21 +194,21 @@ def _two_row_header(rows: list[list[Any]], h: int,
     (a merged group cell such as 观察情况 above 观察起始日期 / 观察解除日期), and the index
     of the last header row."""
     header = list(rows[h])
-    matched = {lookup[f].name for f in map(_fold_cell, header) if f in lookup}
+    matched = {lookup[f].name for v in header if (f := _header_key(v, lookup)) in lookup}
     last = h
     for adj in (h + 1, h - 1):
         if not 0 <= adj < len(rows):
             continue
         gains = [(j, v) for j, v in enumerate(rows[adj])
-                 if (f := _fold_cell(v)) in lookup and lookup[f].name not in matched
-                 and (j >= len(header) or _fold_cell(header[j]) not in lookup)]
-        if len({lookup[_fold_cell(v)].name for _, v in gains}) < 2:
+                 if (f := _header_key(v, lookup)) in lookup and lookup[f].name not in matched
+                 and (j >= len(header) or _header_key(header[j], lookup) not in lookup)]
+        if len({lookup[_header_key(v, lookup)].name for _, v in gains}) < 2:
             continue
         for j, v in gains:
             if j >= len(header):
                 header.extend([""] * (j + 1 - len(header)))
             header[j] = v
-            matched.add(lookup[_fold_cell(v)].name)
+            matched.add(lookup[_header_key(v, lookup)].name)
         last = max(last, adj)
     return header, last
 
@@ -328,7 +341,7 @@ def _build_sheet(raw: RawSheet, spec: SheetSpec, config: Config, year: int, name
     mapped: dict[str, tuple[int, str]] = {}  # canonical name -> (index in row, header text)
     extra: list[tuple[str, str]] = []
     for j, cell in enumerate(header):
-        folded = _fold_cell(cell)
+        folded = _header_key(cell, lookup)
         if not folded:
             continue
         col = lookup.get(folded)
