@@ -50,10 +50,10 @@ _SERIAL_MIN, _SERIAL_MAX = 1.0, 2958466.0  # 1900-01-01 .. 9999-12-31
 _LANDLINE_SPACED = re.compile(r"^(0\d{2,3})\s+(\d{7,8})$")
 
 _DATE_YMD = re.compile(
-    r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*[日号]?"
+    r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*[日号.]?"
     r"(?:\s*[T ]?\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_DATE_MD = re.compile(r"^(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*[日号]?$")
+_DATE_MD = re.compile(r"^(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*[日号.]?$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 

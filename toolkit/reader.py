@@ -369,7 +369,7 @@ def _build_sheet(raw: RawSheet, spec: SheetSpec, config: Config, year: int, name
     body = raw.rows[last + 1:]
     width = max(len(header), max(map(len, body), default=0))
     if set(map(len, body)) - {width}:
-        body = [r + [""] * (width - len(r)) if len(r) < width else r for r in body]
+        body = [[*r, *[""] * (width - len(r))] if len(r) < width else r for r in body]
     drop = _skipped_rows(body, config.schema.rules.total_markers)
     first_data = raw.first_row + last + 1
     if drop:
