@@ -21,7 +21,6 @@ from ..table import Sheet
 from ._base import Context, show
 
 _CHECK = "10X98765432"
-_ID18 = re.compile(r"\d{17}[\dX]", re.ASCII)
 SCIENTIFIC_RE = re.compile(r"\d(?:\.\d+)?[eE]\+?\d{1,2}", re.ASCII)
 DESTROYED_RE = re.compile(r"\d{15}000", re.ASCII)
 
@@ -70,9 +69,9 @@ def _classify(ctx: Context, sheet: Sheet, column: str, values: list[Any]) -> lis
     """Flag every bad ID in ``values``; return which rows hold a usable (valid) ID."""
     today = ctx.report_date or dt.date.today()
     dates = _birth_dates(today)
-    check, id18 = _CHECK, _ID18.fullmatch
-    good = [type(v) is str and id18(v) is not None and v[6:14] in dates
-            and v[15:] != "000" and check[2 * int(v[:17], 13) % 11] == v[17]
+    check = _CHECK
+    good = [type(v) is str and len(v) == 18 and v[6:14] in dates and v[:17].isdigit()
+            and v.isascii() and v[15:] != "000" and check[2 * int(v[:17], 13) % 11] == v[17]
             for v in values]
     for i in [i for i, ok in enumerate(good) if not ok]:
         v = values[i]
