@@ -262,6 +262,8 @@ def test_normalisations_are_recorded_at_their_cells(tmp_path: Path, clean_book: 
     assert (SCREENING, "B5", "spaces", "胡明") in got
     assert any(n.sheet == "住户" and n.cell == "D2" for n in reg.normalisations)
     assert reg.sheets[SCREENING].values("姓名")[2] == "胡明"
+    rows = [n.row for n in reg.normalisations if n.sheet == SCREENING]
+    assert rows == sorted(rows)  # listed in reading order
 
 
 def test_id_typed_as_a_number_stays_a_number(tmp_path: Path, clean_book: Book,

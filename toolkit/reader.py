@@ -379,6 +379,7 @@ def _build_sheet(raw: RawSheet, spec: SheetSpec, config: Config, year: int, name
     else:
         rows_excel = list(range(first_data, first_data + len(body)))
     columns: dict[str, Column] = {}
+    found_changes: list[tuple[int, int, Normalisation]] = []
     for col in spec.columns:
         if col.name not in mapped:
             continue
@@ -389,11 +390,13 @@ def _build_sheet(raw: RawSheet, spec: SheetSpec, config: Config, year: int, name
         columns[col.name] = column
         if changes:
             letter = column.letter
-            register.normalisations.extend(
-                Normalisation(sheet=spec.name, row=rows_excel[i], column=col.name,
-                              cell=f"{letter}{rows_excel[i]}", kind=kind, before=before,
-                              after=after)
+            found_changes.extend(
+                (i, j, Normalisation(sheet=spec.name, row=rows_excel[i], column=col.name,
+                                     cell=f"{letter}{rows_excel[i]}", kind=kind,
+                                     before=before, after=after))
                 for i, kind, before, after in changes)
+    found_changes.sort(key=lambda c: (c[0], c[1]))  # in reading order: row, then column
+    register.normalisations.extend(c[2] for c in found_changes)
     return Sheet(name=spec.name, source_name=raw.name, header_row=header_row,
                  rows=rows_excel, columns=columns, extra_headers=extra, hidden=raw.hidden)
 
