@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -322,7 +323,7 @@ def test_second_run_gets_lock_busy(config: Config) -> None:
     full_night(config)
     lock = workspace_lock(config.paths.store)
     lock.path.parent.mkdir(parents=True, exist_ok=True)
-    lock.path.write_text(json.dumps({"pid": os.getppid(), "host": os.uname().nodename,
+    lock.path.write_text(json.dumps({"pid": os.getppid(), "host": socket.gethostname(),
                                      "started": "2020-02-04T22:00:00"}), encoding="utf-8")
     with pytest.raises(LockBusy) as exc:
         merge_night(config, NIGHT, now=NOW)
@@ -334,7 +335,7 @@ def test_stale_lock_is_taken_over(config: Config) -> None:
     full_night(config)
     lock = workspace_lock(config.paths.store)
     lock.path.parent.mkdir(parents=True, exist_ok=True)
-    lock.path.write_text(json.dumps({"pid": 2**22 + 12345, "host": os.uname().nodename}),
+    lock.path.write_text(json.dumps({"pid": 2**22 + 12345, "host": socket.gethostname()}),
                          encoding="utf-8")
     assert merge_night(config, NIGHT, now=NOW).exit_code == 0
     assert not lock.path.exists()
