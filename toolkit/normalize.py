@@ -302,7 +302,7 @@ _NUMERIC_TYPES = frozenset({int, float, bool})
 _is_nfkc = unicodedata.is_normalized
 _ANY_SPACE = re.compile(r"\s")
 _EDGE_SPACE = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
-_CODE_DIRTY = re.compile(r"[^0-9A-Za-z\x00]|x(?=\x00|$)")
+_CODE_DIRTY = re.compile(r"[^0-9A-Za-z\x00]")
 
 
 def _text_clean(joined: str) -> bool:
@@ -314,7 +314,7 @@ def _name_clean(joined: str) -> bool:
 
 
 def _code_clean(joined: str) -> bool:
-    return joined.isascii() and not _CODE_DIRTY.search(joined)
+    return joined.isascii() and "x" not in joined and not _CODE_DIRTY.search(joined)
 
 
 def _text_dirty(strs: Iterable[str]) -> list[str]:
