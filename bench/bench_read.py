@@ -96,16 +96,18 @@ def build(path: Path, rows: int, seed: int = 0) -> Path:
 
 
 def sample_file(out: Path, rows: int) -> Path | None:
-    """One township file from toolkit.sample at the scale that gives ~rows persons."""
+    """One township file from toolkit.sample with ~rows screened persons (defects and
+    harmless drift planted at 1%)."""
     try:
         from toolkit.config import load_config
-        from toolkit.sample import generate  # type: ignore[attr-defined]
+        from toolkit.sample import generate
     except ImportError:
         return None
     config = load_config(cwd=out)
-    result = generate(config, out, dt.date(2020, 2, 4), scale=rows / 40000, seed=1)
-    files = sorted(result.files, key=lambda p: Path(p).stat().st_size)
-    return Path(files[-1]) if files else None
+    result = generate(config, out, dt.date(2020, 2, 4), scale=rows / 400, defects=0.01,
+                      townships=1, seed=1)
+    files = [Path(p) for p in result.files]
+    return files[0] if files else None
 
 
 def _child(mode: str, path: str) -> None:
