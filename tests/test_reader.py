@@ -334,6 +334,15 @@ def test_not_a_workbook(tmp_path: Path, content: bytes, words: str) -> None:
     _one_sentence(exc.value.message, path.name)
 
 
+def test_excel_owner_file_is_named_for_what_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "~$扎西镇_20200204.xlsx"
+    path.write_bytes(b"\x06wangli" + b"\x00" * 150)
+    with pytest.raises(UnreadableWorkbook) as exc:
+        read_raw(path)
+    assert "临时文件" in exc.value.message
+    _one_sentence(exc.value.message, path.name)
+
+
 def test_truncated_xlsx(tmp_path: Path, clean_file: Path) -> None:
     data = clean_file.read_bytes()
     path = tmp_path / "truncated.xlsx"

@@ -105,6 +105,10 @@ def read_raw(path: str | Path) -> RawBook:
     name = _display(path)
     if not path.is_file():
         raise UnreadableWorkbook(f"找不到文件“{path}”,请检查文件名和路径。", str(path))
+    if name.startswith("~$"):
+        raise UnreadableWorkbook(
+            f"文件“{name}”是Excel或WPS打开工作簿时生成的临时文件,不是登记表,"
+            "请关闭Excel后只报送原文件。", str(path))
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
