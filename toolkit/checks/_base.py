@@ -8,6 +8,8 @@ the names office staff see from the schema, so renaming a column in the TOML nee
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from ..config import Config
@@ -97,6 +99,28 @@ class Context:
     def warning(self, rule: str, message: str, sheet: Sheet, i: int, column: str,
                 value: Any) -> None:
         self.add(rule, WARNING, message, sheet, i, column, value)
+
+
+def duplicate_rows(values: list[Any], counts_as: Callable[[Any], bool]) -> dict[Any, list[int]]:
+    """Each value that stands on more than one row (and ``counts_as`` accepts), with the
+    indexes of all its rows, in sheet order."""
+    dups = {v for v, n in Counter(values).items() if n > 1 and counts_as(v)}
+    rows: dict[Any, list[int]] = {}
+    if dups:
+        for i, v in enumerate(values):
+            if v in dups:
+                rows.setdefault(v, []).append(i)
+    return rows
+
+
+def report_duplicates(ctx: Context, sheet: Sheet, column: str, rows: dict[Any, list[int]],
+                      rule: str, fix: str) -> None:
+    """One error on EVERY row of each duplicated value, naming all its Excel rows."""
+    for v, idx in rows.items():
+        where = "、".join(str(sheet.rows[i]) for i in idx)
+        for i in idx:
+            ctx.error(rule, f"{column}“{show(v)}”在本表重复出现{len(idx)}次(第{where}行):{fix}",
+                      sheet, i, column, v)
 
 
 def party_members_exceed_size(ctx: Context, sheet_id: str, size_id: str, party_id: str,

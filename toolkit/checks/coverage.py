@@ -4,9 +4,7 @@ household), keys are unique within their sheet. (An empty 包保责任人 is rep
 
 from __future__ import annotations
 
-from collections import Counter
-
-from ._base import Context, show
+from ._base import Context, duplicate_rows, report_duplicates, show
 
 # the rule for a reference that does not resolve, by the referenced sheet's schema id
 _UNKNOWN = {
@@ -54,20 +52,9 @@ def _keys(ctx: Context) -> None:
             if not col.key or col.type == "id-number" or col.name not in sheet.columns:
                 continue
             values = sheet.columns[col.name].values
-            dups = {v for v, n in Counter(values).items() if n > 1 and v is not None and v != ""}
-            if not dups:
-                continue
-            rows: dict[object, list[int]] = {}
-            for i, v in enumerate(values):
-                if v in dups:
-                    rows.setdefault(v, []).append(i)
-            for v, idx in rows.items():
-                where = "、".join(str(sheet.rows[i]) for i in idx)
-                for i in idx:
-                    ctx.error("duplicate-key",
-                              f"{col.name}“{show(v)}”在本表重复出现{len(idx)}次(第{where}行):"
-                              f"{col.name}必须唯一,请给每一行不同的编号,或删除重复的行。",
-                              sheet, i, col.name, v)
+            rows = duplicate_rows(values, lambda v: v is not None and v != "")
+            report_duplicates(ctx, sheet, col.name, rows, "duplicate-key",
+                              f"{col.name}必须唯一,请给每一行不同的编号,或删除重复的行。")
 
 
 def check_coverage(ctx: Context) -> None:

@@ -12,13 +12,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections import Counter
 from functools import lru_cache
 from typing import Any
 
 from .. import idcard
 from ..table import Sheet
-from ._base import Context, show
+from ._base import Context, duplicate_rows, report_duplicates, show
 
 _CHECK = "10X98765432"
 SCIENTIFIC_RE = re.compile(r"\d(?:\.\d+)?[eE]\+?\d{1,2}", re.ASCII)
@@ -114,21 +113,10 @@ def _sex(ctx: Context, sheet: Sheet, sheet_id: str, values: list[Any], good: lis
 
 def _duplicates(ctx: Context, sheet: Sheet, column: str, values: list[Any],
                 good: list[bool]) -> None:
-    counts = Counter(values)
-    dups = {v for v, n in counts.items()
-            if n > 1 and type(v) is str and v and not DESTROYED_RE.fullmatch(v)}
-    if not dups:
-        return
-    rows: dict[str, list[int]] = {}
-    for i, v in enumerate(values):
-        if v in dups:
-            rows.setdefault(v, []).append(i)
-    for v, idx in rows.items():
-        where = "、".join(str(sheet.rows[i]) for i in idx)
-        for i in idx:
-            ctx.error("duplicate-id",
-                      f"{column}{v}在本表重复出现{len(idx)}次(第{where}行):同一人只能登记一次,"
-                      f"请删除重复的行,或对照身份证改正录错的号码。", sheet, i, column, v)
+    rows = duplicate_rows(
+        values, lambda v: type(v) is str and bool(v) and not DESTROYED_RE.fullmatch(v))
+    report_duplicates(ctx, sheet, column, rows, "duplicate-id",
+                      "同一人只能登记一次,请删除重复的行,或对照身份证改正录错的号码。")
 
 
 def check_identity(ctx: Context) -> None:
