@@ -168,3 +168,25 @@ def test_cli_report_rebuilds_from_the_store(config, night_inbox, tmp_path, monke
     nothing = CliRunner().invoke(main, ["report", "--date", "2020-02-01"])
     assert nothing.exit_code == 1
     assert "还没有汇总" in nothing.output and "Traceback" not in nothing.output
+
+
+def _commented_cells(path: Path) -> set[tuple[str, str]]:
+    wb = openpyxl.load_workbook(path)
+    return {(ws.title, c.coordinate) for ws in wb.worksheets if ws.title != "检查结果"
+            for row in ws.iter_rows() for c in row if c.comment is not None}
+
+
+def test_feedback_copy_is_named_as_sent_and_marks_what_check_marks(config, night_inbox,
+                                                                   tmp_path):
+    """The township gets back its own file name, with the same cells marked as
+    `gridkit check --out` marks on the file it sent (the merge's check is reused)."""
+    from toolkit.annotate import write_annotated
+    from toolkit.check import check_path
+
+    names = night_inbox
+    result = run(config)
+    bad = {f.township: f for f in result.feedback}[names[1]]
+    sent = next(p for p in config.paths.inbox.iterdir() if names[1] in p.name)
+    assert bad.annotated is not None and bad.annotated.name == sent.name
+    expected = write_annotated(check_path(sent, config), tmp_path / "by-check")
+    assert _commented_cells(bad.annotated) == _commented_cells(expected) != set()

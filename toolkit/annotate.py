@@ -43,21 +43,24 @@ _WARNING_FILL = PatternFill(fill_type="solid", start_color=WARNING_COLOR,
 LIST_HEADER = ("序号", "工作表", "单元格", "规则", "级别", "问题说明", "原值")
 
 
-def annotated_path(source: Path, out_dir: Path) -> Path:
-    """The copy keeps the file name (so the township can send it back as is); in the
-    original's own folder it gets a ``_检查结果`` suffix. ``.xls`` becomes ``.xlsx``."""
+def annotated_path(source: Path, out_dir: Path, name: str | None = None) -> Path:
+    """The copy keeps the file name (so the township can send it back as is), or ``name``
+    (the name it was sent under, for an archived copy); in the original's own folder it gets
+    a ``_检查结果`` suffix. ``.xls`` becomes ``.xlsx``."""
     suffix = ".xlsx" if source.suffix.lower() == ".xls" else source.suffix
-    out = out_dir / f"{source.stem}{suffix}"
+    stem = Path(name).stem if name else source.stem
+    out = out_dir / f"{stem}{suffix}"
     if out.resolve() == source.resolve() or (source.suffix.lower() == ".xls"
                                              and out_dir.resolve() == source.parent.resolve()):
-        out = out_dir / f"{source.stem}_{RESULT_SHEET}{suffix}"
+        out = out_dir / f"{stem}_{RESULT_SHEET}{suffix}"
     return out
 
 
 def write_annotated(result: CheckResult, out_dir: str | Path, *,
-                    taken: Collection[Path] = ()) -> Path:
+                    taken: Collection[Path] = (), name: str | None = None) -> Path:
     """Write the annotated copy of a checked file into ``out_dir``; returns its path.
-    A path in ``taken`` (already written in this run) gets a ``_2``, ``_3``… suffix."""
+    The copy is named like the file, or ``name`` when given. A path in ``taken`` (already
+    written in this run) gets a ``_2``, ``_3``… suffix."""
     if result.status == "unreadable":
         raise UnreadableWorkbook(result.error or f"文件 {result.file} 无法读取。", result.file)
     source = Path(result.file)
@@ -65,11 +68,11 @@ def write_annotated(result: CheckResult, out_dir: str | Path, *,
         raise UsageError(f"找不到文件 {source},无法写出标注副本:请检查路径。")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    out = annotated_path(source, out_dir)
+    out = annotated_path(source, out_dir, name)
     n = 1
     while out in taken:
         n += 1
-        stem = annotated_path(source, out_dir).stem
+        stem = annotated_path(source, out_dir, name).stem
         out = out.with_name(f"{stem}_{n}{out.suffix}")
     try:
         from .annotate_xlsx import fast_copy  # builds on this module
@@ -122,10 +125,9 @@ def _from_raw(source: Path) -> Workbook:
 def _sheet_names(sheetnames: list[str], result: CheckResult) -> dict[str, str]:
     """Canonical sheet name -> the sheet's name in the workbook."""
     names = {n: n for n in sheetnames}
-    if result.register is not None:
-        for canonical, sheet in result.register.sheets.items():
-            if sheet.source_name in names:
-                names[canonical] = sheet.source_name
+    for canonical, source_name in result.sheet_names.items():
+        if source_name in names:
+            names[canonical] = source_name
     return names
 
 

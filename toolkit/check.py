@@ -35,6 +35,8 @@ class CheckResult:
         microsecond=0))  # not serialised; the annotated copy shows it
     annotated: Path | None = None  # the annotated copy, when one was written
     annotate_error: str | None = None  # why the annotated copy could not be written
+    # canonical sheet name -> the sheet's name in the file (kept when the register is freed)
+    sheet_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -68,7 +70,8 @@ def check_register(register: Register, config: Config) -> CheckResult:
     status: Status = "errors" if any(f.severity == ERROR for f in issues) else "ok"
     return CheckResult(file=register.source, township=register.township,
                        report_date=register.report_date, status=status, error=None,
-                       issues=issues, register=register)
+                       issues=issues, register=register,
+                       sheet_names={c: sh.source_name for c, sh in register.sheets.items()})
 
 
 def unreadable(path: str | Path, sentence: str) -> CheckResult:

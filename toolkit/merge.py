@@ -79,6 +79,9 @@ class MergeResult:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, same as)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
     rows: int = 0  # rows merged into the master
+    # submission id -> its check result (register freed, ``file`` = the archived copy):
+    # the nightly feedback annotates these instead of reading every file again
+    checks: dict[int, CheckResult] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -185,6 +188,8 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
     )
     store.replace_night(data)
     merged = sum(len(j.rows) for j in chosen)
+    checks = {sid: j.result for sid, j in judged.items()
+              if sid is not None and j.result is not None}
     del data, chosen, current, judged
     crash_point("after-store")
     master = write_master(config, night, store)
@@ -196,7 +201,8 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
     store.set_meta("last_merged_night", night.isoformat())
     return MergeResult(date=night, townships=rows_out, conflicts=conflicts, master=master,
                        master_fallback=note, unattributed=unattributed,
-                       duplicates=archived.duplicates, skipped=archived.skipped, rows=merged)
+                       duplicates=archived.duplicates, skipped=archived.skipped, rows=merged,
+                       checks=checks)
 
 
 def _jsonable(value: Any) -> Any:
@@ -212,7 +218,7 @@ def _all_rows(chosen: list[_Judged]) -> Iterator[RowRecord]:
 
 # --- reading and judging one file --------------------------------------------------------
 
-def _check_as_named(sub: Submission, config: Config) -> CheckResult:
+def check_as_named(sub: Submission, config: Config) -> CheckResult:
     """Check the archived copy under the name it was sent with (the reader takes the
     township and date from the file name when 填报信息 lacks them)."""
     with tempfile.TemporaryDirectory(prefix="gridkit-") as tmp:
@@ -221,13 +227,15 @@ def _check_as_named(sub: Submission, config: Config) -> CheckResult:
             os.link(sub.archive_path, named)
         except OSError:
             shutil.copyfile(sub.archive_path, named)
-        return check_path(named, config)
+        result = check_path(named, config)
+    result.file = sub.archive_path  # the temporary name is gone; the archive stays
+    return result
 
 
 def _read(config: Config, night: dt.date, j: _Judged) -> None:
     sub = j.sub
     county = config.county
-    result = _check_as_named(sub, config)
+    result = check_as_named(sub, config)
     j.result = result
     reg = result.register
     sub.accepted, sub.replaced, sub.reason = False, False, None

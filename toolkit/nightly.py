@@ -20,10 +20,8 @@ import datetime as dt
 import logging
 import logging.handlers
 import os
-import shutil
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +33,7 @@ from .privacy import mask_text
 from .store import REJECTED
 
 if TYPE_CHECKING:
+    from .check import CheckResult
     from .merge import MergeResult
     from .report import ReportResult
     from .store import Store, Submission, TownshipStatus
@@ -156,7 +155,8 @@ def run_nightly(config: Config, night: dt.date, *, now: dt.datetime | None = Non
                 failures.append(f"日报未生成:{exc.message}")
                 log.error("日报未生成:%s", exc.message)
             step("日报", 1, 1)
-            feedback = write_feedback(config, night, store, step, failures)
+            feedback = write_feedback(config, night, store, step, failures,
+                                      checks=merge.checks)
         finally:
             store.close()
         log.info("反馈文件已写入 %s(%d 个乡镇)。", config.paths.outbox, len(feedback))
@@ -183,8 +183,11 @@ def _log_merge(merge: MergeResult) -> None:
 
 # ---------------------------------------------------------------- feedback
 def write_feedback(config: Config, night: dt.date, store: Store, step: Progress,
-                   failures: list[str]) -> list[Feedback]:
-    """The annotated copy and the note of every township, into ``outbox/<township>/``."""
+                   failures: list[str], *, checks: Mapping[int, CheckResult] | None = None
+                   ) -> list[Feedback]:
+    """The annotated copy and the note of every township, into ``outbox/<township>/``.
+    ``checks`` are the merge's check results by submission id; a submission without one
+    (feedback written apart from a merge) is checked again from the archive."""
     statuses = {s.township: s for s in store.statuses(night)}
     submissions = {s.id: s for s in store.submissions(night)}
     conflicts = store.conflicts(night)
@@ -200,7 +203,8 @@ def write_feedback(config: Config, night: dt.date, store: Store, step: Progress,
                       folder / NOTE_NAME.format(night=night))
         if sub is not None and _needs_copy(status):
             try:
-                fb.annotated = _annotated_copy(config, sub, folder)
+                fb.annotated = _annotated_copy(config, sub, folder,
+                                               (checks or {}).get(sub.id or 0))
             except GridkitError as exc:
                 fb.problem = exc.message
             except OSError as exc:
@@ -221,19 +225,18 @@ def _needs_copy(status: TownshipStatus | None) -> bool:
     return status.status == REJECTED or bool(status.errors or status.warnings)
 
 
-def _annotated_copy(config: Config, sub: Submission, folder: Path) -> Path | None:
-    """Check the archived file again under the name it was sent with and write its
-    annotated copy (the township's own data, so not masked) into ``folder``."""
+def _annotated_copy(config: Config, sub: Submission, folder: Path,
+                    result: CheckResult | None) -> Path | None:
+    """The annotated copy (the township's own data, so not masked) of the archived file,
+    named as it was sent, into ``folder``."""
     from .annotate import write_annotated
-    from .check import check_path
+    from .merge import check_as_named
 
-    with tempfile.TemporaryDirectory(prefix="gridkit-feedback-") as tmp:
-        named = Path(tmp) / sub.file_name
-        shutil.copyfile(sub.archive_path, named)
-        result = check_path(named, config)
-        if result.status == "unreadable":
-            return None
-        return write_annotated(result, folder)
+    if result is None:
+        result = check_as_named(sub, config)
+    if result.status == "unreadable":
+        return None
+    return write_annotated(result, folder, name=sub.file_name)
 
 
 def feedback_note(config: Config, night: dt.date, township: str,
