@@ -41,7 +41,7 @@ def _arrivals(ctx: Context) -> None:
             continue
         if d < cutoff:
             ctx.error("arrival-before-cutoff",
-                      f"{col}{d:%Y-%m-%d}早于排查起始日{cutoff:%Y-%m-%d}:只登记{cutoff:%m月%d日}"
+                      f"{col}{d:%Y-%m-%d}早于排查起始日{cutoff:%Y-%m-%d}:只登记{cutoff.month}月{cutoff.day}日"
                       f"以后到达的人员。请核对日期,确属更早到达的请删除这一行。",
                       sheet, i, col, v)
         elif report is not None and d > report:
