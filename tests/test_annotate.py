@@ -95,6 +95,13 @@ def test_result_sheet_lists_every_problem_with_a_link(checked: Any, tmp_path: Pa
     assert links["K4"] == "'排查登记'!K4" and links["D2"] == "'住户'!D2"
     values = [c for r in ws.iter_rows(values_only=True) for c in r if c is not None]
     assert "检查时间" in values and "invalid-enum" in values  # when, and the summary
+    grid = [list(r) for r in ws.iter_rows(values_only=True)]
+    start = next(i for i, r in enumerate(grid) if r[0] == "按规则汇总") + 2
+    end = next(i for i, r in enumerate(grid) if r[0] == "问题清单")
+    summary = {(r[3], r[4]): r[0] for r in grid[start:end] if r[3]}
+    assert summary == {(f.rule, "错误" if f.severity == "error" else "警告"):
+                       sum(1 for g in result.issues if (g.rule, g.severity) == (f.rule, f.severity))
+                       for f in result.issues}
     assert any(isinstance(v, dt.datetime) and v.date() == result.checked_at.date()
                for v in values)
 

@@ -165,6 +165,21 @@ def _comment(cell: Cell, severity: str, text: str) -> None:
 # wrap, error, warning; and the links (cell, target sheet, target cell).
 Content = dict[tuple[int, int], tuple[Any, str | None]]
 WIDTHS = (10, 14, 10, 26, 8, 70, 24)
+MESSAGE_WIDTH = WIDTHS[5]
+LINE_HEIGHT = 15.0
+
+
+def row_heights(cells: Content) -> dict[int, float]:
+    """Heights of the rows whose wrapped text needs more than one line (a Chinese character
+    is two width units), so printed messages do not overlap."""
+    heights: dict[int, float] = {}
+    for (r, _c), (value, kind) in cells.items():
+        if kind == "wrap" and isinstance(value, str):
+            width = sum(2 if ord(ch) > 0x2E80 else 1 for ch in value)
+            lines = -(-width // (MESSAGE_WIDTH - 2))
+            if lines > 1:
+                heights[r] = max(heights.get(r, 0.0), LINE_HEIGHT * lines)
+    return heights
 
 
 def _result_content(result: CheckResult, names: dict[str, str], sheetnames: list[str],
@@ -185,16 +200,17 @@ def _result_content(result: CheckResult, names: dict[str, str], sheetnames: list
     row = len(facts) + 3
     cells[(row, 1)] = ("按规则汇总", "bold")
     row += 1
-    for c, title in enumerate(("规则", "说明", "级别", "条数"), start=1):
+    # the same columns as the list below: rule (D), severity (E), what it means (F)
+    for c, title in ((1, "条数"), (4, "规则"), (5, "级别"), (6, "说明")):
         cells[(row, c)] = (title, "bold")
     counts = Counter((f.rule, f.severity) for f in result.issues)
     for (rule, severity), n in sorted(counts.items(), key=lambda kv: (kv[0][1] != ERROR,
                                                                        -kv[1], kv[0][0])):
         row += 1
-        cells[(row, 1)] = (rule, None)
-        cells[(row, 2)] = (RULE_TITLES.get(rule, ""), None)
-        cells[(row, 3)] = (SEVERITY_TEXT[severity], severity)
-        cells[(row, 4)] = (n, None)
+        cells[(row, 1)] = (n, None)
+        cells[(row, 4)] = (rule, None)
+        cells[(row, 5)] = (SEVERITY_TEXT[severity], severity)
+        cells[(row, 6)] = (RULE_TITLES.get(rule, ""), None)
     row += 2
     cells[(row, 1)] = ("问题清单", "bold")
     row += 1
@@ -255,7 +271,13 @@ def _result_sheet(wb: Workbook, result: CheckResult) -> None:
         cell.style = "Hyperlink"
     for letter, width in zip("ABCDEFG", WIDTHS, strict=True):
         ws.column_dimensions[letter].width = width
+    for r, height in row_heights(cells).items():
+        ws.row_dimensions[r].height = height
+    ws.page_setup.orientation = "landscape"  # printable: one page wide
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 __all__ = ["ERROR_COLOR", "LIST_HEADER", "RESULT_SHEET", "WARNING_COLOR", "annotated_path",
-           "write_annotated"]
+           "row_heights", "write_annotated"]

@@ -33,6 +33,7 @@ from .annotate import (
     _plan,
     _result_content,
     _sheet_names,
+    row_heights,
 )
 from .check import CheckResult
 from .findings import ERROR
@@ -307,19 +308,26 @@ def _result_xml(cells: Content, links: list[tuple[int, str, str]], styles: _Styl
                    f"{_esc(value)}</t></is></c>")
         if xml:
             rows.setdefault(r, []).append(xml)
-    data = "".join(f'<row r="{r}">{"".join(cs)}</row>' for r, cs in sorted(rows.items()))
+    heights = row_heights(cells)
+    data = "".join(
+        f'<row r="{r}" ht="{heights[r]}" customHeight="1">{"".join(cs)}</row>' if r in heights
+        else f'<row r="{r}">{"".join(cs)}</row>' for r, cs in sorted(rows.items()))
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
                    for i, w in enumerate(WIDTHS, start=1))
     link_xml = "".join(f'<hyperlink ref="C{r}" location="{_esc(_location(sheet, ref))}" '
                        f'display="{_esc(ref)}"/>' for r, sheet, ref in links)
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<worksheet xmlns="{_MAIN}" xmlns:r="{_NS_R}"><sheetViews>'
+            f'<worksheet xmlns="{_MAIN}" xmlns:r="{_NS_R}">'
+            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><sheetViews>'
             '<sheetView tabSelected="1" workbookViewId="0"/></sheetViews>'
             f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols>'
             f"<sheetData>{data}</sheetData>"
             + (f"<hyperlinks>{link_xml}</hyperlinks>" if links else "")
             + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
-              'footer="0.3"/></worksheet>')
+              'footer="0.3"/>'
+              # printable: landscape, one page wide
+              '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" '
+              'fitToHeight="0"/></worksheet>')
 
 
 def _attrs(tag: str) -> dict[str, str]:
