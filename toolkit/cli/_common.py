@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from ..config import Config, load_config
+from ..crashlog import crash_sentence, record_crash
 from ..errors import GridkitError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -56,7 +58,9 @@ def emit_json(data: Any) -> None:
 
 def run(body: Callable[[], int | None]) -> None:
     """Run a command body; map GridkitError to its sentence on stderr and its exit code.
-    The body returns the exit code (None = 0)."""
+    Anything else is a bug: one sentence naming the log file that holds the traceback
+    (set GRIDKIT_DEBUG=1 to see the traceback instead). The body returns the exit code
+    (None = 0)."""
     try:
         code = body()
     except GridkitError as exc:
@@ -65,4 +69,9 @@ def run(body: Callable[[], int | None]) -> None:
     except KeyboardInterrupt:
         click.echo("gridkit: 已中断。", err=True)
         sys.exit(130)
+    except Exception as exc:  # a bug: one sentence for the office, the traceback to a log
+        if os.environ.get("GRIDKIT_DEBUG"):
+            raise
+        click.echo(crash_sentence(exc, record_crash(" ".join(sys.argv), exc)), err=True)
+        sys.exit(EXIT_PROBLEMS)
     sys.exit(code or EXIT_OK)

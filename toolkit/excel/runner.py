@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import CONFIG_NAME, Config, load_config
+from ..crashlog import log_dir
 from ..errors import ConfigError, GridkitError
 
 if TYPE_CHECKING:
@@ -27,14 +28,11 @@ if TYPE_CHECKING:
 
 TITLE = "gridkit"
 CONFIG_KEY = "GRIDKIT_CONFIG"  # key in the xlwings.conf sheet: path of gridkit.toml
-LOG_ENV = "GRIDKIT_LOG_DIR"
 
 
 def log_path() -> Path:
     """The file the buttons log to: %GRIDKIT_LOG_DIR%, else ~/.gridkit/logs."""
-    base = os.environ.get(LOG_ENV)
-    folder = Path(base) if base else Path.home() / ".gridkit" / "logs"
-    return folder / "excel.log"
+    return log_dir() / "excel.log"
 
 
 def _logger() -> logging.Logger:
