@@ -29,6 +29,17 @@ def test_empty_master(config: Config, tmp_path: Path) -> None:
     assert wb["排查登记"].max_row == 1
 
 
+def test_every_master_sheet_prints_one_page_wide_with_its_header(config: Config,
+                                                                  tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(write_empty_master(config, tmp_path / "全县汇总表.xlsx"))
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        # one page wide (1 is the default Excel writes as absent), as many pages tall as needed
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows, ws.title  # the header repeats on every printed page
+
+
 def test_any_night_is_rebuilt_from_the_store(config: Config) -> None:
     full_night(config)
     merge_night(config, NIGHT, now=NOW)

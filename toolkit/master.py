@@ -104,6 +104,11 @@ class _Formats:
 def _header(ws: Any, row: int, names: list[str], fmt: _Formats,
             widths: list[float] | None = None) -> None:
     ws.write_row(row, 0, names, fmt.header)
+    # printable: A4 landscape, one page wide, the header repeated on every page
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, row)
     for i, name in enumerate(names):
         width = widths[i] if widths else max(8.0, min(30.0, len(name) * 2.2))
         ws.set_column(i, i, width)
