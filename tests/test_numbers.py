@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.numbers import approx, exact, pct, signed
+from toolkit.numbers import approx, change, exact, pct, signed
 
 
 @pytest.mark.parametrize(("value", "text"), [
@@ -55,3 +55,9 @@ def test_pct(rate, text):
 @pytest.mark.parametrize(("value", "text"), [(5, "+5"), (-3, "-3"), (0, "0"), (None, "0")])
 def test_signed(value, text):
     assert signed(value) == text
+
+
+@pytest.mark.parametrize(("value", "text"), [(5, "增加5人"), (-3, "减少3人"), (0, "持平"),
+                                            (None, "持平"), (12000, "增加12000人")])
+def test_change_in_words(value, text):
+    assert change(value, "人") == text

@@ -104,7 +104,7 @@ def test_day_over_day_change(config, tmp_path):
     assert total.screened == now.total.screened - before.total.screened
     assert total.released == now.total.released - before.total.released
     assert total.problems == 1
-    assert f"新增排查登记+{total.screened}人" in result.text
+    assert f"排查登记增加{total.screened}人" in result.text and "新发现问题1条" in result.text
     rows = sheet_rows(result.workbook, "较上日变化")
     header = rows[2]
     zx = dict(zip(header, next(r for r in rows if r[0] == "扎西镇"), strict=True))

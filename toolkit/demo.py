@@ -90,10 +90,11 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, night: dt.date = DEMO_NIGHT
     deadline = config.county.deadline
     samples: list[Path] = []
 
-    # the previous night: everyone on time
+    # the previous night: everyone on time, with fewer rows (registers grow night by night,
+    # so the report's day-over-day change shows new arrivals)
     before = night - dt.timedelta(days=1)
-    prev_files = generate(config, d / "samples" / f"{before:%Y%m%d}", before, scale=scale,
-                          seed=1).files
+    prev_files = generate(config, d / "samples" / f"{before:%Y%m%d}", before,
+                          scale=scale * 0.9, seed=1).files
     samples += prev_files
     _deliver(config, prev_files, _at(before, deadline) - ON_TIME_BEFORE)
     previous = run_nightly(config, before, now=_run_time(config, before), progress=progress,

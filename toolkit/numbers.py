@@ -87,4 +87,11 @@ def signed(value: float | int | None) -> str:
     return text if text.startswith("-") else "+" + text
 
 
-FILTERS = {"approx": approx, "exact": exact, "pct": pct, "signed": signed}
+def change(value: float | int | None, unit: str = "") -> str:
+    """A day-over-day change in words: 增加5人, 减少3人, 持平."""
+    if not value:
+        return "持平"
+    return f"{'增加' if value > 0 else '减少'}{exact(abs(value))}{unit}"
+
+
+FILTERS = {"approx": approx, "change": change, "exact": exact, "pct": pct, "signed": signed}
