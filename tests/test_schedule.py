@@ -182,3 +182,27 @@ def test_reminder_at_the_deadline_names_townships_without_a_file(config, caplog)
         result = s.run(handle_signals=False)
     assert result.reminders == [list(names[7:])]
     assert "、".join(names[7:]) in caplog.text
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_schedule_command_summarises_each_night(monkeypatch, fmt):
+    from click.testing import CliRunner
+
+    from toolkit.cli import main
+    from toolkit.cli import schedule as schedule_cli
+    from toolkit.scheduler import NightOutcome, ScheduleRun
+
+    done = ScheduleRun(outcomes=[NightOutcome(D, 1), NightOutcome(D + dt.timedelta(1), None,
+                                                                  "磁盘已满")],
+                       reminders=[["扎西镇"]], stopped_by="SIGTERM")
+    monkeypatch.setattr(schedule_cli, "run_schedule", lambda config, remind: done)
+    result = CliRunner().invoke(main, ["schedule", "--format", fmt])
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        assert json.loads(result.output) == {
+            "nights": [{"night": "2020-02-04", "exit_code": 1, "error": None},
+                       {"night": "2020-02-05", "exit_code": None, "error": "磁盘已满"}],
+            "reminders": [["扎西镇"]], "stopped_by": "SIGTERM"}
+    else:
+        assert result.output.splitlines() == ["2020-02-04  退出码 1", "2020-02-05  出错:磁盘已满",
+                                              "计划任务已停止(SIGTERM)。"]

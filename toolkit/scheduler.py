@@ -63,6 +63,10 @@ class ScheduleRun:
     reminders: list[list[str]] = field(default_factory=list)
     stopped_by: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"nights": [o.to_dict() for o in self.outcomes], "reminders": self.reminders,
+                "stopped_by": self.stopped_by}
+
 
 class NightlyScheduler:
     def __init__(self, config: Config, *, job: Job | None = None,

@@ -56,6 +56,33 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def output(result: Any, fmt: str, text: Callable[[Any], str | None]) -> None:
+    """Print a command's result: with ``--format json`` its ``to_dict()`` (for a list, each
+    item's), else ``text(result)`` (which echoes itself, or returns the text to echo)."""
+    if fmt == "json":
+        emit_json([r.to_dict() for r in result] if isinstance(result, list)
+                  else result.to_dict())
+        return
+    out = text(result)
+    if out is not None:
+        click.echo(out)
+
+
+def progress_printer(enabled: bool) -> Callable[[str, int, int], None]:
+    """Progress on the terminal: a redrawn line on a tty, plain lines otherwise."""
+    if not enabled:
+        return lambda _step, _done, _total: None
+    tty = sys.stderr.isatty()
+
+    def progress(step: str, done: int, total: int) -> None:
+        if tty:
+            bar = "#" * (20 * done // total) if total else ""
+            click.echo(f"\r{step} [{bar:<20}] {done}/{total}", err=True, nl=done >= total)
+        elif done >= total:
+            click.echo(f"{step}:完成", err=True)
+    return progress
+
+
 def run(body: Callable[[], int | None]) -> None:
     """Run a command body; map GridkitError to its sentence on stderr and its exit code.
     Anything else is a bug: one sentence naming the log file that holds the traceback

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
+from ..annotate import SEVERITY_TEXT
 from ..check import CheckResult, check_paths, exit_code
 from ..checks import RULE_TITLES
 from ..checks._base import show
-from ._common import config_option, emit_json, format_option, get_config, run
+from ._common import config_option, format_option, get_config, output, run
 
 SHOWN = 20  # problems listed per file in the text summary
-SEVERITY = {"error": "错误", "warning": "警告"}
 
 
 def render_text(result: CheckResult, shown: int = SHOWN) -> str:
@@ -32,11 +32,11 @@ def render_text(result: CheckResult, shown: int = SHOWN) -> str:
         lines.append("  按规则:")
         for rule, severity, n in sorted(result.counts_by_rule(),
                                         key=lambda x: (x[1] != "error", -x[2], x[0])):
-            lines.append(f"    {rule}({RULE_TITLES.get(rule, '')},{SEVERITY[severity]}):{n}条")
+            lines.append(f"    {rule}({RULE_TITLES.get(rule, '')},{SEVERITY_TEXT[severity]}):{n}条")
         lines.append("  问题:")
         for f in result.issues[:shown]:
             value = "" if f.value is None else f"[原值:{show(f.value)}]"
-            lines.append(f"    {f.sheet}!{f.cell or ''} {SEVERITY[f.severity]} {f.rule}:"
+            lines.append(f"    {f.sheet}!{f.cell or ''} {SEVERITY_TEXT[f.severity]} {f.rule}:"
                          f"{f.message}{value}")
         if len(result.issues) > shown:
             lines.append(f"    …还有{len(result.issues) - shown}条")
@@ -52,6 +52,14 @@ def render_summary(results: list[CheckResult]) -> str:
     bad = sum(r.status == "errors" for r in results)
     lost = sum(r.status == "unreadable" for r in results)
     return f"共检查{len(results)}个文件:{ok}个没有错误,{bad}个有错误,{lost}个无法读取。"
+
+
+def render_all(results: list[CheckResult]) -> str:
+    """Every file's text, then a summary line when there are several."""
+    parts = [render_text(r) for r in results]
+    if len(results) > 1:
+        parts.append(render_summary(results))
+    return "\n".join(parts)
 
 
 @click.command("check")
@@ -70,13 +78,7 @@ def command(config_path: Path | None, fmt: str, out_dir: Path | None,
     def body() -> int:
         config = get_config(config_path)
         results = check_paths(paths, config, out_dir=out_dir)
-        if fmt == "json":
-            emit_json([r.to_dict() for r in results])
-        else:
-            for r in results:
-                click.echo(render_text(r))
-            if len(results) > 1:
-                click.echo(render_summary(results))
+        output(results, fmt, render_all)
         return exit_code(results)
 
     run(body)

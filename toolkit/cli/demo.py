@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 
 from ..demo import DEFAULT_DIR, DemoResult, run_demo
-from ._common import emit_json, format_option, run
-from .nightly import progress_printer
+from ._common import format_option, output, progress_printer, run
 
 
 def render(result: DemoResult) -> None:
@@ -45,10 +44,7 @@ def command(fmt: str, scale: float, directory: Path) -> None:
 
     def body() -> int:
         result = run_demo(directory, scale=scale, progress=progress_printer(fmt == "text"))
-        if fmt == "json":
-            emit_json(result.to_dict())
-        else:
-            render(result)
+        output(result, fmt, render)
         return result.exit_code
 
     run(body)

@@ -13,15 +13,13 @@ from pathlib import Path
 import click
 
 from ..excel.attach import (
-    ACTIONS,
-    MASTER_ACTIONS,
-    REGISTER_ACTIONS,
+    BUTTON_SETS,
     AttachResult,
     attach,
     build_workbooks,
     default_interpreter,
 )
-from ._common import config_option, emit_json, format_option, get_config, run
+from ._common import config_option, format_option, get_config, output, run
 
 
 def render(result: AttachResult) -> None:
@@ -35,6 +33,11 @@ def render(result: AttachResult) -> None:
                    "(按钮无反应时在VBA编辑器中导入,见 docs/Excel使用说明.md)")
 
 
+def render_all(results: list[AttachResult]) -> None:
+    for result in results:
+        render(result)
+
+
 @click.group("excel")
 def command() -> None:
     """Excel buttons: attach them to a workbook, build the macro templates."""
@@ -44,7 +47,7 @@ def command() -> None:
 @format_option
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The macro workbook to write (.xlsm; default: WORKBOOK as .xlsm).")
-@click.option("--buttons", "buttons", type=click.Choice(["register", "master", "all"]),
+@click.option("--buttons", "buttons", type=click.Choice(list(BUTTON_SETS)),
               default="register", show_default=True,
               help="register: 检查本表; master: 汇总/生成日报/生成反馈; all: every button.")
 @click.option("--interpreter", default=None,
@@ -59,15 +62,10 @@ def attach_command(fmt: str, out: Path | None, buttons: str, interpreter: str | 
     """Turn WORKBOOK (.xlsx/.xlsm) into a macro workbook with gridkit's buttons."""
 
     def body() -> int:
-        actions = {"register": REGISTER_ACTIONS, "master": MASTER_ACTIONS,
-                   "all": tuple(ACTIONS)}[buttons]
-        result = attach(workbook, out, actions=actions,
+        result = attach(workbook, out, actions=BUTTON_SETS[buttons],
                         interpreter=default_interpreter() if interpreter is None else interpreter,
                         pythonpath=pythonpath, config_path=gridkit_config)
-        if fmt == "json":
-            emit_json(result.to_dict())
-        else:
-            render(result)
+        output(result, fmt, render)
         return 0
 
     run(body)
@@ -85,11 +83,7 @@ def build_command(config_path: Path | None, fmt: str, interpreter: str,
 
     def body() -> int:
         results = build_workbooks(get_config(config_path), directory, interpreter=interpreter)
-        if fmt == "json":
-            emit_json([r.to_dict() for r in results])
-        else:
-            for r in results:
-                render(r)
+        output(results, fmt, render_all)
         return 0
 
     run(body)

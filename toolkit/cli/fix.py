@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..fix import KIND_LABELS, FixResult, fix_file
-from ._common import config_option, emit_json, format_option, get_config, run
+from ._common import config_option, format_option, get_config, output, run
 
 
 def _show(value: Any) -> str:
@@ -56,10 +56,7 @@ def command(config_path: Path | None, fmt: str, out: Path, file: Path) -> None:
     def body() -> int:
         config = get_config(config_path)
         result = fix_file(file, out, config)
-        if fmt == "json":
-            emit_json(result.to_dict())
-        else:
-            click.echo(render_text(result))
+        output(result, fmt, render_text)
         return 0
 
     run(body)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..config import InitResult, init_county
-from ._common import emit_json, format_option, run
+from ._common import format_option, output, run
 
 
 def render(result: InitResult) -> None:
@@ -30,10 +30,7 @@ def command(fmt: str, force: bool, directory: Path) -> None:
 
     def body() -> int:
         result = init_county(directory, force=force)
-        if fmt == "json":
-            emit_json(result.to_dict())
-        else:
-            render(result)
+        output(result, fmt, render)
         return 0
 
     run(body)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from pathlib import Path
 
 import click
 
 from ..merge import MergeResult, merge_night
-from ._common import as_date, config_option, date_option, emit_json, format_option, get_config, run
+from ._common import as_date, config_option, date_option, format_option, get_config, output, run
 
 
 def _width(text: str) -> int:
@@ -59,16 +60,14 @@ def render_text(result: MergeResult) -> str:
 @click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder the townships' files arrive in (default: the config's inbox).")
 @format_option
-def command(config_path: Path | None, date: object, inbox: Path | None, fmt: str) -> None:
+def command(config_path: Path | None, date: dt.datetime | None, inbox: Path | None,
+            fmt: str) -> None:
     """Merge the night's township files into the county master workbook."""
 
     def body() -> int:
         config = get_config(config_path)
-        result = merge_night(config, as_date(date), inbox=inbox)  # type: ignore[arg-type]
-        if fmt == "json":
-            emit_json(result.to_dict())
-        else:
-            click.echo(render_text(result))
+        result = merge_night(config, as_date(date), inbox=inbox)
+        output(result, fmt, render_text)
         return result.exit_code
 
     run(body)

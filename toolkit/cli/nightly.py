@@ -4,29 +4,22 @@ the schedule runs). Exit codes are the merge's: 0 every township on time, 1 othe
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from ..nightly import NightlyResult, Progress, run_nightly
-from ._common import as_date, config_option, date_option, emit_json, format_option, get_config, run
-
-
-def progress_printer(enabled: bool) -> Progress:
-    """Progress on the terminal: a redrawn line on a tty, plain lines otherwise."""
-    if not enabled:
-        return lambda _step, _done, _total: None
-    tty = sys.stderr.isatty()
-
-    def show(step: str, done: int, total: int) -> None:
-        if tty:
-            bar = "#" * (20 * done // total) if total else ""
-            click.echo(f"\r{step} [{bar:<20}] {done}/{total}", err=True, nl=done >= total)
-        elif done >= total:
-            click.echo(f"{step}:完成", err=True)
-    return show
+from ..nightly import NightlyResult, run_nightly
+from ._common import (
+    as_date,
+    config_option,
+    date_option,
+    format_option,
+    get_config,
+    output,
+    progress_printer,
+    run,
+)
 
 
 def render(result: NightlyResult, echo: Callable[[str], None] = click.echo) -> None:
@@ -63,10 +56,7 @@ def command(config_path: Path | None, fmt: str, date: dt.datetime | None) -> Non
         config = get_config(config_path)
         result = run_nightly(config, as_date(date), progress=progress_printer(fmt == "text"),
                              console=fmt == "text")
-        if fmt == "json":
-            emit_json(result.to_dict())
-        else:
-            render(result)
+        output(result, fmt, render)
         return result.exit_code
 
     run(body)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..report import ReportResult, build_report
-from ._common import as_date, config_option, date_option, emit_json, format_option, get_config, run
+from ._common import as_date, config_option, date_option, format_option, get_config, output, run
 
 
 def render(result: ReportResult) -> None:
@@ -32,10 +32,7 @@ def command(config_path: Path | None, fmt: str, date: dt.datetime | None,
     def body() -> int:
         config = get_config(config_path)
         result = build_report(config, as_date(date), out_dir=out_dir)
-        if fmt == "json":
-            emit_json(result.to_dict())
-        else:
-            render(result)
+        output(result, fmt, render)
         return 0
 
     run(body)

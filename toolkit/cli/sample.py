@@ -11,7 +11,7 @@ import click
 
 from ..errors import UsageError
 from ..sample import SampleResult, generate
-from ._common import config_option, emit_json, format_option, get_config, run
+from ._common import config_option, format_option, get_config, output, run
 
 
 def parse_townships(text: str | None) -> int | list[str] | None:
@@ -36,19 +36,6 @@ def render_text(result: SampleResult) -> str:
     return "\n".join(lines)
 
 
-def to_dict(result: SampleResult) -> dict[str, object]:
-    return {
-        "out_dir": str(result.out_dir),
-        "date": result.date.isoformat(),
-        "files": [str(f) for f in result.files],
-        "truth": None if result.truth_file is None else str(result.truth_file),
-        "defects": len(result.defects),
-        "drift": len(result.drift),
-        "by_kind": result.by_kind(),
-        "rows": result.rows,
-    }
-
-
 @click.command("sample")
 @config_option
 @format_option
@@ -57,7 +44,8 @@ def to_dict(result: SampleResult) -> dict[str, object]:
               type=click.DateTime(formats=["%Y-%m-%d", "%Y%m%d"]),
               help="The submission date, as YYYY-MM-DD.")
 @click.option("--scale", type=float, default=1.0, show_default=True,
-              help="Size: 1 = 400 screened persons per township, 100 = county size (40,000).")
+              help="Size: 1 = 400 screened persons per township; 100 = county size "
+                   "(40,000 per township, 400,000 in all).")
 @click.option("--defects", type=float, default=0.0, show_default=True,
               help="Rate per row of planted defects (e.g. 0.01); >0 also adds harmless drift.")
 @click.option("--drift/--no-drift", default=None,
@@ -79,10 +67,7 @@ def command(config_path: Path | None, fmt: str, out_dir: Path, date: dt.datetime
         result = generate(config, out_dir, date.date(), scale=scale, defects=defects,
                           seed=seed, townships=parse_townships(townships), drift=drift,
                           truth=truth, workers=workers)
-        if fmt == "json":
-            emit_json(to_dict(result))
-        else:
-            click.echo(render_text(result))
+        output(result, fmt, render_text)
         return 0
 
     run(body)

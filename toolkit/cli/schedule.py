@@ -7,8 +7,15 @@ from pathlib import Path
 
 import click
 
-from ..scheduler import run_schedule
-from ._common import config_option, emit_json, format_option, get_config, run
+from ..scheduler import ScheduleRun, run_schedule
+from ._common import config_option, format_option, get_config, output, run
+
+
+def render_text(result: ScheduleRun) -> str:
+    lines = [f"{o.night:%Y-%m-%d}  " + (f"退出码 {o.exit_code}" if o.error is None
+                                        else f"出错:{o.error}") for o in result.outcomes]
+    lines.append(f"计划任务已停止({result.stopped_by})。")
+    return "\n".join(lines)
 
 
 @click.command("schedule")
@@ -23,14 +30,7 @@ def command(config_path: Path | None, fmt: str, remind: bool | None) -> None:
     def body() -> int:
         config = get_config(config_path)
         result = run_schedule(config, remind=remind)
-        if fmt == "json":
-            emit_json({"nights": [o.to_dict() for o in result.outcomes],
-                       "reminders": result.reminders, "stopped_by": result.stopped_by})
-        else:
-            for o in result.outcomes:
-                state = f"退出码 {o.exit_code}" if o.error is None else f"出错:{o.error}"
-                click.echo(f"{o.night:%Y-%m-%d}  {state}")
-            click.echo(f"计划任务已停止({result.stopped_by})。")
+        output(result, fmt, render_text)
         return 0
 
     run(body)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..template import TemplateResult, write_templates
-from ._common import config_option, emit_json, format_option, get_config, run
+from ._common import config_option, format_option, get_config, output, run
 
 
 def render(result: TemplateResult) -> None:
@@ -30,10 +30,7 @@ def command(config_path: Path | None, fmt: str, out_dir: Path) -> None:
 
     def body() -> int:
         result = write_templates(get_config(config_path), out_dir)
-        if fmt == "json":
-            emit_json(result.to_dict())
-        else:
-            render(result)
+        output(result, fmt, render)
         return 0
 
     run(body)

@@ -53,6 +53,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
 }
 REGISTER_ACTIONS = ("检查本表",)
 MASTER_ACTIONS = ("汇总", "生成日报", "生成反馈")
+BUTTON_SETS = {"register": REGISTER_ACTIONS, "master": MASTER_ACTIONS, "all": tuple(ACTIONS)}
 
 
 @dataclass

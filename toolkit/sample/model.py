@@ -62,6 +62,20 @@ class SampleResult:
             counts[t.kind] = counts.get(t.kind, 0) + 1
         return dict(sorted(counts.items()))
 
+    def to_dict(self) -> dict[str, Any]:
+        """The ``gridkit sample --format json`` shape: counts, not every planted defect
+        (those are in the truth file)."""
+        return {
+            "out_dir": str(self.out_dir),
+            "date": self.date.isoformat(),
+            "files": [str(f) for f in self.files],
+            "truth": None if self.truth_file is None else str(self.truth_file),
+            "defects": len(self.defects),
+            "drift": len(self.drift),
+            "by_kind": self.by_kind(),
+            "rows": self.rows,
+        }
+
 
 @dataclass
 class Mark:
