@@ -6,13 +6,15 @@ Each function here is called by xlwings' ``RunPython`` from a button in a workbo
 and shows one sentence. No exception ever reaches Excel as a traceback
 (see :mod:`toolkit.excel.runner`).
 
-Button captions (Chinese) -> functions, the single source of truth used by
-``gridkit excel attach`` and by the tests: :data:`BUTTONS`.
+Button captions (Chinese) -> functions: :data:`BUTTONS`, derived from
+:data:`toolkit.excel.attach.ACTIONS`, the single source ``gridkit excel attach`` wires the
+buttons from.
 """
 
 from __future__ import annotations
 
 from toolkit.excel import county, live
+from toolkit.excel.attach import ACTIONS
 from toolkit.excel.runner import run_button
 
 __all__ = ["BUTTONS", "check_this_workbook", "make_feedback", "make_report", "merge_now"]
@@ -38,12 +40,5 @@ def make_feedback() -> str:
     return run_button("生成反馈", county.write_feedback)
 
 
-# caption -> function name; which workbook gets which buttons
-BUTTONS: dict[str, str] = {
-    "检查本表": "check_this_workbook",
-    "汇总": "merge_now",
-    "生成日报": "make_report",
-    "生成反馈": "make_feedback",
-}
-REGISTER_BUTTONS = ("检查本表",)
-MASTER_BUTTONS = ("汇总", "生成日报", "生成反馈")
+# caption -> function name
+BUTTONS: dict[str, str] = {caption: function for caption, (function, _) in ACTIONS.items()}
