@@ -55,3 +55,76 @@ def test_any_night_is_rebuilt_from_the_store(config: Config) -> None:
         store.close()
     assert path == config.paths.master
     assert sheet_values(path) == first
+
+
+UNUSUAL_ROWS: list[list[object]] = [
+    ["扎西镇", " 张三 ", "=SUM(A1:A9)", "a & b <c> \"d\"", "_x0041_", "tab\there\x01\x1f",
+     dt.date(2020, 2, 1), 12, 3.5, None, "", "有错误", "扎西镇_20200204.xlsx", 7],
+    ["水田镇", "x" * 20_000, "line\nbreak", 10**17, -0.0, dt.date(1899, 12, 31), "2月31日",
+     None, "+86 138", "\ufffe", "  ", "有警告", "水田镇.xlsx", 8],
+    ["罗布镇", "普通", "文本", 1, 2, 3, dt.date(2020, 2, 4), "", None, "末", "尾", None,
+     "罗布镇.xlsx", 9],
+]
+
+
+def test_fast_data_rows_read_back_as_xlsxwriters_own(tmp_path: Path) -> None:
+    """The master's data rows are written straight as row XML for speed; a township's
+    odd text (leading spaces, "=...", XML specials, control characters, very long text)
+    and numbers and dates read back exactly as xlsxwriter's own writer stores them."""
+    import xlsxwriter
+
+    from toolkit.master import _DataWorksheet
+
+    paths = {}
+    for kind in ("fast", "stock"):
+        path = paths[kind] = tmp_path / f"{kind}.xlsx"
+        wb = xlsxwriter.Workbook(str(path), {"constant_memory": True,
+                                             "strings_to_formulas": False,
+                                             "strings_to_urls": False,
+                                             "strings_to_numbers": False})
+        date = wb.add_format({"num_format": "yyyy-mm-dd"})
+        red = wb.add_format({"bg_color": "#FFC7CE"})
+        ws = wb.add_worksheet("排查登记", worksheet_class=_DataWorksheet)
+        ws.write_row(0, 0, ["乡镇", "A", "B"])
+        for r, values in enumerate(UNUSUAL_ROWS, start=1):
+            formats = [date if isinstance(v, dt.date) else None for v in values]
+            formats[11] = red
+            if kind == "fast":
+                ws.plain_row(r, list(values), formats)
+            else:
+                for c, v in enumerate(values):
+                    ws.write(r, c, v, formats[c])
+        wb.close()
+    fast = openpyxl.load_workbook(paths["fast"])["排查登记"]
+    stock = openpyxl.load_workbook(paths["stock"])["排查登记"]
+    assert fast.max_row == stock.max_row == 4
+    for frow, srow in zip(fast.iter_rows(), stock.iter_rows(), strict=True):
+        assert [c.value for c in frow] == [c.value for c in srow]
+        assert [c.number_format for c in frow] == [c.number_format for c in srow]
+        assert [c.fill.fgColor.rgb for c in frow] == [c.fill.fgColor.rgb for c in srow]
+    assert fast["C2"].value == "=SUM(A1:A9)" and fast["C2"].data_type == "s"  # text, no formula
+    assert fast["B2"].value == " 张三 "
+
+
+def test_figures_from_sql_groups_equal_figures_from_every_row(config: Config) -> None:
+    """The night's figures are summed inside SQLite; a store without that (any other
+    backend) reads every row; both give the same numbers."""
+    from toolkit.figures import night_figures
+
+    full_night(config)
+    merge_night(config, NIGHT, now=NOW)
+    store = open_store(config)
+
+    class RowsOnly:
+        def __getattr__(self, name: str) -> object:
+            if name == "aggregate":
+                raise AttributeError(name)
+            return getattr(store, name)
+
+    try:
+        fast = night_figures(store, config, NIGHT)
+        slow = night_figures(RowsOnly(), config, NIGHT)  # type: ignore[arg-type]
+    finally:
+        store.close()
+    assert fast == slow
+    assert fast.total.screened > 0 and fast.total.persons > 0 and fast.total.checkpoints > 0

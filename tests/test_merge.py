@@ -184,7 +184,7 @@ def test_cross_township_conflict_lists_both_sources(config: Config, messy_night:
 
 def test_formula_like_values_stay_text(config: Config, messy_night: Path) -> None:
     result = merge_night(config, NIGHT, now=NOW)
-    wb = openpyxl.load_workbook(result.master)  # type: ignore[arg-type]
+    wb = openpyxl.load_workbook(result.master)
     ws = wb["排查登记"]
     header = [c.value for c in ws[1]]
     col = header.index("备注") + 1

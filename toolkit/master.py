@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import Iterator
+from math import isfinite
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 from .config import Config
 from .figures import TOTAL, NightFigures, figure_specs, figure_value, night_figures
@@ -129,7 +133,8 @@ def _write(path: Path, config: Config, night: dt.date | None, store: Any) -> Non
     _status(wb.add_worksheet(STATUS), figures, store, day if night else None, fmt,
             f"{config.county.name}各乡镇报送情况{when}", config)
     for spec in config.schema.sheets:
-        _data_sheet(wb.add_worksheet(spec.name), spec.columns, spec.name, store, day, fmt)
+        ws = wb.add_worksheet(spec.name, worksheet_class=_DataWorksheet)
+        _data_sheet(ws, spec.columns, spec.name, store, day, fmt)
     _findings(wb.add_worksheet(FINDINGS), store.findings(day) if night else [], fmt)
     _conflicts(wb.add_worksheet(CONFLICTS), store.conflicts(day) if night else [], fmt)
     wb.close()
@@ -214,6 +219,86 @@ def _status(ws: Any, figures: NightFigures, store: Any, night: dt.date | None,
     ws.autofilter(head, 0, max(row - 1, head), len(names) - 1)
 
 
+# a string the fast row writer hands to xlsxwriter's own escaping: XML specials, control
+# characters, text that looks like an escape (_x0041_), leading/trailing whitespace
+_UNUSUAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
+_EDGE_SPACE = re.compile(r"^\s|\s$")  # kept with xml:space="preserve", as xlsxwriter does
+_LONG = 16_000  # longer strings take xlsxwriter's own path (it truncates at 32,767)
+
+
+class _DataWorksheet(Worksheet):
+    """A worksheet that writes plain data rows straight into its constant-memory row file.
+
+    The merged data sheets hold ~12 million cells on a county night; xlsxwriter's generic
+    cell path (one tuple per cell, then one XML element with attribute lists) was most of the
+    merge's time. ``plain_row`` writes one row's XML in one go with the cell references and
+    styles precomputed per column, using xlsxwriter's own escaping for any unusual string;
+    a row it cannot write this way (very long text, an unexpected type) goes through the
+    normal ``write_row``. Everything else (header, widths, filters, printing) is stock.
+    """
+
+    _refs: list[str]
+    _date_cache: dict[dt.date, str]
+    _styles: dict[Any, str]
+
+    def plain_row(self, row: int, values: list[Any], formats: list[Any]) -> None:
+        """Write ``values`` (str, int, float, date or None) into ``row`` from column A,
+        each cell with the format at its index of ``formats`` (None: no format)."""
+        if not self.constant_memory:  # the fast path relies on rows streamed in order
+            return self._stock_row(row, values, formats)
+        refs = getattr(self, "_refs", None)
+        if refs is None or len(refs) < len(values):
+            refs = self._refs = [xl_col_to_name(c) for c in range(len(values))]
+            self._date_cache, self._styles = {}, {None: ""}
+        known = self._styles
+        styles = [known.get(f) or self._style(f) for f in formats]
+        r = str(row + 1)
+        parts = [f'<row r="{r}">']
+        add = parts.append
+        for col, v in enumerate(values):
+            cls = v.__class__
+            if cls is str and v:
+                if len(v) > _LONG:
+                    return self._stock_row(row, values, formats)
+                pres = ""
+                if _UNUSUAL.search(v):
+                    v = self._escape_control_characters(v)
+                    if _EDGE_SPACE.search(v):
+                        pres = ' xml:space="preserve"'
+                    v = self._escape_data(v)
+                add(f'<c r="{refs[col]}{r}"{styles[col]} t="inlineStr"><is><t{pres}>{v}</t>'
+                    "</is></c>")
+            elif v is None or cls is str:  # empty: a blank cell only when formatted
+                if styles[col]:
+                    add(f'<c r="{refs[col]}{r}"{styles[col]}/>')
+            elif cls is int or (cls is float and isfinite(v)):
+                add(f'<c r="{refs[col]}{r}"{styles[col]}><v>{v:.16G}</v></c>')
+            elif cls is dt.date:
+                serial = self._date_cache.get(v)
+                if serial is None:
+                    serial = self._date_cache[v] = f"{self._convert_date_time(v):.16G}"
+                add(f'<c r="{refs[col]}{r}"{styles[col]}><v>{serial}</v></c>')
+            else:
+                return self._stock_row(row, values, formats)
+        add("</row>")
+        if self._check_dimensions(row, 0) or self._check_dimensions(row, len(values) - 1):
+            return None
+        if row > self.previous_row:
+            self._write_single_row(row)  # flush any row written the stock way
+        self.fh.write("".join(parts))
+        return None
+
+    def _style(self, fmt: Any) -> str:
+        if fmt is None:
+            return ""
+        style = self._styles[fmt] = f' s="{fmt._get_xf_index()}"'
+        return style
+
+    def _stock_row(self, row: int, values: list[Any], formats: list[Any]) -> None:
+        for col, value in enumerate(values):
+            self.write(row, col, value, formats[col])
+
+
 def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any,
                 night: dt.date, fmt: _Formats) -> None:
     layout = store.columns(night, sheet)
@@ -222,32 +307,47 @@ def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any
     names = ["乡镇", *(c.name for c in columns), "检查结果", "来源文件", "来源行"]
     _header(ws, 0, names, fmt,
             [10, *(_WIDTHS.get(c.type, 14) for c in columns), 9, 30, 8])
-    dates = {k for k, c in enumerate(columns) if c.type == "date"}
-    lists = {k for k, c in enumerate(columns) if c.type == "name-list"}
+    dates = [k + 1 for k, c in enumerate(columns) if c.type == "date"]
+    lists = [k + 1 for k, c in enumerate(columns) if c.type == "name-list"]
     n = len(columns)
     status_col = n + 1
+    # one format per column, chosen once: dates get the date format, the check result its
+    # colour (set per row)
+    formats: list[Any] = [None] * (n + 4)
+    for k in dates:
+        formats[k] = fmt.date
+    labels = {ROW_ERROR: (ROW_LABELS[ROW_ERROR], fmt.error),
+              ROW_WARNING: (ROW_LABELS[ROW_WARNING], fmt.warning)}
+    getter = [(k + 1, p) for k, p in enumerate(pos) if p is not None]
+    fromiso = dt.date.fromisoformat
     row = 0
     for row, rec in enumerate(store.rows(night, sheet), start=1):
         if row >= MAX_ROWS:
             break
         src = rec.values
-        out: list[Any] = [rec.township]
-        for k, p in enumerate(pos):
-            v = src[p] if p is not None and p < len(src) else None
-            if v is not None:
-                if k in dates and isinstance(v, str):
-                    with contextlib.suppress(ValueError):
-                        v = dt.date.fromisoformat(v)
-                elif k in lists and isinstance(v, list):
-                    v = "、".join(str(x) for x in v)
-            out.append(v)
-        ws.write_row(row, 0, out)
-        label = ROW_LABELS.get(rec.status)
-        if label:
-            ws.write_string(row, status_col, label,
-                            fmt.error if rec.status == ROW_ERROR else fmt.warning)
-        ws.write_string(row, status_col + 1, rec.file)
-        ws.write_number(row, status_col + 2, rec.excel_row)
+        size = len(src)
+        out: list[Any] = [None] * (n + 4)
+        out[0] = rec.township
+        for k, p in getter:
+            if p < size:
+                out[k] = src[p]
+        for k in dates:
+            v = out[k]
+            if v.__class__ is str:
+                with contextlib.suppress(ValueError):
+                    out[k] = fromiso(v)
+        for k in lists:
+            v = out[k]
+            if isinstance(v, list):
+                out[k] = "、".join(str(x) for x in v)
+        label = labels.get(rec.status)
+        if label is not None:
+            out[status_col], formats[status_col] = label
+        else:
+            formats[status_col] = None
+        out[status_col + 1] = rec.file
+        out[status_col + 2] = rec.excel_row
+        ws.plain_row(row, out, formats)
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, max(row, 0), len(names) - 1)
 

@@ -332,12 +332,20 @@ def _choose(config: Config, night: dt.date, judged: dict[int | None, _Judged]
 def _conflicts(config: Config, chosen: list[_Judged]) -> list[Conflict]:
     """The same ID number in the 排查登记 of two or more townships."""
     sheet = config.schema.sheet_by_id("screening").name
+    first: dict[str, str] = {}  # ID number -> the first township registering it
+    shared: set[str] = set()  # ID numbers registered by two or more townships
+    for j in chosen:
+        town = j.sub.township or ""
+        for id_number, _row in j.ids:
+            if first.setdefault(id_number, town) != town:
+                shared.add(id_number)
+    del first
+    # sources only for the few shared IDs (not one object per screened person)
     seen: dict[str, list[ConflictSource]] = {}
-    towns: dict[str, set[str]] = {}
     for j in chosen:
         town = j.sub.township or ""
         for id_number, row in j.ids:
-            seen.setdefault(id_number, []).append(
-                ConflictSource(town, j.sub.file_name, sheet, row, j.sub.id))
-            towns.setdefault(id_number, set()).add(town)
-    return [Conflict(k, seen[k]) for k, t in towns.items() if len(t) > 1]
+            if id_number in shared:
+                seen.setdefault(id_number, []).append(
+                    ConflictSource(town, j.sub.file_name, sheet, row, j.sub.id))
+    return [Conflict(k, v) for k, v in seen.items()]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -308,6 +308,20 @@ class SqliteStore:
         loads = json.loads
         for r in self.conn.execute(sql + " ORDER BY r.id", params):
             yield StoredRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], loads(r[7]))
+
+    def aggregate(self, night: dt.date, sheet: str, groups: Sequence[int],
+                  sums: Sequence[int]) -> list[tuple[Any, ...]]:
+        """The night's rows of ``sheet`` summarised inside SQLite (no row decoded in Python):
+        one tuple per township and combination of the values at layout positions
+        ``groups``: ``(township, *values, row count, *sums)`` where each sum adds the
+        numeric (JSON integer or real) values at a position of ``sums`` (None when none)."""
+        picks = [f"json_extract(data, '$[{int(i)}]')" for i in groups]
+        totals = [f"sum(CASE WHEN json_type(data, '$[{int(i)}]') IN ('integer', 'real') "
+                  f"THEN json_extract(data, '$[{int(i)}]') END)" for i in sums]
+        keys = ", ".join(str(k) for k in range(1, len(groups) + 2))
+        sql = (f"SELECT {', '.join(['township', *picks, 'count(*)', *totals])} FROM rows "
+               f"WHERE night = ? AND sheet = ? GROUP BY {keys}")
+        return [tuple(r) for r in self.conn.execute(sql, (night.isoformat(), sheet))]
 
     def row_count(self, night: dt.date, sheet: str | None = None) -> int:
         if sheet is None:
