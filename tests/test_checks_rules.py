@@ -240,3 +240,16 @@ def test_ids_in_number_cells(config: Config, value: Any, rule: str, severity: st
     set_cell(book, "住户", 1, "身份证号", value)
     assert [(f.rule, f.severity, f.cell) for f in check(book, config)] == [
         (rule, severity, "D2")]
+
+
+@pytest.mark.parametrize("measure", ["居家观察", "解除观察"])
+def test_observation_start_typed_as_year_9999_is_flagged_not_a_crash(config: Config,
+                                                                      measure: str) -> None:
+    # regression (robustness test): start + 14 days overflowed Python's dates
+    book = clean_register()
+    set_cell(book, "排查登记", 1, "观察起始日期", D(9999, 12, 31))
+    set_cell(book, "排查登记", 1, "管控措施", measure)
+    found = {(f.rule, f.cell): f.message for f in check(book, config)}
+    assert ("observation-too-short", "N2") in found
+    assert "9999-12-31" in found[("observation-too-short", "N2")]
+    assert (("unmanaged-risk", "L2") in found) == (measure == "解除观察")

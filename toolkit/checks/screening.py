@@ -20,6 +20,14 @@ def _day(value: Any) -> dt.date | None:
     return value if type(value) is dt.date else None
 
 
+def _plus(day: dt.date, delta: dt.timedelta) -> dt.date:
+    """``day + delta``, or the last day Python knows when a typo (9999-12-31) overflows."""
+    try:
+        return day + delta
+    except OverflowError:
+        return dt.date.max
+
+
 def _arrivals(ctx: Context) -> None:
     sheet = ctx.sheet("screening")
     if sheet is None:
@@ -99,9 +107,9 @@ def _management(ctx: Context) -> None:
             continue
         start = _day(starts[i]) or _day(arrivals[i])
         # without a start date the period cannot be over; without a report date, trust it
-        over = start is not None and (report is None or start + days <= report)
+        over = start is not None and (report is None or report - start >= days)
         if not over:
-            until = f"(观察期到{start + days:%Y-%m-%d})" if start is not None else ""
+            until = f"(观察期到{_plus(start, days):%Y-%m-%d})" if start is not None else ""
             ctx.error("unmanaged-risk",
                       f"此人{why},{rules.observation_days}天观察期还没满{until},"
                       f"不能“{released}”:请改回{managed_list}之一,期满后再解除。",
@@ -109,11 +117,11 @@ def _management(ctx: Context) -> None:
     for i in [i for i, (s, e) in enumerate(zip(starts, ends, strict=True))
               if s is not None and e is not None]:
         s, e = _day(starts[i]), _day(ends[i])
-        if s is not None and e is not None and e < s + days:
+        if s is not None and e is not None and e - s < days:
             ctx.error("observation-too-short",
                       f"{end_col}{e:%Y-%m-%d}距{start_col}{s:%Y-%m-%d}不足"
                       f"{rules.observation_days}天:观察期为{rules.observation_days}天,"
-                      f"最早{s + days:%Y-%m-%d}才能解除。请核对两个日期。",
+                      f"最早{_plus(s, days):%Y-%m-%d}才能解除。请核对两个日期。",
                       sheet, i, end_col, ends[i])
     if starts is none:
         return  # the file has no 观察起始日期 column: nothing to point at
