@@ -10,6 +10,7 @@ import pytest
 
 from toolkit.config import Config
 from toolkit.figures import night_figures
+from toolkit.master import write_master
 from toolkit.merge import merge_night
 from toolkit.store import open_store
 
@@ -58,5 +59,14 @@ def test_sample_night(config: Config, sample_night: tuple[Path, object]) -> None
     assert figures.total.screened == expected["排查登记"]
     assert figures.total.households == expected["住户"]
     assert sum(t.errors for t in result.townships) > 0  # defects merged and marked
+    # the merge writes the master from the rows it has just stored; rebuilt from the store
+    # (dates and lists decoded from JSON) it is the same, cell for cell
+    config.paths.master.unlink()
+    store = open_store(config)
+    try:
+        write_master(config, NIGHT, store)
+    finally:
+        store.close()
+    assert sheet_values(config.paths.master) == sheets
     marked = [r for r in sheets["排查登记"][1:] if r[-3] == "有错误"]
     assert marked

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from math import isfinite
 from pathlib import Path
 from typing import Any
@@ -46,15 +46,31 @@ _WIDTHS = {"id-number": 21, "phone": 15, "date": 12, "name": 10, "name-list": 20
 MAX_ROWS = 1_048_576
 
 
+# one merged row for a data sheet: (township, file, Excel row, check status, values in the
+# order of ``Store.columns(night, sheet)``)
+MasterRow = tuple[str, str, int, str, Sequence[Any]]
+RowSource = Callable[[str], Iterable[MasterRow]]
+
+
 def write_master(config: Config, night: dt.date, store: Store, *,
-                 now: dt.datetime | None = None) -> Path:
+                 now: dt.datetime | None = None, rows: RowSource | None = None) -> Path:
     """Rebuild the night's master at ``config.paths.master`` from the store; returns the path
-    written (a dated copy beside it when the master could not be replaced)."""
+    written (a dated copy beside it when the master could not be replaced). ``rows(sheet)``
+    may give the data sheets' rows instead of the store (the merge passes the rows it has
+    just stored, in the store's order, so they are not read and decoded again)."""
     target = config.paths.master
     stamp = (now or dt.datetime.now()).strftime("%H%M%S")
     fallback = target.with_name(f"{target.stem}_{night:%Y%m%d}_{stamp}{target.suffix}")
-    return replace_file(target, lambda tmp: _write(tmp, config, night, store),
+    return replace_file(target, lambda tmp: _write(tmp, config, night, store, rows),
                         fallback=fallback)
+
+
+def _stored_rows(store: Any, night: dt.date) -> RowSource:
+    def rows(sheet: str) -> Iterator[MasterRow]:
+        for r in store.rows(night, sheet):
+            yield (r.township, r.file, r.excel_row, r.status, r.values)
+
+    return rows
 
 
 def write_empty_master(config: Config, path: str | Path) -> Path:
@@ -119,7 +135,8 @@ def _header(ws: Any, row: int, names: list[str], fmt: _Formats,
     ws.set_row(row, 30)
 
 
-def _write(path: Path, config: Config, night: dt.date | None, store: Any) -> None:
+def _write(path: Path, config: Config, night: dt.date | None, store: Any,
+           rows: RowSource | None = None) -> None:
     wb = xlsxwriter.Workbook(str(path), {
         "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
         "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd",
@@ -132,9 +149,10 @@ def _write(path: Path, config: Config, night: dt.date | None, store: Any) -> Non
     _summary(wb.add_worksheet(SUMMARY), config, day, figures, fmt, title + when)
     _status(wb.add_worksheet(STATUS), figures, store, day if night else None, fmt,
             f"{config.county.name}各乡镇报送情况{when}", config)
+    source = rows or _stored_rows(store, day)
     for spec in config.schema.sheets:
         ws = wb.add_worksheet(spec.name, worksheet_class=_DataWorksheet)
-        _data_sheet(ws, spec.columns, spec.name, store, day, fmt)
+        _data_sheet(ws, spec.columns, spec.name, store, day, fmt, source)
     _findings(wb.add_worksheet(FINDINGS), store.findings(day) if night else [], fmt)
     _conflicts(wb.add_worksheet(CONFLICTS), store.conflicts(day) if night else [], fmt)
     wb.close()
@@ -300,7 +318,7 @@ class _DataWorksheet(Worksheet):
 
 
 def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any,
-                night: dt.date, fmt: _Formats) -> None:
+                night: dt.date, fmt: _Formats, source: RowSource) -> None:
     layout = store.columns(night, sheet)
     ids = [c.id for c in columns]
     pos = [layout.index(i) if i in layout else None for i in ids]
@@ -321,32 +339,31 @@ def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any
     getter = [(k + 1, p) for k, p in enumerate(pos) if p is not None]
     fromiso = dt.date.fromisoformat
     row = 0
-    for row, rec in enumerate(store.rows(night, sheet), start=1):
+    for row, (township, file, excel_row, status, src) in enumerate(source(sheet), start=1):
         if row >= MAX_ROWS:
             break
-        src = rec.values
         size = len(src)
         out: list[Any] = [None] * (n + 4)
-        out[0] = rec.township
+        out[0] = township
         for k, p in getter:
             if p < size:
                 out[k] = src[p]
-        for k in dates:
+        for k in dates:  # ISO text from the store; dates already from the merge's rows
             v = out[k]
             if v.__class__ is str:
                 with contextlib.suppress(ValueError):
                     out[k] = fromiso(v)
-        for k in lists:
+        for k in lists:  # a JSON list from the store, a tuple from the merge's rows
             v = out[k]
-            if isinstance(v, list):
+            if isinstance(v, list | tuple):
                 out[k] = "、".join(str(x) for x in v)
-        label = labels.get(rec.status)
+        label = labels.get(status)
         if label is not None:
             out[status_col], formats[status_col] = label
         else:
             formats[status_col] = None
-        out[status_col + 1] = rec.file
-        out[status_col + 2] = rec.excel_row
+        out[status_col + 1] = file
+        out[status_col + 2] = excel_row
         ws.plain_row(row, out, formats)
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, max(row, 0), len(names) - 1)

@@ -12,7 +12,6 @@ the master). Row-level problems never block: those rows are merged and marked.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shutil
 import tempfile
@@ -27,7 +26,7 @@ from .config import Config
 from .errors import UsageError
 from .findings import ERROR, WARNING
 from .locking import crash_point, workspace_lock
-from .master import write_master
+from .master import MasterRow, write_master
 from .store import (
     LATE,
     MISSING,
@@ -110,7 +109,7 @@ class _Judged:
 
     sub: Submission
     result: CheckResult | None = None
-    rows: list[RowRecord] = field(default_factory=list)
+    sheets: dict[str, list[RowRecord]] = field(default_factory=dict)  # sheet -> its rows
     letters: dict[str, dict[str, str]] = field(default_factory=dict)
     ids: list[tuple[str, int]] = field(default_factory=list)  # (ID number, Excel row)
 
@@ -187,12 +186,20 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
         conflicts=conflicts,
     )
     store.replace_night(data)
-    merged = sum(len(j.rows) for j in chosen)
+    merged = sum(len(rows) for j in chosen for rows in j.sheets.values())
     checks = {sid: j.result for sid, j in judged.items()
               if sid is not None and j.result is not None}
-    del data, chosen, current, judged
+    del data, current, judged
     crash_point("after-store")
-    master = write_master(config, night, store)
+
+    def master_rows(sheet: str) -> Iterator[MasterRow]:
+        """The rows just stored, from memory (the same values, not decoded again)."""
+        for j in chosen:
+            file = j.sub.file_name
+            for r in j.sheets.get(sheet, ()):
+                yield (r.township, file, r.excel_row, r.status, r.values or ())
+
+    master = write_master(config, night, store, rows=master_rows)
     note = None
     if master != config.paths.master:
         note = (f"全县汇总表 {config.paths.master.name} 无法替换(可能正在 Excel 中打开),"
@@ -213,7 +220,8 @@ def _jsonable(value: Any) -> Any:
 
 def _all_rows(chosen: list[_Judged]) -> Iterator[RowRecord]:
     for j in chosen:
-        yield from j.rows
+        for rows in j.sheets.values():
+            yield from rows
 
 
 # --- reading and judging one file --------------------------------------------------------
@@ -268,8 +276,9 @@ def _read(config: Config, night: dt.date, j: _Judged) -> None:
 
 
 def _payload(config: Config, j: _Judged, reg: Register) -> None:
-    """The register's rows as compact JSON arrays in the schema's column order, each with
-    its check status; the ID numbers of 排查登记 for the cross-township check."""
+    """The register's rows as value tuples in the schema's column order, each with its
+    check status (the store encodes them once; the master is written from them); the ID
+    numbers of 排查登记 for the cross-township check."""
     assert j.result is not None and j.sub.id is not None
     sub_id, township = j.sub.id, j.sub.township or ""
     worst: dict[tuple[str | None, int | None], str] = {}
@@ -279,7 +288,6 @@ def _payload(config: Config, j: _Judged, reg: Register) -> None:
             worst[key] = ROW_ERROR
         elif worst.get(key) != ROW_ERROR:
             worst[key] = ROW_WARNING
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
     screening = config.schema.sheet_by_id("screening")
     id_column = next((c.name for c in screening.columns if c.id == "id_number"), None)
     for spec in config.schema.sheets:
@@ -288,17 +296,12 @@ def _payload(config: Config, j: _Judged, reg: Register) -> None:
             continue
         j.letters[spec.name] = {c.id: sheet.columns[c.name].letter for c in spec.columns
                                 if c.name in sheet.columns}
-        cols = []
-        for c in spec.columns:
-            values = sheet.values(c.name)
-            if c.type == "date":
-                values = [v.isoformat() if isinstance(v, dt.date) else v for v in values]
-            cols.append(values)
+        cols = [sheet.values(c.name) for c in spec.columns]
         name = spec.name
-        j.rows.extend(
+        j.sheets[name] = [
             RowRecord(township, sub_id, name, excel_row,
-                      worst.get((name, excel_row), ROW_OK), encode(values))
-            for excel_row, values in zip(sheet.rows, zip(*cols, strict=True), strict=True))
+                      worst.get((name, excel_row), ROW_OK), values=values)
+            for excel_row, values in zip(sheet.rows, zip(*cols, strict=True), strict=True)]
         if spec.name == screening.name and id_column:
             j.ids = [(v, r) for v, r in zip(sheet.values(id_column), sheet.rows, strict=True)
                      if isinstance(v, str) and v]
@@ -321,7 +324,7 @@ def _choose(config: Config, night: dt.date, judged: dict[int | None, _Judged]
             if j.sub.accepted:
                 j.sub.replaced = True
                 j.sub.reason = f"已被后报的文件“{latest.sub.file_name}”替换。"
-            j.rows, j.ids = [], []
+            j.sheets, j.ids = {}, []
         if latest.sub.accepted:
             current[town] = latest
         else:

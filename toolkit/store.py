@@ -13,6 +13,7 @@ layout for that sheet (:meth:`Store.columns`, the schema's column ids).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,16 +63,36 @@ class TownshipStatus:
     reason: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class RowRecord:
-    """A merged row ready for the store (values already JSON text)."""
+    """A merged row ready for the store: its values in the night's layout order, either as
+    Python values (``values``: the store encodes them, dates as ISO text) or already as
+    JSON text (``data``)."""
 
     township: str
     submission_id: int
     sheet: str
     excel_row: int
     status: str  # ok / error / warning
-    data: str  # JSON array in the night's layout order
+    data: str = ""  # JSON array in the night's layout order ("" when ``values`` is given)
+    values: tuple[Any, ...] | None = None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date):  # dates (and datetimes) as ISO text
+        return value.isoformat()
+    return str(value)
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
+                           default=_json_default).encode
+
+
+def row_json(row: RowRecord) -> str:
+    """The row's values as the compact JSON array the store keeps."""
+    if row.values is None:
+        return row.data
+    return _ENCODE(row.values)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from .store import (
     StoredRow,
     Submission,
     TownshipStatus,
+    row_json,
 )
 
 MIGRATIONS: list[str] = [
@@ -231,8 +232,8 @@ class SqliteStore:
             c.executemany(
                 "INSERT INTO rows (night, township, submission_id, sheet, excel_row, status,"
                 " data) VALUES (?,?,?,?,?,?,?)",
-                ((night, r.township, r.submission_id, r.sheet, r.excel_row, r.status, r.data)
-                 for r in data.rows))
+                ((night, r.township, r.submission_id, r.sheet, r.excel_row, r.status,
+                  row_json(r)) for r in data.rows))
             c.executemany(
                 "INSERT INTO findings (night, township, submission_id, sheet, excel_row, "
                 "column_name, cell, rule, severity, message, value) "
