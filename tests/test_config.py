@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from toolkit.cli import main
-from toolkit.config import CONFIG_NAME, SCHEMA_NAME, init, init_county, load_config
+from toolkit.config import CONFIG_NAME, SCHEMA_NAME, init_county, load_config
 from toolkit.errors import ConfigError
 from toolkit.schema import load_schema
 
@@ -23,7 +23,7 @@ TOWNSHIPS = ("扎西镇", "旧城镇", "罗布镇", "麟凤镇", "长安镇", "�
 def county_dir(tmp_path: Path) -> Path:
     """An editable county folder as `gridkit init` writes it."""
     d = tmp_path / "county"
-    init(d)
+    init_county(d)
     return d
 
 
@@ -85,7 +85,7 @@ def test_gridkit_toml_in_current_folder_is_found(county_dir: Path) -> None:
 def test_config_file_wins_over_gridkit_toml_in_current_folder(
         county_dir: Path, tmp_path: Path) -> None:
     other = tmp_path / "other"
-    init(other)
+    init_county(other)
     edit(other / CONFIG_NAME, 'name = "威信县"', 'name = "另一县"')
     assert load_config(other / CONFIG_NAME, cwd=county_dir).county.name == "另一县"
 
@@ -223,8 +223,10 @@ def test_broken_schema_file_names_file_key_and_reason(
 
 
 def test_unreadable_config_file(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="无法读取配置文件"):
+    with pytest.raises(ConfigError, match="无法读取配置文件") as err:
         load_config(tmp_path / "没有这个文件.toml")
+    # the reason in Chinese, not the operating system's English
+    assert "文件或文件夹不存在" in err.value.message and "No such file" not in err.value.message
 
 
 def test_cli_reports_broken_config_in_one_sentence_exit_2(

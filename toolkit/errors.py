@@ -8,6 +8,8 @@ that sentence and an exit code; nothing else catches them broadly.
 
 from __future__ import annotations
 
+import errno
+
 
 class GridkitError(Exception):
     """Base of every error gridkit raises on purpose."""
@@ -65,3 +67,20 @@ class JobFailed(GridkitError):
     """A job step failed in a way the user must act on."""
 
     exit_code = 1
+
+
+_OS_REASONS = {
+    errno.ENOENT: "文件或文件夹不存在",
+    errno.EACCES: "没有访问权限,或文件正在Excel中打开",
+    errno.EPERM: "没有访问权限",
+    errno.ENOSPC: "磁盘已满",
+    errno.EROFS: "磁盘只读",
+    errno.EISDIR: "这是一个文件夹,不是文件",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.EEXIST: "已存在同名文件",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why an operating-system call failed, in Chinese words office staff understand."""
+    return _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)

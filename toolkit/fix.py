@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import openpyxl
 from openpyxl.cell.cell import MergedCell
 
-from .errors import JobFailed, UsageError
+from .errors import JobFailed, UsageError, os_reason
 from .findings import json_value
 from .reader import RawBook, build_register, read_raw
 from .table import Normalisation, Register
@@ -186,7 +186,7 @@ def fix_file(path: str | Path, out: str | Path, config: Config) -> FixResult:
         target.parent.mkdir(parents=True, exist_ok=True)
         wb.save(target)
     except OSError as exc:
-        raise JobFailed(f"无法写入“{target}”({exc.strerror}),"
+        raise JobFailed(f"无法写入“{target}”({os_reason(exc)}),"
                         "请确认文件夹存在且文件没有在Excel中打开。") from exc
     finally:
         wb.close()
