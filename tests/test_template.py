@@ -3,10 +3,8 @@ the committed copy in workbooks/ kept up to date."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +15,10 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
+from toolkit.check import check_path
 from toolkit.cli import main
-from toolkit.config import CONFIG_NAME, Config, init, load_config
+from toolkit.config import CONFIG_NAME, Config, init_county, load_config
+from toolkit.master import write_empty_master
 from toolkit.template import (
     FORMAT_ROWS,
     GUIDE_SHEET,
@@ -207,7 +207,7 @@ def test_guide_explains_every_sheet_and_column(wb: Workbook, builtin: Config) ->
 
 
 def test_villages_listed_in_the_config_become_a_dependent_drop_down(tmp_path: Path) -> None:
-    init(tmp_path / "c")
+    init_county(tmp_path / "c")
     path = tmp_path / "c" / CONFIG_NAME
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('code = "ZX"', 'code = "ZX"\nvillages = ["河坝村", "院子村"]'),
@@ -226,7 +226,7 @@ def test_villages_listed_in_the_config_become_a_dependent_drop_down(tmp_path: Pa
 
 
 def test_long_lists_move_to_the_hidden_sheet(tmp_path: Path) -> None:
-    init(tmp_path / "c")
+    init_county(tmp_path / "c")
     path = tmp_path / "c" / CONFIG_NAME
     extra = "".join(f'\n[[townships]]\nname = "第{i}个很长名字的乡镇"\ncode = "X{i}"\n'
                     for i in range(30))
@@ -286,30 +286,22 @@ def test_template_command_writes_the_workbooks(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / REGISTER_NAME).is_file()
     assert f"已写入 {tmp_path / 'out' / REGISTER_NAME}" in result.output
-    has_master = master_writer() is not None
-    assert (tmp_path / "out" / MASTER_NAME).is_file() == has_master
-    assert (f"已写入 {tmp_path / 'out' / MASTER_NAME}" in result.output) == has_master
+    assert (tmp_path / "out" / MASTER_NAME).is_file()
+    assert f"已写入 {tmp_path / 'out' / MASTER_NAME}" in result.output
 
 
 def test_template_command_json(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     written: list[Path] = []
     monkeypatch.setattr("toolkit.template.write_register_template",
                         lambda config, path: written.append(Path(path)) or Path(path))
-    monkeypatch.setitem(sys.modules, "toolkit.master", None)  # the master not written yet
+    monkeypatch.setattr("toolkit.template.write_empty_master",
+                        lambda config, path: written.append(Path(path)) or Path(path))
     result = CliRunner().invoke(main, ["template", "--out", str(tmp_path), "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["register"] == str(tmp_path / REGISTER_NAME) and data["master"] is None
-    assert "全县汇总表" in data["notes"][0]
-    assert written == [tmp_path / REGISTER_NAME]
-
-
-def master_writer() -> Any:
-    try:
-        module = importlib.import_module("toolkit.master")
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, "write_empty_master", None)
+    assert data == {"register": str(tmp_path / REGISTER_NAME),
+                    "master": str(tmp_path / MASTER_NAME)}
+    assert written == [tmp_path / REGISTER_NAME, tmp_path / MASTER_NAME]
 
 
 def snapshot(book: Workbook) -> dict[str, Any]:
@@ -351,15 +343,11 @@ def test_committed_register_template_is_up_to_date(template_path: Path) -> None:
 
 
 def test_committed_master_is_up_to_date(builtin: Config, tmp_path: Path) -> None:
-    writer = master_writer()
-    if writer is None:
-        pytest.skip("toolkit.master.write_empty_master is not there yet")
-    writer(builtin, tmp_path / MASTER_NAME)
+    write_empty_master(builtin, tmp_path / MASTER_NAME)
     assert_same(COMMITTED / MASTER_NAME, openpyxl.load_workbook(tmp_path / MASTER_NAME))
 
 
 def test_filled_in_template_passes_the_check(filled: Path, tmp_path: Path) -> None:
-    check_path = importlib.import_module("toolkit.check").check_path
     result = check_path(filled, load_config(cwd=tmp_path))
     assert result.status == "ok", [(f.rule, f.cell, f.message) for f in result.issues]
 

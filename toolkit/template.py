@@ -13,9 +13,8 @@ for the county lists and the rule hints, by their schema ``id`` (``township``, `
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .config import Config
-from .errors import JobFailed, UsageError
+from .errors import JobFailed, UsageError, os_reason
+from .master import write_empty_master
 from .schema import ColumnSpec, Rules, SheetSpec
 
 REGISTER_NAME = "网格登记表.xlsx"
@@ -63,13 +63,10 @@ class TemplateResult:
     """What ``gridkit template`` wrote."""
 
     register: Path
-    master: Path | None = None
-    notes: list[str] = field(default_factory=list)
+    master: Path
 
     def to_dict(self) -> dict[str, Any]:
-        return {"register": str(self.register),
-                "master": None if self.master is None else str(self.master),
-                "notes": list(self.notes)}
+        return {"register": str(self.register), "master": str(self.master)}
 
 
 def write_templates(config: Config, out_dir: str | Path) -> TemplateResult:
@@ -78,23 +75,11 @@ def write_templates(config: Config, out_dir: str | Path) -> TemplateResult:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"无法创建文件夹 {out}:{exc.strerror or exc},请换一个输出文件夹。"
+        raise UsageError(f"无法创建文件夹 {out}:{os_reason(exc)},请换一个输出文件夹。"
                          ) from exc
-    result = TemplateResult(register=write_register_template(config, out / REGISTER_NAME))
-    try:
-        master = importlib.import_module("toolkit.master")
-    except ModuleNotFoundError as exc:
-        if exc.name != "toolkit.master":
-            raise
-        master = None
-    writer = getattr(master, "write_empty_master", None)
-    if writer is None:
-        result.notes.append(f"汇总表模块尚未提供,暂未生成 {MASTER_NAME}。")
-    else:
-        path = out / MASTER_NAME
-        writer(config, path)
-        result.master = path
-    return result
+    register = write_register_template(config, out / REGISTER_NAME)
+    return TemplateResult(register=register,
+                          master=write_empty_master(config, out / MASTER_NAME))
 
 
 def write_register_template(config: Config, path: str | Path) -> Path:
@@ -106,7 +91,7 @@ def write_register_template(config: Config, path: str | Path) -> Path:
     except PermissionError as exc:
         raise JobFailed(f"无法写入 {p}:文件可能正在 Excel 中打开,请关闭后重试。") from exc
     except OSError as exc:
-        raise JobFailed(f"无法写入 {p}:{exc.strerror or exc},请检查文件夹后重试。") from exc
+        raise JobFailed(f"无法写入 {p}:{os_reason(exc)},请检查文件夹后重试。") from exc
     return p
 
 

@@ -28,10 +28,4 @@ def main() -> None:
 
 
 for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(f"{__name__}.{_name}")
-    except ModuleNotFoundError as exc:  # a command not written yet
-        if exc.name != f"{__name__}.{_name}":
-            raise
-        continue
-    main.add_command(_module.command)
+    main.add_command(importlib.import_module(f"{__name__}.{_name}").command)

@@ -13,10 +13,7 @@ from ._common import config_option, format_option, get_config, output, run
 
 def render(result: TemplateResult) -> None:
     click.echo(f"已写入 {result.register}")
-    if result.master is not None:
-        click.echo(f"已写入 {result.master}")
-    for note in result.notes:
-        click.echo(f"注意:{note}")
+    click.echo(f"已写入 {result.master}")
 
 
 @click.command("template")
