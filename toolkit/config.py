@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, os_reason
 from .schema import Schema, _Reader, builtin_text, load_schema, parse_toml
 
 CONFIG_NAME = "gridkit.toml"
@@ -126,21 +126,18 @@ def county_from_dict(data: dict[str, Any], source: str, base: Path) -> tuple[Cou
     r = _Reader(source)
     c = r.get(data, "county", "", dict)
     sub = r.get(data, "submission", "", dict, {})
-    towns_l = r.get(data, "townships", "", list)
+    towns_l = r.tables(data, "townships", "")
     if not towns_l:
         raise r.fail("townships", "至少要列出一个乡镇")
     townships: list[Township] = []
-    for i, t in enumerate(towns_l):
-        where = f"townships[{i}]"
-        if not isinstance(t, dict):
-            raise r.fail(where, "应为表")
-        name = r.get(t, "name", where, str)
+    for i, (where, table) in enumerate(towns_l):
+        name = r.get(table, "name", where, str)
         if not name.strip():
             raise r.fail(f"{where}.name", "乡镇名称不能为空")
         townships.append(Township(
             name=name.strip(),
-            code=r.get(t, "code", f"{where}({name})", str, f"T{i + 1:02d}"),
-            villages=r.strings(t, "villages", f"{where}({name})", ()),
+            code=r.get(table, "code", f"{where}({name})", str, f"T{i + 1:02d}"),
+            villages=r.strings(table, "villages", f"{where}({name})", ()),
         ))
     names = [t.name for t in townships]
     dup = next((n for n in names if names.count(n) > 1), None)
@@ -189,7 +186,9 @@ def load_config(path: str | Path | None = None, *, cwd: Path | None = None) -> C
         try:
             text = p.read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(f"无法读取配置文件 {source}:{exc.strerror or exc}。") from exc
+            raise ConfigError(f"无法读取配置文件 {source}:"
+                              f"{os_reason(exc)},请检查 --config 后面的路径。"
+                              ) from exc
         base = p.resolve().parent
     data = parse_toml(text, source)
     r = _Reader(source)
@@ -257,13 +256,6 @@ def init_county(directory: str | Path, *, force: bool = False) -> InitResult:
             folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         where = exc.filename or d
-        raise ConfigError(f"无法在 {where} 写入配置或创建文件夹:{exc.strerror or exc},"
+        raise ConfigError(f"无法在 {where} 写入配置或创建文件夹:{os_reason(exc)},"
                           "请检查文件夹权限后重试。") from exc
     return InitResult(d / CONFIG_NAME, written, kept, folders, created)
-
-
-def init(directory: str | Path, *, force: bool = False) -> list[Path]:
-    """Write editable copies of the county file and the schema into ``directory`` and create
-    the folders the config names. Returns the files written. Existing files are kept unless
-    ``force``."""
-    return init_county(directory, force=force).written

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, os_reason
 
 COLUMN_TYPES = frozenset(
     {"text", "name", "name-list", "int", "number", "date", "id-number", "phone", "enum"}
@@ -180,6 +180,16 @@ class _Reader:
             raise self.fail(f"{path}.{key}".lstrip("."), "列表中每一项都应为文字")
         return tuple(value)
 
+    def tables(self, table: dict[str, Any], key: str,
+               path: str) -> list[tuple[str, dict[str, Any]]]:
+        """An array of tables, each with its place for messages (``sheets[2]``)."""
+        items = self.get(table, key, path, list)
+        places = [f"{path}.{key}[{i}]".lstrip(".") for i in range(len(items))]
+        for where, item in zip(places, items, strict=True):
+            if not isinstance(item, dict):
+                raise self.fail(where, "应为表")
+        return list(zip(places, items, strict=True))
+
 
 def load_schema(path: str | Path | None = None) -> Schema:
     """Load and validate a schema TOML; ``None`` loads the built-in one."""
@@ -190,7 +200,9 @@ def load_schema(path: str | Path | None = None) -> Schema:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(f"无法读取配置文件 {source}:{exc.strerror}。") from exc
+            raise ConfigError(f"无法读取配置文件 {source}:"
+                              f"{os_reason(exc)},请检查配置中 schema 的路径。"
+                              ) from exc
     return schema_from_dict(parse_toml(text, source), source)
 
 
@@ -223,24 +235,17 @@ def schema_from_dict(data: dict[str, Any], source: str) -> Schema:
     if rules.observation_days <= 0:
         raise r.fail("rules.observation_days", "应为正整数")
 
-    sheets_l = r.get(data, "sheets", "", list)
     sheets: list[SheetSpec] = []
-    for i, sheet_t in enumerate(sheets_l):
-        where = f"sheets[{i}]"
-        if not isinstance(sheet_t, dict):
-            raise r.fail(where, "应为表")
-        name = r.get(sheet_t, "name", where, str)
-        where = f"sheets[{i}]({name})"
+    for place, sheet_t in r.tables(data, "sheets", ""):
+        name = r.get(sheet_t, "name", place, str)
+        where = f"{place}({name})"
         sheet_id = r.get(sheet_t, "id", where, str)
         if not _ID_RE.match(sheet_id):
             raise r.fail(f"{where}.id", "只能用小写英文字母、数字和下划线")
         columns: list[ColumnSpec] = []
-        for j, col_t in enumerate(r.get(sheet_t, "columns", where, list)):
-            cwhere = f"{where}.columns[{j}]"
-            if not isinstance(col_t, dict):
-                raise r.fail(cwhere, "应为表")
-            cname = r.get(col_t, "name", cwhere, str)
-            cwhere = f"{where}.columns[{j}]({cname})"
+        for cplace, col_t in r.tables(sheet_t, "columns", where):
+            cname = r.get(col_t, "name", cplace, str)
+            cwhere = f"{cplace}({cname})"
             ctype = r.get(col_t, "type", cwhere, str)
             if ctype not in COLUMN_TYPES:
                 known = "、".join(sorted(COLUMN_TYPES))

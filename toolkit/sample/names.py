@@ -141,7 +141,3 @@ class NamePicker:
         if r.random() < 0.7:
             given = (r.choice(MIDDLE_CHARS) if r.random() < 0.6 else r.choice(chars)) + given
         return (surname or self.surname()) + given
-
-
-def weighted(rng: random.Random, pairs: tuple[tuple[str, float], ...]) -> str:
-    return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs])[0]
