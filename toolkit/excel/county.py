@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..nightly import job_logging
+from .live import as_text
 from .runner import conf_sheet
 
 if TYPE_CHECKING:
@@ -83,11 +84,7 @@ def refresh_from(book: xw.Book, source: Path) -> Refresh:
 
 
 def _value(v: Any) -> Any:
-    if v == "":
-        return None
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") and len(v) > 1:
-        return "'" + v  # a township's text stays text, never a formula
-    return v
+    return None if v == "" else as_text(v)  # a township's text stays text, never a formula
 
 
 def merge_and_refresh(book: xw.Book, config: Config) -> str:

@@ -14,7 +14,6 @@ code runs in Excel (Windows COM) and on the in-memory engine the tests use.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -171,7 +170,7 @@ def mark_findings(book: xw.Book, check: LiveCheck) -> None:
         records.append([sheet_name, cell, _hex(rng.color), original])
         todo.append((rng, original, findings))
     marks = book.sheets.add(MARKS_SHEET, after=book.sheets[len(book.sheets) - 1])
-    marks["A1"].value = [[_as_text(v) for v in row] for row in records]
+    marks["A1"].value = [[as_text(v) for v in row] for row in records]
     marks.visible = False
     for rng, original, findings in todo:
         severity = ERROR if any(f.severity == ERROR for f in findings) else "warning"
@@ -187,7 +186,7 @@ def mark_findings(book: xw.Book, check: LiveCheck) -> None:
 
 # -- the 检查结果 sheet -------------------------------------------------------------------
 
-def _as_text(value: Any) -> Any:
+def as_text(value: Any) -> Any:
     """A value written as a value: text that Excel would take for a formula stays text."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and len(value) > 1:
         return "'" + value
@@ -200,11 +199,9 @@ def _link(sheet_name: str, cell: str) -> str:
 
 
 def summary_sentence(result: CheckResult) -> str:
-    errors = sum(1 for f in result.issues if f.severity == ERROR)
-    warnings = len(result.issues) - errors
     if not result.issues:
         return "检查完成:没有发现问题。"
-    return (f"检查完成:{errors}个错误、{warnings}个警告,已在单元格上标出(红色为错误,"
+    return (f"检查完成:{result.errors}个错误、{result.warnings}个警告,已在单元格上标出(红色为错误,"
             f"黄色为警告),详见“{RESULTS_SHEET}”表。")
 
 
@@ -230,9 +227,8 @@ def write_results(book: xw.Book, check: LiveCheck) -> None:
         ["按规则汇总"],
         ["规则", "说明", "级别", "条数"],
     ]
-    counts = Counter((f.rule, f.severity) for f in result.issues)
-    for (rule, severity), n in sorted(counts.items(), key=lambda kv: (
-            kv[0][1] != ERROR, -kv[1], kv[0][0])):
+    for rule, severity, n in sorted(result.counts_by_rule(),
+                                    key=lambda x: (x[1] != ERROR, -x[2], x[0])):
         grid.append([rule, RULE_TITLES.get(rule, ""), SEVERITY_TEXT[severity], n])
     grid += [[], ["问题清单"]]
     list_header = len(grid) + 1
@@ -242,7 +238,7 @@ def write_results(book: xw.Book, check: LiveCheck) -> None:
         sheet_name = spec.source_name if spec is not None else (f.sheet or "")
         cell: Any = _link(sheet_name, f.cell) if (f.cell and spec is not None) else (f.cell or "")
         grid.append([i, sheet_name, cell, f.rule, SEVERITY_TEXT.get(f.severity, f.severity),
-                     _as_text(f.message), "" if f.value is None else _as_text(show(f.value))])
+                     as_text(f.message), "" if f.value is None else as_text(show(f.value))])
     width = len(LIST_HEADER)
     sheet["A1"].value = [r + [None] * (width - len(r)) for r in grid]
     sheet["A1"].font.bold = True
