@@ -114,8 +114,11 @@ def test_xls_is_written_as_xlsx(tmp_path: Path, config: Config) -> None:
 
 
 def test_out_must_not_be_the_original(clean_file: Path, config: Config) -> None:
-    with pytest.raises(UsageError):
+    before = clean_file.read_bytes()
+    with pytest.raises(UsageError) as err:
         fix_file(clean_file, clean_file, config)
+    assert "\n" not in err.value.message and "--out" in err.value.message
+    assert clean_file.read_bytes() == before  # the township's file is never overwritten
 
 
 def test_cli_text_lists_changes_and_ids_to_re_enter(tmp_path: Path, clean_book: Book) -> None:

@@ -466,8 +466,12 @@ def test_unwritable_output_is_one_sentence(tmp_path: Path, cfg: Config) -> None:
     assert "无法写入" in err.value.message
 
 
-@pytest.mark.parametrize("args", [["--defects", "2"], ["--townships", "北京镇"], []])
-def test_cli_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
+@pytest.mark.parametrize(("args", "said"), [(["--defects", "2"], "0 到 1 之间"),
+                                            (["--townships", "北京镇"], "北京镇"),
+                                            ([], "--date")])
+def test_cli_usage_errors_exit_2(tmp_path: Path, args: list[str], said: str) -> None:
     date = ["--date", "2020-02-04"] if args else []
     res = CliRunner().invoke(main, ["sample", str(tmp_path), "--scale", "0.05", *date, *args])
     assert res.exit_code == 2
+    assert said in res.output and "Traceback" not in res.output
+    assert not list(tmp_path.glob("*.xlsx"))  # nothing written
