@@ -90,7 +90,7 @@ def test_fast_data_rows_read_back_as_xlsxwriters_own(tmp_path: Path) -> None:
             formats = [date if isinstance(v, dt.date) else None for v in values]
             formats[11] = red
             if kind == "fast":
-                ws.plain_row(r, list(values), formats)
+                ws.plain_row(r, list(values), [ws.style_of(f) for f in formats])
             else:
                 for c, v in enumerate(values):
                     ws.write(r, c, v, formats[c])

@@ -146,3 +146,15 @@ def test_nights_are_kept_apart(tmp_path: Path) -> None:
         assert store.row_count(NIGHT) == 3
         assert store.row_count(NIGHT + dt.timedelta(days=1)) == 2
         assert store.nights() == [NIGHT, NIGHT + dt.timedelta(days=1)]
+
+
+def test_row_values_are_stored_as_compact_json_with_iso_dates(tmp_path: Path) -> None:
+    from toolkit.store import row_json
+
+    values = ("扎西镇", " 张三 ", 12, 3.5, None, dt.date(2020, 2, 1), ("甲", "乙"), '"=1"')
+    row = RowRecord("扎西镇", 1, "排查登记", 2, "ok", values=values)
+    text = row_json(row)
+    assert json.loads(text) == ["扎西镇", " 张三 ", 12, 3.5, None, "2020-02-01", ["甲", "乙"],
+                                '"=1"']
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
+    assert row_json(RowRecord("扎西镇", 1, "排查登记", 2, "ok", "[1]")) == "[1]"

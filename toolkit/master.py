@@ -255,21 +255,31 @@ class _DataWorksheet(Worksheet):
     normal ``write_row``. Everything else (header, widths, filters, printing) is stock.
     """
 
-    _refs: list[str]
-    _date_cache: dict[dt.date, str]
-    _styles: dict[Any, str]
+    def __init__(self) -> None:
+        super().__init__()
+        self._refs: list[str] = []
+        self._dates: dict[dt.date, str] = {}
+        self._styles: dict[int, str] = {}  # id(format) -> ' s="n"'
+        self._formats: dict[str, Any] = {"": None}  # ' s="n"' -> format
 
-    def plain_row(self, row: int, values: list[Any], formats: list[Any]) -> None:
+    def style_of(self, fmt: Any) -> str:
+        """The cell attribute for ``fmt`` (None: ""), for :meth:`plain_row`'s ``styles``."""
+        if fmt is None:
+            return ""
+        style = self._styles.get(id(fmt))
+        if style is None:
+            style = self._styles[id(fmt)] = f' s="{fmt._get_xf_index()}"'
+            self._formats[style] = fmt
+        return style
+
+    def plain_row(self, row: int, values: list[Any], styles: list[str]) -> None:
         """Write ``values`` (str, int, float, date or None) into ``row`` from column A,
-        each cell with the format at its index of ``formats`` (None: no format)."""
+        each cell with the style at its index of ``styles`` (from :meth:`style_of`)."""
         if not self.constant_memory:  # the fast path relies on rows streamed in order
-            return self._stock_row(row, values, formats)
-        refs = getattr(self, "_refs", None)
-        if refs is None or len(refs) < len(values):
-            refs = self._refs = [xl_col_to_name(c) for c in range(len(values))]
-            self._date_cache, self._styles = {}, {None: ""}
-        known = self._styles
-        styles = [known.get(f) or self._style(f) for f in formats]
+            return self._stock_row(row, values, styles)
+        refs = self._refs
+        if len(refs) < len(values):
+            refs[:] = [xl_col_to_name(c) for c in range(len(values))]
         r = str(row + 1)
         parts = [f'<row r="{r}">']
         add = parts.append
@@ -277,7 +287,7 @@ class _DataWorksheet(Worksheet):
             cls = v.__class__
             if cls is str and v:
                 if len(v) > _LONG:
-                    return self._stock_row(row, values, formats)
+                    return self._stock_row(row, values, styles)
                 pres = ""
                 if _UNUSUAL.search(v):
                     v = self._escape_control_characters(v)
@@ -292,12 +302,12 @@ class _DataWorksheet(Worksheet):
             elif cls is int or (cls is float and isfinite(v)):
                 add(f'<c r="{refs[col]}{r}"{styles[col]}><v>{v:.16G}</v></c>')
             elif cls is dt.date:
-                serial = self._date_cache.get(v)
+                serial = self._dates.get(v)
                 if serial is None:
-                    serial = self._date_cache[v] = f"{self._convert_date_time(v):.16G}"
+                    serial = self._dates[v] = f"{self._convert_date_time(v):.16G}"
                 add(f'<c r="{refs[col]}{r}"{styles[col]}><v>{serial}</v></c>')
             else:
-                return self._stock_row(row, values, formats)
+                return self._stock_row(row, values, styles)
         add("</row>")
         if self._check_dimensions(row, 0) or self._check_dimensions(row, len(values) - 1):
             return None
@@ -306,15 +316,9 @@ class _DataWorksheet(Worksheet):
         self.fh.write("".join(parts))
         return None
 
-    def _style(self, fmt: Any) -> str:
-        if fmt is None:
-            return ""
-        style = self._styles[fmt] = f' s="{fmt._get_xf_index()}"'
-        return style
-
-    def _stock_row(self, row: int, values: list[Any], formats: list[Any]) -> None:
+    def _stock_row(self, row: int, values: list[Any], styles: list[str]) -> None:
         for col, value in enumerate(values):
-            self.write(row, col, value, formats[col])
+            self.write(row, col, value, self._formats.get(styles[col]))
 
 
 def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any,
@@ -329,13 +333,13 @@ def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any
     lists = [k + 1 for k, c in enumerate(columns) if c.type == "name-list"]
     n = len(columns)
     status_col = n + 1
-    # one format per column, chosen once: dates get the date format, the check result its
+    # one style per column, chosen once: dates get the date format, the check result its
     # colour (set per row)
-    formats: list[Any] = [None] * (n + 4)
+    styles = [""] * (n + 4)
     for k in dates:
-        formats[k] = fmt.date
-    labels = {ROW_ERROR: (ROW_LABELS[ROW_ERROR], fmt.error),
-              ROW_WARNING: (ROW_LABELS[ROW_WARNING], fmt.warning)}
+        styles[k] = ws.style_of(fmt.date)
+    labels = {ROW_ERROR: (ROW_LABELS[ROW_ERROR], ws.style_of(fmt.error)),
+              ROW_WARNING: (ROW_LABELS[ROW_WARNING], ws.style_of(fmt.warning))}
     getter = [(k + 1, p) for k, p in enumerate(pos) if p is not None]
     fromiso = dt.date.fromisoformat
     row = 0
@@ -359,12 +363,12 @@ def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any
                 out[k] = "、".join(str(x) for x in v)
         label = labels.get(status)
         if label is not None:
-            out[status_col], formats[status_col] = label
+            out[status_col], styles[status_col] = label
         else:
-            formats[status_col] = None
+            styles[status_col] = ""
         out[status_col + 1] = file
         out[status_col + 2] = excel_row
-        ws.plain_row(row, out, formats)
+        ws.plain_row(row, out, styles)
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, max(row, 0), len(names) - 1)
 
