@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..merge import MergeResult, merge_night
+from ..store import LATE, REPORTED
 from ._common import as_date, config_option, date_option, format_option, get_config, output, run
 
 
@@ -35,7 +36,7 @@ def render_text(result: MergeResult) -> str:
     for r in table:
         lines.append("  ".join(_pad(c, w) for c, w in zip(r, widths, strict=False))
                      + "  " + r[-1])
-    done = sum(1 for t in result.townships if t.status in ("已报", "迟报"))
+    done = sum(1 for t in result.townships if t.status in (REPORTED, LATE))
     lines.append(f"应报 {len(result.townships)} 个乡镇,已报 {done} 个,合并 {result.rows} 行。")
     for name, same in result.duplicates:
         lines.append(f"重复文件:{name} 与 {same} 内容完全相同,只汇总一次。")
