@@ -85,27 +85,21 @@ class NightlyScheduler:
         self._interrupts = 0
 
     # ------------------------------------------------------------ the store
-    def _store(self) -> Any:
+    def _store(self) -> contextlib.closing[Any]:
         from .store import open_store
 
-        return open_store(self.config)
+        return contextlib.closing(open_store(self.config))
 
     def last_completed(self) -> dt.date | None:
-        store = self._store()
-        try:
+        with self._store() as store:
             value = store.get_meta(LAST_COMPLETED)
-        finally:
-            store.close()
         return dt.date.fromisoformat(value) if value else None
 
     def _record(self, night: dt.date) -> None:
-        store = self._store()
-        try:
+        with self._store() as store:
             last = store.get_meta(LAST_COMPLETED)
             if not last or dt.date.fromisoformat(last) < night:
                 store.set_meta(LAST_COMPLETED, night.isoformat())
-        finally:
-            store.close()
 
     # ------------------------------------------------------------ nights
     def due_nights(self, now: dt.datetime | None = None) -> list[dt.date]:
@@ -171,11 +165,8 @@ class NightlyScheduler:
                     town = township_from_name(path.name, self.config)
                     if town:
                         seen.add(town)
-        store = self._store()
-        try:
+        with self._store() as store:
             seen.update(s.township for s in store.submissions(night) if s.township)
-        finally:
-            store.close()
         return [t for t in self.config.county.township_names if t not in seen]
 
     def send_reminder(self) -> list[str]:
