@@ -453,3 +453,19 @@ def test_xls_renamed_to_xlsx_is_read_by_its_content(tmp_path: Path, config: Conf
     path.write_bytes((DATA / "legacy_office_register.xls").read_bytes())
     reg = read_register(path, config)
     assert reg.township == "双河乡" and len(reg.sheets[SCREENING]) == 3
+
+
+@pytest.mark.parametrize("stray_column", [20, 400])  # flattened sheet / very wide sheet
+def test_blank_and_totals_rows_skipped_in_narrow_and_very_wide_sheets(
+        tmp_path: Path, clean_book: Book, config: Config, stray_column: int) -> None:
+    book = copy_book(clean_book)
+    rows = book["住户"]
+    rows.insert(2, [None] * len(rows[0]))  # a blank row between H001 and H002
+    rows.append(["合计", None, None, None, None, 12])
+    rows[1] = [*rows[1], *[None] * (stray_column - len(rows[1])), "备忘"]  # a stray note
+    reg = read_register(write_workbook(tmp_path / "扎西镇_20200204.xlsx", book), config)
+    sheet = reg.sheets["住户"]
+    assert sheet.rows == [2, 4, 5]
+    assert sheet.values("户编号") == ["H001", "H002", "H003"]
+    assert sheet.values("家庭人口数") == [4, 3, 5]
+    assert sheet.cell("家庭人口数", 2) == "F5"

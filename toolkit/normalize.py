@@ -21,6 +21,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from itertools import compress
 from typing import Any
 
 # Stable kinds of recorded changes.
@@ -341,7 +342,8 @@ _STRING_TESTS: dict[str, tuple[Callable[[str], bool], Callable[[Iterable[str]], 
 }
 
 
-def _candidates(distinct: set[Any], types: set[type], column_type: str) -> Iterable[Any]:
+def _candidates(distinct: dict[Any, Any], types: set[type],
+                column_type: str) -> Iterable[Any]:
     """The distinct values that may need work (cheap tests first)."""
     if column_type in ("int", "number"):
         return [v for v in distinct if type(v) is not float] if types - {float} else ()
@@ -367,55 +369,47 @@ def normalise_column(values: Values, column_type: str,
     """Normalise one column: the new values (``None`` for empty cells) and the recorded
     changes as ``(index, kind, before, after)``.
 
-    Works on the column's distinct values (one C pass); cheap tests pick those that may need
-    work, only they go through the per-type normaliser; whole floats in number columns
-    become ints in one pass.
+    Works on the column's distinct values, kept in reading order (``dict.fromkeys``: later
+    passes over them touch memory in the order the cells were read, several times faster
+    than a set's hash order); cheap tests pick those that may need work, only they go
+    through the per-type normaliser; the new column and the changed cells' indices are
+    found by C-level ``map``/``compress`` passes, never a Python loop over every cell.
     """
     fn = value_normaliser(column_type, year)
-    distinct = set(values)
-    has_blank = "" in distinct
-    distinct.discard("")
-    distinct.discard(None)
+    distinct = dict.fromkeys(values)
+    has_blank = distinct.pop("", _SAME) is not _SAME
+    distinct.pop(None, None)
     types = set(map(type, distinct))
     changes: list[Change] = []
-    if len(types & _NUMERIC_TYPES) > 1:  # 1, 1.0 and True would share a set slot
+    if len(types & _NUMERIC_TYPES) > 1:  # 1, 1.0 and True would share a dict slot
         return _normalise_slow(values, fn, changes), changes
-    whole_floats = column_type in ("int", "number") and float in types
-    changed: dict[Any, Any] = {}
+    new: dict[Any, Any] = {}
+    recorded: dict[Any, tuple[str, Any]] = {}
     for v in _candidates(distinct, types, column_type):
         result = fn(v)
         if result is not _SAME:
-            changed[v] = result
-    recorded = {v: r for v, r in changed.items() if r[1] is not None}
+            new[v] = result[0]
+            if result[1] is not None:
+                recorded[v] = (result[1], result[0])
+    if column_type in ("int", "number") and float in types:
+        new.update((v, int(v)) for v in distinct if type(v) is float and v.is_integer())
     if len(distinct) * 4 < len(values):
         # A repetitive column (enums, dates, villages): map every cell to one shared object
         # per distinct value, so 400,000 copies of "居家观察" become one (memory).
-        table: dict[Any, Any] = {v: v for v in distinct}
-        if whole_floats:
-            table.update((v, int(v)) for v in distinct if type(v) is float and v.is_integer())
-        for v, r in changed.items():
-            table[v] = r[0]
+        table = dict(zip(distinct, distinct, strict=True))
+        table.update(new)
         table[""] = table[None] = None
         out = list(map(table.__getitem__, values))
-        if recorded:
-            changes = [(i, recorded[v][1], v, recorded[v][0])
-                       for i, v in enumerate(values) if v in recorded]
-        return out, changes
-    if not changed and not whole_floats:
+    elif new or has_blank:
         if has_blank:
-            return [None if v == "" else v for v in values], changes
-        return list(values), changes
-    if has_blank:
-        changed[""] = (None, None)
-    get = changed.get
-    if whole_floats:
-        out = [(int(v) if v.is_integer() else v) if type(v) is float
-               else (v if (r := get(v)) is None else r[0]) for v in values]
+            new[""] = None
+        out = list(map(new.get, values, values))
     else:
-        out = [v if (r := get(v)) is None else r[0] for v in values]
+        out = list(values)
     if recorded:
-        changes = [(i, recorded[v][1], v, recorded[v][0])
-                   for i, v in enumerate(values) if v in recorded]
+        hit = compress(range(len(values)), map(recorded.__contains__, values))
+        changes = [(i, kind, v, after) for i in hit
+                   for v in (values[i],) for kind, after in (recorded[v],)]
     return out, changes
 
 

@@ -18,6 +18,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import chain, compress
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from .config import Config
 
 HEADER_SCAN_ROWS = 20  # the header row is looked for in the first rows of a sheet
+FLAT_MAX_WIDTH = 200  # sheets up to this many columns are flattened to slice columns
 INFO_SHEET = "填报信息"
 INFO_TOWNSHIP, INFO_DATE = "填报单位", "填报日期"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -252,9 +254,11 @@ def _is_example(row: list[Any]) -> bool:
     return False
 
 
-def _skipped_rows(body: list[list[Any]], markers: tuple[str, ...]) -> set[int]:
+def _skipped_rows(body: list[list[Any]], markers: tuple[str, ...],
+                  flat: list[Any] | None = None) -> set[int]:
     """Indices of blank rows, totals rows (a marker in one of the first three cells) and
-    example rows right under the header."""
+    example rows right under the header. ``flat`` is ``body`` flattened row by row when
+    every row has the same length (columns are then cheap strided slices)."""
     drop: set[int] = set()
     for i, row in enumerate(body):
         if not any(row) and all(v == "" or v is None for v in row):
@@ -269,12 +273,13 @@ def _skipped_rows(body: list[list[Any]], markers: tuple[str, ...]) -> set[int]:
     if folded and body:
         pattern = _total_pattern(folded)
         starts = (*{m[0] for m in folded}, " ", "\u3000", "\t")
-        for c in range(min(3, len(body[0]))):
-            col = list(map(itemgetter(c), body))
-            totals = {v for v in set(col)
+        width = len(body[0])
+        for c in range(min(3, width)):
+            col = flat[c::width] if flat is not None else list(map(itemgetter(c), body))
+            totals = {v for v in dict.fromkeys(col)  # reading order: cache-friendly
                       if type(v) is str and v.startswith(starts) and pattern.match(v)}
             if totals:
-                drop.update(i for i, v in enumerate(col) if v in totals)
+                drop.update(compress(range(len(col)), map(totals.__contains__, col)))
     return drop
 
 
@@ -374,21 +379,39 @@ def _build_sheet(raw: RawSheet, spec: SheetSpec, config: Config, year: int, name
     width = max(len(header), max(map(len, body), default=0))
     if set(map(len, body)) - {width}:
         body = [[*r, *[""] * (width - len(r))] if len(r) < width else r for r in body]
-    drop = _skipped_rows(body, config.schema.rules.total_markers)
+    # Every row now has `width` cells: flattened once (one pass in reading order), each
+    # column is a strided slice, much cheaper than indexing 40,000 row lists per column
+    # (not for a sheet made very wide by a stray cell far right: that would copy it all).
+    flat = list(chain.from_iterable(body)) if 0 < width <= FLAT_MAX_WIDTH else None
+    drop = _skipped_rows(body, config.schema.rules.total_markers, flat)
     first_data = raw.first_row + last + 1
+    runs = [(0, len(body))]  # the kept data rows, as runs between skipped rows
     if drop:
-        keep = [i for i in range(len(body)) if i not in drop]
-        rows_excel = [first_data + i for i in keep]
-        body = [body[i] for i in keep]
-    else:
-        rows_excel = list(range(first_data, first_data + len(body)))
+        runs, start = [], 0
+        for i in [*sorted(drop), len(body)]:
+            if i > start:
+                runs.append((start, i))
+            start = i + 1
+    rows_excel: list[int] = []
+    for a, b in runs:
+        rows_excel += range(first_data + a, first_data + b)
+
+    def raw_column(j: int) -> list[Any]:
+        col = flat[j::width] if flat is not None else list(map(itemgetter(j), body))
+        if len(runs) == 1 and runs[0] == (0, len(body)):
+            return col
+        kept: list[Any] = []
+        for a, b in runs:
+            kept += col[a:b]
+        return kept
+
     columns: dict[str, Column] = {}
     found_changes: list[tuple[int, int, Normalisation]] = []
     for col in spec.columns:
         if col.name not in mapped:
             continue
         j, text = mapped[col.name]
-        raw_values = list(map(itemgetter(j), body))
+        raw_values = raw_column(j)
         values, changes = normalise_column(raw_values, col.type, year)
         column = Column(name=col.name, header=text, index=raw.first_col + j, values=values)
         columns[col.name] = column

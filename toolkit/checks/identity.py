@@ -20,6 +20,7 @@ from ..table import Sheet
 from ._base import Context, duplicate_rows, report_duplicates, show
 
 _CHECK = "10X98765432"
+_CHECK_BY_SUM = [_CHECK[2 * k % 11] for k in range(11)]  # int(first 17, 13) % 11 -> digit
 SCIENTIFIC_RE = re.compile(r"\d(?:\.\d+)?[eE]\+?\d{1,2}", re.ASCII)
 DESTROYED_RE = re.compile(r"\d{15}000", re.ASCII)
 
@@ -68,9 +69,9 @@ def _classify(ctx: Context, sheet: Sheet, column: str, values: list[Any]) -> lis
     """Flag every bad ID in ``values``; return which rows hold a usable (valid) ID."""
     today = ctx.report_date or dt.date.today()
     dates = _birth_dates(today)
-    check = _CHECK
-    good = [type(v) is str and len(v) == 18 and v[6:14] in dates and v[:17].isdigit()
-            and v.isascii() and v[15:] != "000" and check[2 * int(v[:17], 13) % 11] == v[17]
+    digit = _CHECK_BY_SUM
+    good = [type(v) is str and len(v) == 18 and v.isascii() and (head := v[:17]).isdigit()
+            and v[6:14] in dates and digit[int(head, 13) % 11] == v[17] and v[15:] != "000"
             for v in values]
     for i in [i for i, ok in enumerate(good) if not ok]:
         v = values[i]
