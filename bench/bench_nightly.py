@@ -64,7 +64,7 @@ def run_night(files: Path, base: Path, profile: Path | None) -> dict[str, float]
         if done == 0 and key not in marks:
             marks[key] = time.perf_counter()
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     profiler: Any = None
     if profile is not None:
         try:
@@ -100,6 +100,7 @@ def run_night(files: Path, base: Path, profile: Path | None) -> dict[str, float]
         "report": round(feedback_at - report_at, 2),
         "feedback": round(end - feedback_at, 2),
         "night": round(end - start, 2),
+        "cpu": round(time.process_time() - cpu, 2),
         "peak_mb": round(_peak_mb(), 1),
         "rows": result.merge.rows,
         "exit_code": result.exit_code,
@@ -157,7 +158,8 @@ def main() -> None:
         runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         print(f"run {i + 1}: {runs[-1]}")
     best = min(runs, key=lambda r: r["night"])
-    print(f"best of {len(runs)}: night {best['night']} s (merge {best['merge']} s, report "
+    print(f"best of {len(runs)}: night {best['night']} s, CPU {best['cpu']} s "
+          f"(merge {best['merge']} s, report "
           f"{best['report']} s, feedback {best['feedback']} s), peak {best['peak_mb']:.0f} MiB "
           f"(target < 1024), {best['rows']} rows")
     if args.profile:

@@ -341,17 +341,22 @@ def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any
     labels = {ROW_ERROR: (ROW_LABELS[ROW_ERROR], ws.style_of(fmt.error)),
               ROW_WARNING: (ROW_LABELS[ROW_WARNING], ws.style_of(fmt.warning))}
     getter = [(k + 1, p) for k, p in enumerate(pos) if p is not None]
+    same_order = pos == list(range(n))
     fromiso = dt.date.fromisoformat
     row = 0
     for row, (township, file, excel_row, status, src) in enumerate(source(sheet), start=1):
         if row >= MAX_ROWS:
             break
-        size = len(src)
-        out: list[Any] = [None] * (n + 4)
-        out[0] = township
-        for k, p in getter:
-            if p < size:
-                out[k] = src[p]
+        out: list[Any]
+        if same_order and len(src) == n:  # the usual case: the layout is the schema's
+            out = [township, *src, None, None, None]
+        else:
+            size = len(src)
+            out = [None] * (n + 4)
+            out[0] = township
+            for k, p in getter:
+                if p < size:
+                    out[k] = src[p]
         for k in dates:  # ISO text from the store; dates already from the merge's rows
             v = out[k]
             if v.__class__ is str:
