@@ -13,7 +13,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from ..config import Config, Township
-from ..errors import UsageError
+from ..errors import UsageError, os_reason
 from .defects import Donor, Planter, per_kind
 from .drift import Drifter
 from .model import Mark, PlantedDefect, SampleResult, Table
@@ -125,7 +125,7 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
 
 
 def unwritable(path: Path, exc: OSError) -> UsageError:
-    return UsageError(f"无法写入 {path}:{exc.strerror or exc}。请检查文件夹是否存在、"
+    return UsageError(f"无法写入 {path}:{os_reason(exc)}。请检查文件夹是否存在、"
                       f"是否有写入权限,或关闭在Excel中打开的同名文件后重试。")
 
 
