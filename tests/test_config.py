@@ -263,3 +263,13 @@ def test_init_into_an_impossible_folder_is_one_sentence(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert result.stderr.startswith("gridkit: 无法在") and result.stderr.count("\n") == 1
+
+
+def test_a_township_that_is_not_a_table_is_named(tmp_path: Path) -> None:
+    path = tmp_path / CONFIG_NAME
+    path.write_text('townships = ["扎西镇"]\n[county]\nname = "某县"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = err.value.message
+    assert str(path) in message and "townships[0]" in message and "应为表" in message
+    assert "\n" not in message and err.value.exit_code == 2

@@ -187,7 +187,7 @@ class _Reader:
         places = [f"{path}.{key}[{i}]".lstrip(".") for i in range(len(items))]
         for where, item in zip(places, items, strict=True):
             if not isinstance(item, dict):
-                raise self.fail(where, "应为表")
+                raise self.fail(where, "应为表(每一项写成 name = \"…\" 等键值,而不是一个单独的值)")
         return list(zip(places, items, strict=True))
 
 
