@@ -26,9 +26,9 @@ def render_text(result: CheckResult, shown: int = SHOWN) -> str:
     if not result.issues:
         lines = [f"✓ {head}:通过,没有发现问题。"]
     else:
-        verdict = "✗ 有错误,须改正后重新报送" if result.status == "errors" else "✓ 通过"
-        lines = [f"{verdict[0]} {head}:{verdict[2:]}:{result.errors}个错误、"
-                 f"{result.warnings}个警告。"]
+        mark, verdict = (("✗", "有错误,须改正后重新报送") if result.status == "errors"
+                         else ("✓", "通过"))
+        lines = [f"{mark} {head}:{verdict}:{result.errors}个错误、{result.warnings}个警告。"]
         lines.append("  按规则:")
         for rule, severity, n in sorted(result.counts_by_rule(),
                                         key=lambda x: (x[1] != "error", -x[2], x[0])):
