@@ -34,7 +34,9 @@ import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from ..errors import UnreadableWorkbook, UsageError
+from .county import DATE_KEY
 from .live import BUTTONS_SHEET, CONF_SHEET
+from .runner import CONFIG_KEY
 
 VBA_PART = "xl/vbaProject.bin"
 BUTTON_VML = "xl/drawings/gridkitButtons_vmlDrawing1.vml"  # openpyxl keeps *vmlDrawing<d>.vml
@@ -227,7 +229,7 @@ def _conf_sheet(wb: openpyxl.Workbook, interpreter: str, pythonpath: str,
     ws = wb.create_sheet(CONF_SHEET)
     rows = [("Interpreter_Win", interpreter), ("Interpreter_Mac", ""),
             ("PYTHONPATH", pythonpath), ("Show Console", False),
-            ("GRIDKIT_CONFIG", config_path), ("GRIDKIT_DATE", night)]
+            (CONFIG_KEY, config_path), (DATE_KEY, night)]
     for r, (key, value) in enumerate(rows, 1):
         ws.cell(r, 1, key)
         ws.cell(r, 2, value).number_format = "@"
