@@ -15,7 +15,7 @@ from .checks import run_checks, sort_findings
 from .config import Config
 from .errors import GridkitError, UnreadableWorkbook, UsageError
 from .findings import ERROR, WARNING, Finding
-from .reader import read_register
+from .reader import gc_paused, read_register
 from .table import Register
 
 Status = Literal["ok", "errors", "unreadable"]
@@ -84,11 +84,12 @@ def check_path(path: str | Path, config: Config) -> CheckResult:
     p = Path(path)
     if not p.is_file():
         return unreadable(p, f"找不到文件 {p}:请检查文件名和路径。")
-    try:
-        register = read_register(p, config)
-    except UnreadableWorkbook as exc:
-        return unreadable(p, exc.message)
-    result = check_register(register, config)
+    with gc_paused():  # the register's many small objects hold no cycles
+        try:
+            register = read_register(p, config)
+        except UnreadableWorkbook as exc:
+            return unreadable(p, exc.message)
+        result = check_register(register, config)
     result.file = str(p)
     return result
 
