@@ -261,6 +261,14 @@ class _DataWorksheet(Worksheet):
         self._dates: dict[dt.date, str] = {}
         self._styles: dict[int, str] = {}  # id(format) -> ' s="n"'
         self._formats: dict[str, Any] = {"": None}  # ' s="n"' -> format
+        self._shared: list[bool] = []  # per column: text goes to the shared-string table
+
+    def share_columns(self, columns: Iterable[int], width: int) -> None:
+        """Text in ``columns`` (few distinct values: township, file, enums) is written to
+        the workbook's shared-string table, the rest inline: a smaller file, faster to
+        compress, read back the same."""
+        shared = set(columns)
+        self._shared = [c in shared for c in range(width)]
 
     def style_of(self, fmt: Any) -> str:
         """The cell attribute for ``fmt`` (None: ""), for :meth:`plain_row`'s ``styles``."""
@@ -280,6 +288,10 @@ class _DataWorksheet(Worksheet):
         refs = self._refs
         if len(refs) < len(values):
             refs[:] = [xl_col_to_name(c) for c in range(len(values))]
+        shared = self._shared
+        if len(shared) < len(values):
+            shared += [False] * (len(values) - len(shared))
+        index = self.str_table._get_shared_string_index
         r = str(row + 1)
         parts = [f'<row r="{r}">']
         add = parts.append
@@ -288,6 +300,9 @@ class _DataWorksheet(Worksheet):
             if cls is str and v:
                 if len(v) > _LONG:
                     return self._stock_row(row, values, styles)
+                if shared[col]:  # xlsxwriter escapes the table's strings itself
+                    add(f'<c r="{refs[col]}{r}"{styles[col]} t="s"><v>{index(v)}</v></c>')
+                    continue
                 pres = ""
                 if _UNUSUAL.search(v):
                     v = self._escape_control_characters(v)
@@ -340,6 +355,8 @@ def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any
         styles[k] = ws.style_of(fmt.date)
     labels = {ROW_ERROR: (ROW_LABELS[ROW_ERROR], ws.style_of(fmt.error)),
               ROW_WARNING: (ROW_LABELS[ROW_WARNING], ws.style_of(fmt.warning))}
+    ws.share_columns([0, *(k + 1 for k, c in enumerate(columns) if c.type == "enum"),
+                      status_col, status_col + 1], n + 4)
     getter = [(k + 1, p) for k, p in enumerate(pos) if p is not None]
     same_order = pos == list(range(n))
     fromiso = dt.date.fromisoformat
