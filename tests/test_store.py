@@ -109,7 +109,7 @@ def test_failed_night_update_leaves_previous_night(tmp_path: Path) -> None:
         store.replace_night(night_data(sub, 3))
         data = night_data(sub, 3)
 
-        def broken():  # type: ignore[no-untyped-def]
+        def broken():
             yield RowRecord("扎西镇", sub.id or 0, "排查登记", 2, "ok", "[]")
             raise OSError("disk full")
 
