@@ -12,7 +12,7 @@ import pytest
 from toolkit.annotate import ERROR_COLOR, LIST_HEADER, RESULT_SHEET, WARNING_COLOR, write_annotated
 from toolkit.check import check_path
 from toolkit.config import Config
-from toolkit.errors import UnreadableWorkbook
+from toolkit.errors import UnreadableWorkbook, UsageError
 
 from .factory import clean_register, set_cell, write_workbook
 
@@ -181,3 +181,15 @@ def test_a_problem_cell_keeps_its_value_and_number_format(tmp_path: Path,
     cell = out["排查登记"]["N2"]
     assert cell.value == dt.datetime(2020, 2, 1)
     assert cell.number_format == "yyyy-mm-dd" and cell.fill.fgColor.rgb == ERROR_COLOR
+
+
+def test_write_failure_is_explained_in_chinese(checked: Any, tmp_path: Path) -> None:
+    """Staff read why the copy could not be written in Chinese, not the system's English."""
+    path, result = checked
+    from toolkit.annotate import annotated_path
+
+    annotated_path(path, tmp_path / "out").mkdir(parents=True)  # a folder where the file goes
+    with pytest.raises(UsageError) as exc:
+        write_annotated(result, tmp_path / "out")
+    assert "这是一个文件夹,不是文件" in exc.value.message
+    assert "directory" not in exc.value.message.lower()

@@ -190,3 +190,17 @@ def test_feedback_copy_is_named_as_sent_and_marks_what_check_marks(config, night
     assert bad.annotated is not None and bad.annotated.name == sent.name
     expected = write_annotated(check_path(sent, config), tmp_path / "by-check")
     assert _commented_cells(bad.annotated) == _commented_cells(expected) != set()
+
+
+def test_feedback_copy_failure_is_explained_in_chinese(config, night_inbox, monkeypatch):
+    import errno
+
+    import toolkit.nightly
+
+    def refuse(*_args, **_kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(toolkit.nightly, "_annotated_copy", refuse)
+    result = run(config)
+    bad = {f.township: f for f in result.feedback}[night_inbox[1]]
+    assert bad.problem == "无法写出标注副本:没有访问权限,或文件正在Excel中打开"

@@ -4,6 +4,7 @@ skipped rows with Excel row numbers kept, township/date, and one sentence for ba
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -469,3 +470,15 @@ def test_blank_and_totals_rows_skipped_in_narrow_and_very_wide_sheets(
     assert sheet.values("户编号") == ["H001", "H002", "H003"]
     assert sheet.values("家庭人口数") == [4, 3, 5]
     assert sheet.cell("家庭人口数", 2) == "F5"
+
+
+def test_a_file_that_cannot_be_opened_is_explained_in_chinese(
+        clean_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: Any, **_kwargs: Any) -> Any:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(UnreadableWorkbook) as exc:
+        read_raw(clean_file)
+    assert "没有访问权限,或文件正在Excel中打开" in exc.value.message
+    assert "Permission denied" not in exc.value.message

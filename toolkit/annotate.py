@@ -28,7 +28,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from .check import CheckResult
 from .checks import RULE_TITLES
 from .checks._base import show
-from .errors import UnreadableWorkbook, UsageError
+from .errors import UnreadableWorkbook, UsageError, os_reason
 from .findings import ERROR, Finding
 from .reader import read_raw
 
@@ -84,7 +84,7 @@ def write_annotated(result: CheckResult, out_dir: str | Path, *,
         _result_sheet(wb, result)
         wb.save(out)
     except OSError as exc:
-        raise UsageError(f"无法写入 {out}:{exc.strerror or exc}。如果该文件正在Excel中打开,"
+        raise UsageError(f"无法写入 {out}:{os_reason(exc)}。如果该文件正在Excel中打开,"
                          f"请先关闭再重试。") from exc
     return out
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
-from .errors import GridkitError
+from .errors import GridkitError, os_reason
 from .locking import workspace_lock
 from .privacy import mask_text
 from .store import REJECTED
@@ -208,7 +208,7 @@ def write_feedback(config: Config, night: dt.date, store: Store, step: Progress,
             except GridkitError as exc:
                 fb.problem = exc.message
             except OSError as exc:
-                fb.problem = f"无法写出标注副本:{exc.strerror or exc}"
+                fb.problem = f"无法写出标注副本:{os_reason(exc)}"
                 failures.append(f"{name} 的反馈文件未写出:{fb.problem}")
                 log.error("%s 的反馈文件未写出:%s", name, fb.problem)
         mine = [c for c in conflicts if name in c.townships]

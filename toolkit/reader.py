@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import python_calamine as calamine
 
-from .errors import StructureError, UnreadableWorkbook
+from .errors import StructureError, UnreadableWorkbook, os_reason
 from .findings import WARNING, Finding
 from .normalize import normalise_column, normalise_value
 from .schema import ColumnSpec, SheetSpec, fold_header
@@ -119,7 +119,7 @@ def read_raw(path: str | Path) -> RawBook:
             head = fh.read(8)
     except OSError as exc:
         raise UnreadableWorkbook(
-            f"无法打开文件“{name}”({exc.strerror}),请确认文件没有被其他程序占用后重试。",
+            f"无法打开文件“{name}”({os_reason(exc)}),请确认文件没有被其他程序占用后重试。",
             str(path)) from exc
     if not head:
         raise UnreadableWorkbook(f"文件“{name}”是空文件(0字节),请重新导出后报送。", str(path))
