@@ -193,3 +193,12 @@ def test_write_failure_is_explained_in_chinese(checked: Any, tmp_path: Path) -> 
         write_annotated(result, tmp_path / "out")
     assert "这是一个文件夹,不是文件" in exc.value.message
     assert "directory" not in exc.value.message.lower()
+
+
+def test_severity_words_have_one_source() -> None:
+    """The annotated copy, master and report write 错误/警告 from toolkit.findings; the old
+    name stays importable from toolkit.annotate."""
+    from toolkit import annotate, findings
+
+    assert annotate.SEVERITY_TEXT is findings.SEVERITY_TEXT
+    assert findings.SEVERITY_TEXT == {"error": "错误", "warning": "警告"}

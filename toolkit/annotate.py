@@ -29,14 +29,13 @@ from .check import CheckResult
 from .checks import RULE_TITLES
 from .checks._base import show
 from .errors import UnreadableWorkbook, UsageError, os_reason
-from .findings import ERROR, Finding
+from .findings import ERROR, SEVERITY_TEXT, Finding
 from .reader import read_raw
 
 RESULT_SHEET = "检查结果"
 AUTHOR = "gridkit"
 ERROR_COLOR = "FFFF9999"  # light red
 WARNING_COLOR = "FFFFFF66"  # yellow
-SEVERITY_TEXT = {"error": "错误", "warning": "警告"}
 _ERROR_FILL = PatternFill(fill_type="solid", start_color=ERROR_COLOR, end_color=ERROR_COLOR)
 _WARNING_FILL = PatternFill(fill_type="solid", start_color=WARNING_COLOR,
                             end_color=WARNING_COLOR)

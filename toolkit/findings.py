@@ -13,6 +13,8 @@ from typing import Any, Literal
 Severity = Literal["error", "warning"]
 ERROR: Severity = "error"
 WARNING: Severity = "warning"
+# how a severity is written for office staff (cell comments, problem lists, column headers)
+SEVERITY_TEXT: dict[str, str] = {ERROR: "错误", WARNING: "警告"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .config import Config
 from .figures import TOTAL, NightFigures, figure_specs, figure_value, night_figures
+from .findings import ERROR, SEVERITY_TEXT, WARNING
 from .locking import replace_file
 from .schema import ColumnSpec
 from .store import (
@@ -203,7 +204,8 @@ def _status(ws: Any, figures: NightFigures, store: Any, night: dt.date | None,
     ws.write_string(3, 0, f"报送率 = 实报乡镇数 ÷ 应报乡镇数;及时率 = 截止时间 {deadline} "
                           "前报送且通过结构检查的乡镇数 ÷ 应报乡镇数。")
     head = 5
-    names = ["乡镇", "状态", "文件", "收到时间", "行数", "错误", "警告", "说明"]
+    names = ["乡镇", "状态", "文件", "收到时间", "行数", SEVERITY_TEXT[ERROR],
+             SEVERITY_TEXT[WARNING], "说明"]
     _header(ws, head, names, fmt, [12, 12, 34, 18, 10, 10, 10, 60])
     row = head + 1
     for tf in figures.townships:
@@ -407,8 +409,9 @@ def _findings(ws: Any, findings: list[FindingRecord], fmt: _Formats) -> None:
             ws.write_number(row, 3, f.row)
         ws.write_string(row, 4, f.column or "")
         ws.write_string(row, 5, f.cell or "")
-        err = f.severity == "error"
-        ws.write_string(row, 6, "错误" if err else "警告", fmt.error if err else fmt.warning)
+        err = f.severity == ERROR
+        ws.write_string(row, 6, SEVERITY_TEXT[ERROR if err else WARNING],
+                        fmt.error if err else fmt.warning)
         ws.write_string(row, 7, f.rule)
         ws.write_string(row, 8, f.message)
         if f.value is not None:

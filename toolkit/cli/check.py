@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from ..annotate import SEVERITY_TEXT
 from ..check import CheckResult, check_paths, exit_code
 from ..checks import RULE_TITLES
 from ..checks._base import show
+from ..findings import SEVERITY_TEXT
 from ._common import config_option, format_option, get_config, output, run
 
 SHOWN = 20  # problems listed per file in the text summary

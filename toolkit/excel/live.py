@@ -17,10 +17,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..annotate import ERROR_COLOR, LIST_HEADER, RESULT_SHEET, SEVERITY_TEXT, WARNING_COLOR
+from ..annotate import ERROR_COLOR, LIST_HEADER, RESULT_SHEET, WARNING_COLOR
 from ..checks import RULE_TITLES
 from ..checks._base import show
-from ..findings import ERROR, Finding
+from ..findings import ERROR, SEVERITY_TEXT, Finding
 from ..reader import RawBook, RawSheet, build_register
 
 if TYPE_CHECKING:

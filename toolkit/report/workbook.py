@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from ..findings import ERROR, SEVERITY_TEXT, WARNING
 from ..numbers import pct
 
 if TYPE_CHECKING:
@@ -51,8 +52,8 @@ TOWNSHIP_COLUMNS: tuple[tuple[str, str], ...] = (
     ("湖北来", "from_hubei"), ("在管", "under_management"), ("解除观察", "released"),
     ("当日抵达", "new_arrivals"), ("卡点", "checkpoints"), ("值守人次", "checkpoint_staff"),
     ("队伍", "teams"), ("联防队", "defence_teams"), ("宣传资料", "leaflets"),
-    ("标语横幅", "banners"), ("捐赠金额", "donation_amount"), ("错误", "errors"),
-    ("警告", "warnings"),
+    ("标语横幅", "banners"), ("捐赠金额", "donation_amount"), (SEVERITY_TEXT[ERROR], "errors"),
+    (SEVERITY_TEXT[WARNING], "warnings"),
 )
 CHANGE_FIELDS: tuple[tuple[str, str], ...] = (
     ("当日抵达", "new_arrivals"), ("新增排查", "screened"), ("新增管控", "newly_managed"),
@@ -208,7 +209,8 @@ class _Writer:
 
     def _completeness(self) -> None:
         n = self.data.night
-        labels = ["乡镇", "状态", "文件", "送达时间", "行数", "错误", "警告"]
+        labels = ["乡镇", "状态", "文件", "送达时间", "行数", SEVERITY_TEXT[ERROR],
+                  SEVERITY_TEXT[WARNING]]
         ws = self._sheet("报送情况", 2, [10, 7, 36, 17, 8, 8, 8])
         self._title(ws, "报送情况", len(labels))
         self._header(ws, 2, labels)
@@ -286,7 +288,7 @@ class _Writer:
             order.get(p.township, len(order)), p.severity != "error", p.sheet or "", p.row or 0))
         for i, p in enumerate(problems, start=3):
             values = [p.township, p.sheet or "", p.cell or "", p.row, p.column or "",
-                      "错误" if p.severity == "error" else "警告", p.message,
+                      SEVERITY_TEXT[ERROR if p.severity == ERROR else WARNING], p.message,
                       "" if p.value is None else str(p.value), "是" if p.new else "",
                       p.file]
             # wrapped messages: set the height (a Chinese character is ~2 width units)
