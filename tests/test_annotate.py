@@ -202,3 +202,14 @@ def test_severity_words_have_one_source() -> None:
 
     assert annotate.SEVERITY_TEXT is findings.SEVERITY_TEXT
     assert findings.SEVERITY_TEXT == {"error": "错误", "warning": "警告"}
+
+
+def test_xls_copy_shows_dates_as_dates(tmp_path: Path, config: Config) -> None:
+    """An .xls rebuilt as .xlsx (the same conversion gridkit fix uses) shows its dates as
+    yyyy-mm-dd, not as Excel's date-time default."""
+    source = Path(__file__).parent / "data" / "legacy_office_register.xls"
+    out = write_annotated(check_path(source, config), tmp_path / "out")
+    wb = openpyxl.load_workbook(out)
+    dates = [c for ws in wb.worksheets if ws.title != RESULT_SHEET for row in ws.iter_rows()
+             for c in row if isinstance(c.value, dt.date)]
+    assert dates and all(c.number_format == "yyyy-mm-dd" for c in dates)

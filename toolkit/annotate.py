@@ -30,7 +30,7 @@ from .checks import RULE_TITLES
 from .checks._base import show
 from .errors import UnreadableWorkbook, UsageError, os_reason
 from .findings import ERROR, SEVERITY_TEXT, Finding
-from .reader import read_raw
+from .reader import read_raw, workbook_from_raw
 
 RESULT_SHEET = "检查结果"
 AUTHOR = "gridkit"
@@ -91,7 +91,7 @@ def write_annotated(result: CheckResult, out_dir: str | Path, *,
 def _open(source: Path) -> Workbook:
     suffix = source.suffix.lower()
     if suffix == ".xls":
-        return _from_raw(source)
+        return workbook_from_raw(read_raw(source))
     with warnings.catch_warnings():  # openpyxl warns about Excel features it drops
         warnings.simplefilter("ignore")
         try:
@@ -102,22 +102,6 @@ def _open(source: Path) -> Workbook:
                 f"请在Excel中另存为 .xlsx 后重试。", str(source)) from exc
     if RESULT_SHEET in wb.sheetnames:  # an annotated copy annotated again
         wb.remove(wb[RESULT_SHEET])
-    return wb
-
-
-def _from_raw(source: Path) -> Workbook:
-    """An .xlsx holding the raw cell values of an .xls, at the same addresses."""
-    raw = read_raw(source)
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for rs in raw.sheets:
-        ws = wb.create_sheet(rs.name[:31])
-        for r, row in enumerate(rs.rows):
-            for c, value in enumerate(row):
-                if value is not None and value != "":
-                    ws.cell(rs.first_row + r, rs.first_col + c + 1, value)
-        if rs.hidden:
-            ws.sheet_state = "hidden"
     return wb
 
 

@@ -21,7 +21,7 @@ from openpyxl.cell.cell import MergedCell
 
 from .errors import JobFailed, UsageError, os_reason
 from .findings import json_value
-from .reader import RawBook, build_register, read_raw
+from .reader import DATE_FORMAT, RawBook, build_register, read_raw, workbook_from_raw
 from .table import Normalisation, Register
 
 if TYPE_CHECKING:
@@ -42,7 +42,6 @@ KIND_LABELS = {
     "int-float": "数字改为文本",
     "to-text": "改为文本",
 }
-DATE_FORMAT = "yyyy-mm-dd"
 TEXT_FORMAT = "@"
 
 
@@ -114,33 +113,14 @@ def _load(source: Path, out: Path, raw: RawBook) -> Workbook:
     """The workbook to write into: the original opened with openpyxl (formatting kept), or
     for an .xls a new workbook holding its raw values."""
     if source.suffix.lower() in (".xls", ".ods", ".xlsb"):
-        return _from_raw(raw)
+        return workbook_from_raw(raw)
     keep_vba = source.suffix.lower() == ".xlsm" and out.suffix.lower() == ".xlsm"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # unsupported extensions are dropped, not data
             return openpyxl.load_workbook(source, keep_vba=keep_vba, rich_text=True)
     except Exception:  # openpyxl cannot open what calamine could: write the values instead
-        return _from_raw(raw)
-
-
-def _from_raw(raw: RawBook) -> Workbook:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for rs in raw.sheets:
-        ws = wb.create_sheet(rs.name[:31])
-        if rs.hidden:
-            ws.sheet_state = "hidden"
-        for r, row in enumerate(rs.rows):
-            for c, value in enumerate(row):
-                if value == "" or value is None:
-                    continue
-                if isinstance(value, dt.timedelta):
-                    value = str(value)
-                cell = ws.cell(row=rs.first_row + r, column=rs.first_col + c + 1, value=value)
-                if isinstance(value, dt.date):
-                    cell.number_format = DATE_FORMAT
-    return wb
+        return workbook_from_raw(raw)
 
 
 def _apply(wb: Workbook, register: Register, changes: list[Normalisation]) -> list[Normalisation]:

@@ -35,8 +35,11 @@ from .schema import ColumnSpec, SheetSpec, fold_header
 from .table import Column, Normalisation, Register, Sheet, column_letter
 
 if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
+
     from .config import Config
 
+DATE_FORMAT = "yyyy-mm-dd"  # dates written into a workbook built from raw values
 HEADER_SCAN_ROWS = 20  # the header row is looked for in the first rows of a sheet
 FLAT_MAX_WIDTH = 200  # sheets up to this many columns are flattened to slice columns
 INFO_SHEET = "填报信息"
@@ -151,6 +154,30 @@ def read_raw(path: str | Path) -> RawBook:
         raise UnreadableWorkbook(
             f"文件“{name}”是空的,没有任何数据,请填写登记表后重新报送。", str(path))
     return RawBook(source=str(path), sheets=sheets)
+
+
+def workbook_from_raw(raw: RawBook) -> Workbook:
+    """A new openpyxl workbook holding ``raw``'s values at their addresses, sheets hidden as
+    they were: how an ``.xls`` (which openpyxl cannot open) becomes an editable ``.xlsx``.
+    Dates get a date format; a time-only value (timedelta) is written as its text."""
+    import openpyxl  # not needed by the check itself: imported only here
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for rs in raw.sheets:
+        ws = wb.create_sheet(rs.name[:31])
+        if rs.hidden:
+            ws.sheet_state = "hidden"
+        for r, row in enumerate(rs.rows):
+            for c, value in enumerate(row):
+                if value == "" or value is None:
+                    continue
+                if isinstance(value, dt.timedelta):
+                    value = str(value)
+                cell = ws.cell(row=rs.first_row + r, column=rs.first_col + c + 1, value=value)
+                if isinstance(value, dt.date):
+                    cell.number_format = DATE_FORMAT
+    return wb
 
 
 # --- header detection and sheet mapping -------------------------------------------------
