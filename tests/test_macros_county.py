@@ -112,3 +112,25 @@ def test_big_sheets_are_left_to_the_master_file(master_book: Any, config: Config
     assert "排查登记" in message and str(config.paths.master) in message
     assert master_book.sheets["排查登记"]["A1"].value.startswith("本表数据量大")
     assert master_book.sheets["排查登记"]["A2"].value is None
+
+
+def test_feedback_button_names_a_copy_it_could_not_write(
+        master_book: Any, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    import toolkit.nightly
+
+    inbox = full_night(config)
+    first = config.county.township_names[0]
+    book = township_book(first, 1)
+    set_cell(book, "排查登记", 1, "联系电话", "12345")
+    send(inbox, f"{first}_20200204.xlsx", book)
+    macros.merge_now()
+
+    def refuse(*_args: Any, **_kwargs: Any) -> Any:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(toolkit.nightly, "_annotated_copy", refuse)
+    message = macros.make_feedback()
+    assert f"标注副本未写出:{first}:无法写出标注副本:没有访问权限" in message
+    assert "Permission denied" not in message

@@ -204,3 +204,15 @@ def test_feedback_copy_failure_is_explained_in_chinese(config, night_inbox, monk
     result = run(config)
     bad = {f.township: f for f in result.feedback}[night_inbox[1]]
     assert bad.problem == "无法写出标注副本:没有访问权限,或文件正在Excel中打开"
+
+
+def test_feedback_for_night_rewrites_every_townships_feedback(config, night_inbox):
+    from toolkit.nightly import NOTE_NAME, feedback_for_night
+
+    run(config)
+    shutil.rmtree(config.paths.outbox)
+    written = feedback_for_night(config, D)
+    assert [f.township for f in written] == list(config.county.township_names)
+    assert all(f.note.is_file() and f.note.name == NOTE_NAME.format(night=D) for f in written)
+    bad = {f.township: f for f in written}[night_inbox[1]]
+    assert bad.annotated is not None and bad.annotated.is_file()

@@ -182,6 +182,19 @@ def _log_merge(merge: MergeResult) -> None:
 
 
 # ---------------------------------------------------------------- feedback
+def feedback_for_night(config: Config, night: dt.date) -> list[Feedback]:
+    """Every township's feedback for ``night`` written again from the store, apart from a
+    nightly run (the 生成反馈 button). A copy that could not be written is in its
+    :attr:`Feedback.problem`."""
+    from .store import open_store
+
+    store = open_store(config)
+    try:
+        return write_feedback(config, night, store, lambda _s, _d, _t: None, [])
+    finally:
+        store.close()
+
+
 def write_feedback(config: Config, night: dt.date, store: Store, step: Progress,
                    failures: list[str], *, checks: Mapping[int, CheckResult] | None = None
                    ) -> list[Feedback]:

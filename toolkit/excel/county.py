@@ -128,20 +128,15 @@ def report_and_open(book: xw.Book, config: Config) -> str:
 
 def write_feedback(book: xw.Book, config: Config) -> str:
     """生成反馈: write each township's feedback (note + annotated copy) into the outbox."""
-    from ..nightly import write_feedback as feedback
-    from ..store import open_store
+    from ..nightly import feedback_for_night
 
     night = night_for(book)
-    failures: list[str] = []
     with job_logging(config, console=False):
-        store = open_store(config)
-        try:
-            written = feedback(config, night, store, lambda step, done, total: None, failures)
-        finally:
-            store.close()
+        written = feedback_for_night(config, night)
     annotated = sum(1 for f in written if f.annotated is not None)
     sentence = (f"{night:%Y-%m-%d} 已为{len(written)}个乡镇写出反馈说明"
                 f"(其中{annotated}个附标注副本),在 {config.paths.outbox} 下各乡镇的文件夹中")
-    if failures:
-        sentence += ";未写出:" + ";".join(failures)
+    problems = [f"{f.township}:{f.problem}" for f in written if f.problem]
+    if problems:
+        sentence += ";标注副本未写出:" + ";".join(problems)
     return sentence + "。"
