@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from toolkit.checks import run_checks
-from toolkit.checks._base import show
+from toolkit.checks import run_checks, show
 from toolkit.config import Config
 from toolkit.findings import Finding
 from toolkit.idcard import check_digit

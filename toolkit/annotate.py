@@ -26,8 +26,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from .check import CheckResult
-from .checks import RULE_TITLES
-from .checks._base import show
+from .checks import RULE_TITLES, show
 from .errors import UnreadableWorkbook, UsageError, os_reason
 from .findings import ERROR, SEVERITY_TEXT, Finding
 from .reader import read_raw, workbook_from_raw

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from ..config import Config
 from ..findings import Finding
 from ..table import Register, column_index
-from ._base import Context
+from ._base import Context, show
 from .checkpoints import check_checkpoints, check_teams
 from .coverage import check_coverage
 from .fields import check_fields
@@ -93,4 +93,4 @@ def sort_findings(findings: Iterable[Finding], register: Register | None,
     return sorted(findings, key=key)
 
 
-__all__ = ["RULE_MODULES", "RULE_TITLES", "Context", "run_checks", "sort_findings"]
+__all__ = ["RULE_MODULES", "RULE_TITLES", "Context", "run_checks", "show", "sort_findings"]

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from ..check import CheckResult, check_paths, exit_code
-from ..checks import RULE_TITLES
-from ..checks._base import show
+from ..checks import RULE_TITLES, show
 from ..findings import SEVERITY_TEXT
 from ._common import config_option, format_option, get_config, output, run
 

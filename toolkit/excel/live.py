@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..annotate import ERROR_COLOR, LIST_HEADER, RESULT_SHEET, WARNING_COLOR
-from ..checks import RULE_TITLES
-from ..checks._base import show
+from ..checks import RULE_TITLES, show
 from ..findings import ERROR, SEVERITY_TEXT, Finding
 from ..reader import RawBook, RawSheet, build_register
 
