@@ -50,31 +50,13 @@ from .table import Register
 
 
 @dataclass
-class TownshipRow:
-    """One township's line of the night (a row of 报送情况)."""
-
-    township: str | None
-    status: str  # 已报 / 迟报 / 未报 / 退回
-    file: str | None = None
-    arrived_at: dt.datetime | None = None
-    rows: int = 0
-    errors: int = 0
-    warnings: int = 0
-    reason: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"township": self.township, "status": self.status, "file": self.file,
-                "rows": self.rows, "errors": self.errors, "warnings": self.warnings}
-
-
-@dataclass
 class MergeResult:
     date: dt.date
-    townships: list[TownshipRow]  # every expected township, config order
+    townships: list[TownshipStatus]  # every expected township, config order
     conflicts: list[Conflict]
     master: Path | None
     master_fallback: str | None = None  # set when the master could not be replaced
-    unattributed: list[TownshipRow] = field(default_factory=list)  # rejected, no township
+    unattributed: list[TownshipStatus] = field(default_factory=list)  # rejected, no township
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, same as)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
     rows: int = 0  # rows merged into the master
@@ -142,7 +124,6 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
         _read(config, night, j)
     current, rejected_latest = _choose(config, night, judged)
     statuses: list[TownshipStatus] = []
-    rows_out: list[TownshipRow] = []
     deadline = deadline_of(config, night)
     for name in config.county.township_names:
         if name in current:
@@ -158,16 +139,15 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
         else:
             st = TownshipStatus(name, MISSING)
         statuses.append(st)
-        rows_out.append(TownshipRow(st.township, st.status, st.file, st.arrived_at, st.rows,
-                                    st.errors, st.warnings, st.reason))
-    unattributed = []
+    unattributed: list[TownshipStatus] = []
     for j in judged.values():
         s = j.sub
         if not s.accepted:
             quarantine(config, s, s.reason or "")
             if s.township not in config.county.township_names:
-                unattributed.append(TownshipRow(s.township, REJECTED, s.file_name,
-                                                s.arrived_at, reason=s.reason))
+                unattributed.append(TownshipStatus(s.township or "", REJECTED, s.id,
+                                                   s.file_name, s.arrived_at,
+                                                   reason=s.reason))
     chosen = [current[n] for n in config.county.township_names if n in current]
     conflicts = _conflicts(config, chosen)
     findings = [
@@ -206,7 +186,7 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
                 f"本次结果已另存为 {master.name};请关闭原文件后重新运行汇总。")
     store.record_run(NightRun(night, now, str(master), note))
     store.set_meta("last_merged_night", night.isoformat())
-    return MergeResult(date=night, townships=rows_out, conflicts=conflicts, master=master,
+    return MergeResult(date=night, townships=statuses, conflicts=conflicts, master=master,
                        master_fallback=note, unattributed=unattributed,
                        duplicates=archived.duplicates, skipped=archived.skipped, rows=merged,
                        checks=checks)

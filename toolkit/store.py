@@ -51,7 +51,8 @@ class Submission:
 
 @dataclass
 class TownshipStatus:
-    """One expected township on one night (a row of 报送情况)."""
+    """One township on one night (a row of 报送情况); ``township`` is "" for a rejected
+    file whose township could not be told."""
 
     township: str
     status: str  # 已报 / 迟报 / 未报 / 退回
@@ -62,6 +63,11 @@ class TownshipStatus:
     errors: int = 0
     warnings: int = 0
     reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The township's entry in ``gridkit merge --format json``."""
+        return {"township": self.township, "status": self.status, "file": self.file,
+                "rows": self.rows, "errors": self.errors, "warnings": self.warnings}
 
 
 @dataclass(slots=True)
