@@ -82,7 +82,8 @@ def night(config: Config, statuses: dict[str, str] | None = None, date: dt.date 
 def problem(township_name: str, message: str, value: Any = None, severity: str = "error",
             rule: str = "id-check-digit", sheet: str = "排查登记", column: str = "身份证号",
             row: int = 5) -> Problem:
-    return Problem(township=township_name, file=f"{township_name}.xlsx", sheet=sheet, row=row,
+    return Problem(township=township_name, submission_id=0, file=f"{township_name}.xlsx",
+                   sheet=sheet, row=row,
                    column=column, cell=f"D{row}", rule=rule, severity=severity,
                    message=message, value=value)
 

@@ -6,17 +6,19 @@ workbook nor the briefing can show a full ID number or phone.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..privacy import mask_text, mask_value
+from ..store import FindingRecord
 
 if TYPE_CHECKING:
     from ..config import Config
     from ..figures import NightFigures, TownshipFigures
-    from ..store import FindingRecord, Store
+    from ..store import Store
 
 TOTAL = "全县"
 HISTORY_NIGHTS = 15  # nights on the trend chart
@@ -26,19 +28,11 @@ SERIES_FIELDS = ("screened", "under_management", "released", "from_hubei", "new_
 
 
 @dataclass
-class Problem:
-    """An open problem in a township's current submission, personal data masked."""
+class Problem(FindingRecord):
+    """An open problem in a township's current submission as it leaves the office: a stored
+    finding with its personal data masked."""
 
-    township: str
-    file: str
-    sheet: str | None
-    row: int | None
-    column: str | None
-    cell: str | None
-    rule: str
-    severity: str
-    message: str
-    value: Any
+    township: str  # always known: problems belong to a township's current submission
     new: bool = False  # not among the previous night's problems
 
 
@@ -80,10 +74,10 @@ class ReportData:
 
 def problem_from_record(record: FindingRecord, kinds: dict[tuple[str, str], str]) -> Problem:
     kind = kinds.get((record.sheet or "", record.column or ""))
-    return Problem(
-        township=record.township or "", file=record.file, sheet=record.sheet, row=record.row,
-        column=record.column, cell=record.cell, rule=record.rule, severity=record.severity,
-        message=mask_text(record.message), value=mask_value(record.value, kind))
+    fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(FindingRecord)}
+    fields.update(township=record.township or "", message=mask_text(record.message),
+                  value=mask_value(record.value, kind))
+    return Problem(**fields)
 
 
 def column_kinds(config: Config) -> dict[tuple[str, str], str]:
