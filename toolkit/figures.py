@@ -350,3 +350,53 @@ def trace(store: Store, config: Config, night: dt.date, township: str,
             cell = f"{letter}{row.excel_row}" if letter else None
         refs.append(CellRef(row.township, row.file, row.sheet, row.excel_row, cell, value))
     return refs
+
+
+@dataclass
+class TraceResult:
+    """A figure of one township's night and every cell behind it."""
+
+    night: dt.date
+    township: str
+    figure: str  # the field name
+    label: str  # the 汇总 column title
+    op: str  # count / sum / distinct
+    value: float  # the figure as 汇总 shows it
+    cells: list[CellRef]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"date": self.night.isoformat(), "township": self.township,
+                "figure": self.figure, "label": self.label, "value": self.value,
+                "cells": [{"file": c.file, "sheet": c.sheet, "row": c.row, "cell": c.cell,
+                           "value": c.value} for c in self.cells]}
+
+
+def trace_figure(config: Config, night: dt.date, township: str, figure: str) -> TraceResult:
+    """Where a township's figure in 汇总 comes from. ``figure`` is the 汇总 column title
+    (e.g. 湖北来威(人)) or the field name (from_hubei)."""
+    from .errors import UsageError
+    from .store import open_store
+
+    if config.county.township(township) is None:
+        raise UsageError(f"“{township}”不是{config.county.name}的乡镇:可选 "
+                         f"{'、'.join(config.county.township_names)}。")
+    specs = figure_specs(config, night)
+    spec = next((s for s in specs if figure in (s.name, s.label)), None)
+    if spec is None:
+        raise UsageError(f"没有名为“{figure}”的汇总数字:可选 "
+                         f"{'、'.join(s.label for s in specs)}。")
+    if not config.paths.store.exists():
+        raise UsageError(f"还没有汇总过:历史库 {config.paths.store} 不存在,"
+                         f"请先运行 gridkit merge。")
+    store = open_store(config)
+    try:
+        if night not in store.nights():
+            raise UsageError(f"{night:%Y-%m-%d} 这一晚还没有汇总:请先运行 gridkit merge --date "
+                             f"{night:%Y-%m-%d}。")
+        cells = trace(store, config, night, township, spec.name)
+        town = next(t for t in night_figures(store, config, night).townships
+                    if t.township == township)
+    finally:
+        store.close()
+    return TraceResult(night, township, spec.name, spec.label, spec.op,
+                       figure_value(town, spec.name), cells)

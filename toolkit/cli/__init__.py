@@ -16,7 +16,7 @@ from .. import __version__
 
 # Command modules, each defining a click command named ``command``.
 COMMAND_MODULES = (
-    "init", "template", "sample", "check", "fix", "merge", "report", "nightly", "schedule",
+    "init", "template", "sample", "check", "fix", "merge", "trace", "report", "nightly", "schedule",
     "demo", "excel",
 )
 

@@ -1,0 +1,46 @@
+"""``gridkit trace FIGURE --township T [--date D]``: the cells behind a figure of 汇总."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from ..figures import TraceResult, trace_figure
+from ._common import as_date, config_option, date_option, format_option, get_config, output, run
+
+SHOWN = 50  # cells listed in the text output
+
+
+def render_text(result: TraceResult) -> str:
+    value = int(result.value) if float(result.value).is_integer() else result.value
+    how = {"count": "计数的行", "sum": "相加的单元格", "distinct": "计数的不同值"}.get(
+        result.op, "来源")
+    lines = [f"{result.night:%Y-%m-%d} {result.township} {result.label} = {value},"
+             f"来自 {len(result.cells)} 个{how}:"]
+    for c in result.cells[:SHOWN]:
+        where = c.cell or f"第{c.row}行"
+        lines.append(f"  {c.file} {c.sheet}!{where}  {'' if c.value is None else c.value}")
+    if len(result.cells) > SHOWN:
+        lines.append(f"  …还有{len(result.cells) - SHOWN}个")
+    return "\n".join(lines)
+
+
+@click.command("trace")
+@config_option
+@format_option
+@date_option
+@click.option("--township", required=True, help="The township (乡镇), e.g. 扎西镇.")
+@click.argument("figure")
+def command(config_path: Path | None, fmt: str, date: dt.datetime | None, township: str,
+            figure: str) -> None:
+    """Show the township cells behind FIGURE of the night's 汇总 (its column title, e.g.
+    湖北来威(人), or its field name, e.g. from_hubei)."""
+
+    def body() -> int:
+        result = trace_figure(get_config(config_path), as_date(date), township, figure)
+        output(result, fmt, render_text)
+        return 0
+
+    run(body)
