@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..config import Config
@@ -56,6 +56,18 @@ class Context:
         """The register's sheet with this schema id, when the file has it."""
         spec = self._specs.get(sheet_id)
         return None if spec is None else self.register.sheets.get(spec.name)
+
+    def present_columns(self) -> Iterator[tuple[SheetSpec, Sheet, ColumnSpec, list[Any]]]:
+        """Every schema column the file has, on a sheet with data rows, in schema order:
+        (sheet spec, sheet, column spec, the column's values)."""
+        for spec in self.schema.sheets:
+            sheet = self.register.sheets.get(spec.name)
+            if sheet is None or not sheet.rows:
+                continue
+            for col in spec.columns:
+                column = sheet.columns.get(col.name)
+                if column is not None:
+                    yield spec, sheet, col, column.values
 
     def column_spec(self, sheet_id: str, column_id: str) -> ColumnSpec | None:
         spec = self._specs.get(sheet_id)

@@ -20,41 +20,30 @@ _DEFAULT = ("unknown-reference",
 
 
 def _references(ctx: Context) -> None:
-    for spec in ctx.schema.sheets:
-        sheet = ctx.register.sheets.get(spec.name)
-        if sheet is None or not sheet.rows:
+    for _spec, sheet, col, values in ctx.present_columns():
+        if col.references is None:
             continue
-        for col in spec.columns:
-            if col.references is None or col.name not in sheet.columns:
-                continue
-            target_name, target_col = col.references
-            target = ctx.register.sheets.get(target_name)
-            if target is None or target_col not in target.columns:
-                continue
-            keys = {v for v in target.columns[target_col].values if v is not None}
-            keys.add(None)
-            keys.add("")
-            values = sheet.columns[col.name].values
-            target_spec = ctx.schema.sheet(target_name)
-            rule, template = _UNKNOWN.get(target_spec.id, _DEFAULT)
-            for i in [i for i, v in enumerate(values) if v not in keys]:
-                ctx.error(rule, template.format(col=col.name, v=show(values[i]),
-                                                target=target_name),
-                          sheet, i, col.name, values[i])
+        target_name, target_col = col.references
+        target = ctx.register.sheets.get(target_name)
+        if target is None or target_col not in target.columns:
+            continue
+        keys = {v for v in target.columns[target_col].values if v is not None}
+        keys.add(None)
+        keys.add("")
+        rule, template = _UNKNOWN.get(ctx.schema.sheet(target_name).id, _DEFAULT)
+        for i in [i for i, v in enumerate(values) if v not in keys]:
+            ctx.error(rule, template.format(col=col.name, v=show(values[i]),
+                                            target=target_name),
+                      sheet, i, col.name, values[i])
 
 
 def _keys(ctx: Context) -> None:
-    for spec in ctx.schema.sheets:
-        sheet = ctx.register.sheets.get(spec.name)
-        if sheet is None or not sheet.rows:
+    for _spec, sheet, col, values in ctx.present_columns():
+        if not col.key or col.type == "id-number":
             continue
-        for col in spec.columns:
-            if not col.key or col.type == "id-number" or col.name not in sheet.columns:
-                continue
-            values = sheet.columns[col.name].values
-            rows = duplicate_rows(values, lambda v: v is not None and v != "")
-            report_duplicates(ctx, sheet, col.name, rows, "duplicate-key",
-                              f"{col.name}必须唯一,请给每一行不同的编号,或删除重复的行。")
+        rows = duplicate_rows(values, lambda v: v is not None and v != "")
+        report_duplicates(ctx, sheet, col.name, rows, "duplicate-key",
+                          f"{col.name}必须唯一,请给每一行不同的编号,或删除重复的行。")
 
 
 def check_coverage(ctx: Context) -> None:

@@ -146,19 +146,11 @@ VALIDATORS: dict[str, Validator] = {
 
 def check_fields(ctx: Context) -> None:
     """Required cells and per-type validation for every column the file has."""
-    for spec in ctx.schema.sheets:
-        sheet = ctx.register.sheets.get(spec.name)
-        if sheet is None or not sheet.rows:
-            continue
-        for col in spec.columns:
-            column = sheet.columns.get(col.name)
-            if column is None:
-                continue
-            if col.required:
-                _required(ctx, sheet, spec, col, column.values)
-            validator = VALIDATORS.get(col.type)
-            if validator is not None:
-                validator(ctx, sheet, spec, col, column.values)
-
+    for spec, sheet, col, values in ctx.present_columns():
+        if col.required:
+            _required(ctx, sheet, spec, col, values)
+        validator = VALIDATORS.get(col.type)
+        if validator is not None:
+            validator(ctx, sheet, spec, col, values)
 
 __all__ = ["VALIDATORS", "check_fields", "closest", "is_empty", "phone_ok"]

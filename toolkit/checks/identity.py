@@ -112,8 +112,7 @@ def _sex(ctx: Context, sheet: Sheet, sheet_id: str, values: list[Any], good: lis
                   sheet, i, sex_col, sexes[i])
 
 
-def _duplicates(ctx: Context, sheet: Sheet, column: str, values: list[Any],
-                good: list[bool]) -> None:
+def _duplicates(ctx: Context, sheet: Sheet, column: str, values: list[Any]) -> None:
     rows = duplicate_rows(
         values, lambda v: type(v) is str and bool(v) and not DESTROYED_RE.fullmatch(v))
     report_duplicates(ctx, sheet, column, rows, "duplicate-id",
@@ -121,18 +120,13 @@ def _duplicates(ctx: Context, sheet: Sheet, column: str, values: list[Any],
 
 
 def check_identity(ctx: Context) -> None:
-    for spec in ctx.schema.sheets:
-        sheet = ctx.register.sheets.get(spec.name)
-        if sheet is None or not sheet.rows:
+    for spec, sheet, col, values in ctx.present_columns():
+        if col.type != "id-number":
             continue
-        for col in spec.columns:
-            if col.type != "id-number" or col.name not in sheet.columns:
-                continue
-            values = sheet.columns[col.name].values
-            good = _classify(ctx, sheet, col.name, values)
-            _sex(ctx, sheet, spec.id, values, good, col.name)
-            if col.unique or col.key:
-                _duplicates(ctx, sheet, col.name, values, good)
+        good = _classify(ctx, sheet, col.name, values)
+        _sex(ctx, sheet, spec.id, values, good, col.name)
+        if col.unique or col.key:
+            _duplicates(ctx, sheet, col.name, values)
 
 
 __all__ = ["check_identity", "id_problem"]
