@@ -148,6 +148,17 @@ def test_init_command_prints_what_it_wrote(tmp_path: Path) -> None:
 
 # --- a broken file: one sentence with file, key and reason ----------------------------------
 
+def assert_one_sentence(config_file: Path, broken: Path, key: str, reason: str) -> None:
+    """Loading ``config_file`` fails with one sentence naming the broken file, the key and
+    the reason, and the exit code of unusable input."""
+    with pytest.raises(ConfigError) as err:
+        load_config(config_file)
+    message = err.value.message
+    assert str(broken) in message and key in message and reason in message
+    assert "\n" not in message and message.endswith("。")
+    assert err.value.exit_code == 2
+
+
 COUNTY_BREAKS = [
     pytest.param('name = "威信县"', 'name = "威信县', "第", "TOML", id="bad-toml"),
     pytest.param('name = "威信县"', "", "county.name", "缺少此项", id="missing-county-name"),
@@ -176,12 +187,7 @@ def test_broken_county_file_names_file_key_and_reason(
     if old == "[county]":  # replace the schema line init wrote
         edit(path, f'schema = "{SCHEMA_NAME}"', "")
     edit(path, old, new)
-    with pytest.raises(ConfigError) as err:
-        load_config(path)
-    message = err.value.message
-    assert str(path) in message and key in message and reason in message
-    assert "\n" not in message and message.endswith("。")
-    assert err.value.exit_code == 2
+    assert_one_sentence(path, path, key, reason)
 
 
 SCHEMA_BREAKS = [
@@ -215,11 +221,7 @@ def test_broken_schema_file_names_file_key_and_reason(
         county_dir: Path, old: str, new: str, key: str, reason: str) -> None:
     path = county_dir / SCHEMA_NAME
     edit(path, old, new)
-    with pytest.raises(ConfigError) as err:
-        load_config(county_dir / CONFIG_NAME)
-    message = err.value.message
-    assert str(path) in message and key in message and reason in message
-    assert "\n" not in message and message.endswith("。")
+    assert_one_sentence(county_dir / CONFIG_NAME, path, key, reason)
 
 
 def test_unreadable_config_file(tmp_path: Path) -> None:

@@ -73,13 +73,20 @@ def test_report_button_opens_the_report(master_book: Any, config: Config) -> Non
     assert master_book.app.impl.opened_files[-1] == str(report)
 
 
-def test_feedback_button_writes_every_township(master_book: Any, config: Config) -> None:
+def merged_with_one_bad_phone(config: Config) -> str:
+    """Merge a full night (through the 汇总 button) in which the first township's file has
+    one bad phone; returns that township."""
     inbox = full_night(config)
     first = config.county.township_names[0]
     book = township_book(first, 1)
     set_cell(book, "排查登记", 1, "联系电话", "12345")
     send(inbox, f"{first}_20200204.xlsx", book)
     macros.merge_now()
+    return first
+
+
+def test_feedback_button_writes_every_township(master_book: Any, config: Config) -> None:
+    first = merged_with_one_bad_phone(config)
     message = macros.make_feedback()
     n = len(config.county.townships)
     assert f"已为{n}个乡镇写出反馈说明(其中1个附标注副本)" in message
@@ -120,12 +127,7 @@ def test_feedback_button_names_a_copy_it_could_not_write(
 
     import toolkit.nightly
 
-    inbox = full_night(config)
-    first = config.county.township_names[0]
-    book = township_book(first, 1)
-    set_cell(book, "排查登记", 1, "联系电话", "12345")
-    send(inbox, f"{first}_20200204.xlsx", book)
-    macros.merge_now()
+    first = merged_with_one_bad_phone(config)
 
     def refuse(*_args: Any, **_kwargs: Any) -> Any:
         raise PermissionError(errno.EACCES, "Permission denied")
