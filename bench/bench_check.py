@@ -49,7 +49,7 @@ def _calamine(files: list[str]) -> dict[str, float]:
 def _check(files: list[str]) -> dict[str, float]:
     """What check_path does (read_register + check_register), timing the two parts."""
     from toolkit.check import check_register
-    from toolkit.reader import gc_paused, read_register
+    from toolkit.read import gc_paused, read_register
 
     config = _prepared["config"]
     errors = warnings = 0
@@ -69,7 +69,7 @@ def _check(files: list[str]) -> dict[str, float]:
 
 
 def _read(files: list[str]) -> dict[str, float]:
-    from toolkit.reader import read_register
+    from toolkit.read import read_register
 
     config = _prepared["config"]
     rows = 0

@@ -115,7 +115,7 @@ def _child(mode: str, path: str) -> None:
     import python_calamine
 
     from toolkit.config import load_config
-    from toolkit.reader import read_register
+    from toolkit.read import read_register
 
     config = load_config(cwd=Path(tempfile.gettempdir()))
     start = time.perf_counter()

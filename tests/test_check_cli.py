@@ -77,8 +77,9 @@ def test_json_shape(bad_file: Path, tmp_path: Path) -> None:
     assert (first["township"], first["report_date"], first["status"], first["error"]) == (
         "扎西镇", "2020-02-04", "errors", None)
     assert first["issues"][1] == {
-        "sheet": "排查登记", "row": 3, "column": "健康状况", "cell": "K3",
-        "rule": "invalid-enum", "severity": "error", "message": first["issues"][1]["message"],
+        "sheet": "排查登记", "source_sheet": "排查登记", "row": 3, "column": "健康状况",
+        "cell": "K3", "rule": "invalid-enum", "severity": "error",
+        "message": first["issues"][1]["message"],
         "value": "发烧"}
     assert first["issues"][0]["severity"] == "warning"
     assert second["status"] == "unreadable" and second["issues"] == []
@@ -115,7 +116,7 @@ def test_out_writes_annotated_copies(bad_file: Path, warning_file: Path,
 def test_a_folder_without_workbooks_exits_2(tmp_path: Path) -> None:
     (tmp_path / "说明.txt").write_text("x", encoding="utf-8")
     code, out = run(str(tmp_path))
-    assert code == 2 and "没有Excel工作簿" in out
+    assert code == 2 and "没有表格文件" in out
 
 
 def test_out_skips_unreadable_files(tmp_path: Path, clean_file: Path) -> None:

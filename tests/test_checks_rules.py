@@ -52,7 +52,7 @@ CASES: list[tuple[str, int, str, Any, str, str, str | None]] = [
     ("住户", 1, "住户类别", "农村", "invalid-enum", "error", None),
     ("住户", 1, "联系电话", "1351234000", "phone-invalid", "error", None),
     ("住户", 1, "联系电话", "2158276", "phone-invalid", "error", None),
-    ("排查登记", 1, "联系电话", "无", "phone-invalid", "error", None),
+    ("排查登记", 1, "联系电话", "没有", "phone-invalid", "error", None),
     ("住户", 1, "身份证号", 5.30629198005171e17, "id-stored-as-number", "error", None),
     ("住户", 1, "身份证号", 530629198005170000, "id-stored-as-number", "error", None),
     ("排查登记", 1, "身份证号", "5.30629E+17", "id-stored-as-number", "error", None),

@@ -17,7 +17,7 @@ from toolkit.cli import main
 from toolkit.config import Config
 from toolkit.errors import UsageError
 from toolkit.fix import fix_file
-from toolkit.reader import read_register
+from toolkit.read import read_register
 
 from .factory import Book, pid, set_cell, write_workbook
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from toolkit.normalize import normalise_column, normalise_value, parse_date_text
+from toolkit.read.normalize import normalise_column, normalise_value, parse_date_text
 
 D = dt.date
 

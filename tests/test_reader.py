@@ -14,7 +14,7 @@ import pytest
 
 from toolkit.config import Config
 from toolkit.errors import StructureError, UnreadableWorkbook
-from toolkit.reader import RawBook, RawSheet, build_register, read_raw, read_register
+from toolkit.read import RawBook, RawSheet, build_register, read_raw, read_register
 
 from .factory import Book, clean_register, copy_book, pid, set_cell, write_workbook
 

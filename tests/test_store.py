@@ -39,7 +39,8 @@ def night_data(sub: Submission, rows: int, *, night: dt.date = NIGHT) -> NightDa
         night=night, submissions=[sub],
         statuses=[TownshipStatus("扎西镇", "已报", sub.id, sub.file_name, sub.arrived_at, rows)],
         layouts={"排查登记": ["name", "id_number", "arrival_date"]},
-        letters={(sub.id, "排查登记"): {"name": "B", "id_number": "D", "arrival_date": "I"}},
+        letters={(sub.id, "排查登记"): {"排查登记": {"name": "B", "id_number": "D",
+                                                 "arrival_date": "I"}}},
         rows=(RowRecord("扎西镇", sub.id, "排查登记", i + 2, "ok",
                         json.dumps([f"人{i}", f"ID{i}", "2020-02-01"], ensure_ascii=False))
               for i in range(rows)),
@@ -95,7 +96,7 @@ def test_replace_night_replaces_rather_than_adds(tmp_path: Path) -> None:
             ("扎西镇_20200204.xlsx", "排查登记", 2, "人0")]
         assert rows[0].sha256 == sub.sha256
         assert store.columns(NIGHT, "排查登记") == ["name", "id_number", "arrival_date"]
-        assert store.letters(sub.id or 0, "排查登记")["id_number"] == "D"
+        assert store.letters(sub.id or 0, "排查登记")["排查登记"]["id_number"] == "D"
         assert len(store.findings(NIGHT)) == 1 and store.findings(NIGHT)[0].cell == "D2"
         assert [k.townships for k in store.conflicts(NIGHT)] == [["扎西镇"]]
         assert store.nights() == [NIGHT]

@@ -9,7 +9,7 @@ import pytest
 
 from toolkit.config import Config
 from toolkit.errors import StructureError, UnreadableWorkbook
-from toolkit.reader import RawBook, build_register, read_raw
+from toolkit.read import RawBook, build_register, read_raw
 
 
 def _corpus() -> Path | None:

@@ -29,7 +29,7 @@ from .check import CheckResult
 from .checks import RULE_TITLES, show
 from .errors import UnreadableWorkbook, UsageError, os_reason
 from .findings import ERROR, SEVERITY_TEXT, Finding
-from .reader import read_raw, workbook_from_raw
+from .read import read_raw, workbook_from_raw
 
 RESULT_SHEET = "检查结果"
 AUTHOR = "gridkit"
@@ -113,12 +113,21 @@ def _sheet_names(sheetnames: list[str], result: CheckResult) -> dict[str, str]:
     return names
 
 
+def _where(f: Finding, names: dict[str, str]) -> str | None:
+    """The sheet of the workbook a finding is on: its own sheet name in the file, else the
+    sheet its canonical sheet was read from."""
+    if f.source_sheet is not None and f.source_sheet in names:
+        return f.source_sheet
+    return names.get(f.sheet or "") if f.sheet in names else None
+
+
 def _plan(result: CheckResult, names: dict[str, str]) -> dict[str, dict[str, tuple[str, str]]]:
     """Sheet name in the file -> cell -> (severity that wins, the comment text)."""
     found: dict[str, dict[str, list[Finding]]] = {}
     for f in result.issues:
-        if f.sheet in names and f.cell:
-            found.setdefault(names[f.sheet], {}).setdefault(f.cell, []).append(f)
+        where = _where(f, names)
+        if where is not None and f.cell:
+            found.setdefault(where, {}).setdefault(f.cell, []).append(f)
     return {sheet: {ref: (ERROR if any(f.severity == ERROR for f in fs) else "warning",
                           "\n".join(f"【{SEVERITY_TEXT[f.severity]}】{f.message}" for f in fs))
                     for ref, fs in cells.items()}
@@ -193,6 +202,12 @@ def _result_content(result: CheckResult, names: dict[str, str], sheetnames: list
         cells[(row, 4)] = (rule, None)
         cells[(row, 5)] = (SEVERITY_TEXT[severity], severity)
         cells[(row, 6)] = (RULE_TITLES.get(rule, ""), None)
+    if result.reading is not None:
+        row += 2
+        cells[(row, 1)] = ("读取说明", "bold")
+        for line in result.reading.lines():
+            row += 1
+            cells[(row, 2)] = (line, None)
     row += 2
     cells[(row, 1)] = ("问题清单", "bold")
     row += 1
@@ -201,7 +216,7 @@ def _result_content(result: CheckResult, names: dict[str, str], sheetnames: list
     links: list[tuple[int, str, str]] = []
     for n, f in enumerate(result.issues, start=1):
         row += 1
-        sheet_name = names.get(f.sheet or "", f.sheet or "")
+        sheet_name = _where(f, names) or f.source_sheet or f.sheet or ""
         linked = bool(f.cell) and sheet_name in sheetnames
         cells[(row, 1)] = (n, None)
         cells[(row, 2)] = (sheet_name, None)

@@ -13,13 +13,14 @@ from typing import Any, Literal
 
 from .checks import run_checks, sort_findings
 from .config import Config
-from .errors import GridkitError, UnreadableWorkbook, UsageError
+from .errors import GridkitError, StructureError, UnreadableWorkbook, UsageError
 from .findings import ERROR, WARNING, Finding
-from .reader import gc_paused, read_register
+from .read import ReadHints, gc_paused, read_register
+from .read.explain import Reading
 from .table import Register
 
 Status = Literal["ok", "errors", "unreadable"]
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".ett")
 
 
 @dataclass
@@ -37,6 +38,9 @@ class CheckResult:
     annotate_error: str | None = None  # why the annotated copy could not be written
     # canonical sheet name -> the sheet's name in the file (kept when the register is freed)
     sheet_names: dict[str, str] = field(default_factory=dict)
+    reading: Reading | None = None  # how the file was read (not serialised; 读取说明)
+    # the township the file names when it could not be used (its submission is its 退回)
+    named_township: str | None = None
 
     @property
     def errors(self) -> int:
@@ -71,22 +75,30 @@ def check_register(register: Register, config: Config) -> CheckResult:
     return CheckResult(file=register.source, township=register.township,
                        report_date=register.report_date, status=status, error=None,
                        issues=issues, register=register,
-                       sheet_names={c: sh.source_name for c, sh in register.sheets.items()})
+                       sheet_names={c: sh.source_name for c, sh in register.sheets.items()},
+                       reading=register.reading)
 
 
-def unreadable(path: str | Path, sentence: str) -> CheckResult:
+def unreadable(path: str | Path, sentence: str, *, township: str | None = None,
+               reading: Reading | None = None) -> CheckResult:
     return CheckResult(file=str(path), township=None, report_date=None, status="unreadable",
-                       error=sentence, issues=[])
+                       error=sentence, issues=[], reading=reading, named_township=township)
 
 
-def check_path(path: str | Path, config: Config) -> CheckResult:
-    """Read and check one workbook; an unreadable one gives status ``unreadable``."""
+def check_path(path: str | Path, config: Config, *, file_name: str | None = None,
+               hints: ReadHints | None = None) -> CheckResult:
+    """Read and check one workbook; an unreadable one gives status ``unreadable``.
+    ``file_name``: the name the file was sent under (``path`` is then an archived copy:
+    the reader takes township and date from that name when the file does not say)."""
     p = Path(path)
     if not p.is_file():
         return unreadable(p, f"找不到文件 {p}:请检查文件名和路径。")
     with gc_paused():  # the register's many small objects hold no cycles
         try:
-            register = read_register(p, config)
+            register = read_register(p, config, file_name=file_name, hints=hints)
+        except StructureError as exc:
+            reading = exc.reading if isinstance(exc.reading, Reading) else None
+            return unreadable(p, exc.message, township=exc.township, reading=reading)
         except UnreadableWorkbook as exc:
             return unreadable(p, exc.message)
         result = check_register(register, config)
@@ -105,7 +117,7 @@ def workbook_files(paths: Iterable[str | Path]) -> list[Path]:
                            if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES
                            and not f.name.startswith("~$"))
             if not found:
-                raise UsageError(f"文件夹 {p} 中没有Excel工作簿(.xlsx、.xlsm、.xls):"
+                raise UsageError(f"文件夹 {p} 中没有表格文件(.xlsx、.xlsm、.xls、.ods、.et):"
                                  f"请检查路径。")
             files.extend(found)
         else:

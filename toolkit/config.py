@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, os_reason
+from .read.sheets import SheetPin
 from .schema import Schema, _Reader, builtin_text, load_schema, parse_toml
 
 CONFIG_NAME = "gridkit.toml"
@@ -26,6 +27,8 @@ class Township:
     name: str
     code: str
     villages: tuple[str, ...] = ()
+    # a fixed reading of this township's odd layout: register sheet -> pin
+    layout: dict[str, SheetPin] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,44 @@ def _paths(table: dict[str, Any], base: Path, r: _Reader) -> Paths:
     return Paths(**resolved)
 
 
-def county_from_dict(data: dict[str, Any], source: str, base: Path) -> tuple[County, Paths]:
+def _layout(r: _Reader, table: dict[str, Any], where: str,
+            schema: Schema | None) -> dict[str, SheetPin]:
+    """``[townships.layout.<register sheet>]``: sheets, header_rows, columns."""
+    layout_t = r.get(table, "layout", where, dict, {})
+    pins: dict[str, SheetPin] = {}
+    for sheet_name, pin_t in layout_t.items():
+        at = f"{where}.layout.{sheet_name}"
+        if not isinstance(pin_t, dict):
+            raise r.fail(at, "应为表(写成 sheets = [...]、header_rows = [...]、columns = {...})")
+        spec = None
+        if schema is not None:
+            try:
+                spec = schema.sheet(sheet_name)
+            except KeyError:
+                known = "、".join(s.name for s in schema.sheets)
+                raise r.fail(at, f"登记表中没有“{sheet_name}”工作表,可用:{known}") from None
+        rows = r.get(pin_t, "header_rows", at, list, [])
+        if not all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in rows) \
+                or len(rows) > 3 or (rows and max(rows) - min(rows) != len(rows) - 1):
+            raise r.fail(f"{at}.header_rows", "应为表头所在的1至3个相邻行号,如 [3] 或 [3, 4]")
+        columns_t = r.get(pin_t, "columns", at, dict, {})
+        columns: dict[str, tuple[str, ...]] = {}
+        for col_name, names in columns_t.items():
+            if spec is not None and col_name not in {c.name for c in spec.columns}:
+                raise r.fail(f"{at}.columns", f"“{sheet_name}”表中没有“{col_name}”列")
+            if isinstance(names, str):
+                names = [names]
+            if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+                raise r.fail(f"{at}.columns.{col_name}", "应为文件中的列名或列名列表")
+            columns[col_name] = tuple(names)
+        pins[sheet_name] = SheetPin(
+            sheets=r.strings(pin_t, "sheets", at, ()), header_rows=tuple(rows),
+            columns=columns)
+    return pins
+
+
+def county_from_dict(data: dict[str, Any], source: str, base: Path,
+                     schema: Schema | None = None) -> tuple[County, Paths]:
     r = _Reader(source)
     c = r.get(data, "county", "", dict)
     sub = r.get(data, "submission", "", dict, {})
@@ -138,6 +178,7 @@ def county_from_dict(data: dict[str, Any], source: str, base: Path) -> tuple[Cou
             name=name.strip(),
             code=r.get(table, "code", f"{where}({name})", str, f"T{i + 1:02d}"),
             villages=r.strings(table, "villages", f"{where}({name})", ()),
+            layout=_layout(r, table, f"{where}({name})", schema),
         ))
     names = [t.name for t in townships]
     dup = next((n for n in names if names.count(n) > 1), None)
@@ -200,7 +241,7 @@ def load_config(path: str | Path | None = None, *, cwd: Path | None = None) -> C
         if not schema_path.is_file():
             raise r.fail("schema", f"找不到登记表结构文件 {schema_path}")
     schema = load_schema(schema_path)
-    county, paths = county_from_dict(data, source, base)
+    county, paths = county_from_dict(data, source, base, schema)
     settings = tuple((k, v) for k, v in path_table(data, source).items() if isinstance(v, str))
     return Config(county=county, paths=paths, schema=schema, source=source, base_dir=base,
                   path_settings=settings)

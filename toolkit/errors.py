@@ -48,7 +48,15 @@ class UnreadableWorkbook(GridkitError):
 
 class StructureError(UnreadableWorkbook):
     """A workbook that opens but cannot be used: a required sheet or column is missing,
-    or it is another township's or another day's register."""
+    or it is another township's or another day's register. ``township`` is the township the
+    file names, when the reader could tell (its submission is then that township's
+    退回, never 未报); ``reading`` how far reading got (gridkit inspect shows it)."""
+
+    def __init__(self, message: str, path: str | None = None, *,
+                 township: str | None = None, reading: object = None) -> None:
+        super().__init__(message, path)
+        self.township = township
+        self.reading = reading
 
 
 class TemplateError(GridkitError):

@@ -335,7 +335,7 @@ def trace(store: Store, config: Config, night: dt.date, township: str,
     layout = store.columns(night, sheet_name)
     i = layout.index(spec.column) if spec.column in layout else None
     refs: list[CellRef] = []
-    letters: dict[int, dict[str, str]] = {}
+    letters: dict[int, dict[str, dict[str, str]]] = {}
     for row in store.rows(night, sheet_name, township):
         value = row.values[i] if i is not None else None
         if spec.column is not None and i is None:
@@ -344,11 +344,13 @@ def trace(store: Store, config: Config, night: dt.date, township: str,
             continue
         cell = None
         if spec.column is not None:
-            m = letters.setdefault(row.submission_id,
-                                   store.letters(row.submission_id, sheet_name))
+            places = letters.setdefault(row.submission_id,
+                                        store.letters(row.submission_id, sheet_name))
+            m = places.get(row.source) or places.get("") or next(iter(places.values()), {})
             letter = m.get(spec.column)
             cell = f"{letter}{row.excel_row}" if letter else None
-        refs.append(CellRef(row.township, row.file, row.sheet, row.excel_row, cell, value))
+        refs.append(CellRef(row.township, row.file, row.source or row.sheet, row.excel_row,
+                            cell, value))
     return refs
 
 

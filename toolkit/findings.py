@@ -27,10 +27,12 @@ class Finding:
     column: str | None = None  # canonical column name
     cell: str | None = None  # e.g. "D12"
     value: Any = None
+    source_sheet: str | None = None  # the sheet's name in the file as sent (where the cell is)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "sheet": self.sheet,
+            "source_sheet": self.source_sheet,
             "row": self.row,
             "column": self.column,
             "cell": self.cell,

@@ -21,7 +21,8 @@ from openpyxl.cell.cell import MergedCell
 
 from .errors import JobFailed, UsageError, os_reason
 from .findings import json_value
-from .reader import DATE_FORMAT, RawBook, build_register, read_raw, workbook_from_raw
+from .read import DATE_FORMAT, RawBook, build_register, read_raw, workbook_from_raw
+from .read.normalize import PLACEHOLDER
 from .table import Normalisation, Register
 
 if TYPE_CHECKING:
@@ -101,6 +102,10 @@ def destroyed_ids(register: Register, config: Config) -> list[Reentry]:
     return found
 
 
+# what the reader takes a placeholder ('/', '无') to mean stays the township's own writing
+KEPT_AS_WRITTEN = frozenset({PLACEHOLDER})
+
+
 def _target(source: Path, out: Path) -> Path:
     if source.suffix.lower() == ".xls" or out.suffix.lower() not in (".xlsx", ".xlsm"):
         out = out.with_suffix(".xlsx")
@@ -129,9 +134,10 @@ def _apply(wb: Workbook, register: Register, changes: list[Normalisation]) -> li
     applied: list[Normalisation] = []
     for change in changes:
         sheet = register.sheets.get(change.sheet)
-        if sheet is None or sheet.source_name not in wb.sheetnames:
+        where = change.source_sheet or (sheet.source_name if sheet is not None else None)
+        if where is None or where not in wb.sheetnames or change.kind in KEPT_AS_WRITTEN:
             continue
-        cell = wb[sheet.source_name][change.cell]
+        cell = wb[where][change.cell]
         if isinstance(cell, MergedCell):
             continue
         if isinstance(cell.value, str) and cell.value.startswith("="):

@@ -69,7 +69,7 @@ def write_master(config: Config, night: dt.date, store: Store, *,
 def _stored_rows(store: Any, night: dt.date) -> RowSource:
     def rows(sheet: str) -> Iterator[MasterRow]:
         for r in store.rows(night, sheet):
-            yield (r.township, r.file, r.excel_row, r.status, r.values)
+            yield (r.township, r.place, r.excel_row, r.status, r.values)
 
     return rows
 

@@ -12,9 +12,6 @@ the master). Row-level problems never block: those rows are merged and marked.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +21,10 @@ from .archive import ArchiveResult, archive_inbox, quarantine
 from .check import CheckResult, check_path
 from .config import Config
 from .errors import UsageError
-from .findings import ERROR, WARNING
+from .findings import ERROR, WARNING, json_value
 from .locking import crash_point, workspace_lock
 from .master import MasterRow, write_master
+from .read import ReadHints
 from .store import (
     LATE,
     MISSING,
@@ -45,6 +43,7 @@ from .store import (
     Submission,
     TownshipStatus,
     open_store,
+    source_text,
 )
 from .table import Register
 
@@ -92,7 +91,8 @@ class _Judged:
     sub: Submission
     result: CheckResult | None = None
     sheets: dict[str, list[RowRecord]] = field(default_factory=dict)  # sheet -> its rows
-    letters: dict[str, dict[str, str]] = field(default_factory=dict)
+    # sheet -> sheet name in the file -> column id -> letter
+    letters: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     ids: list[tuple[str, int]] = field(default_factory=list)  # (ID number, Excel row)
 
 
@@ -152,7 +152,8 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
     conflicts = _conflicts(config, chosen)
     findings = [
         FindingRecord(j.sub.township, j.sub.id or 0, j.sub.file_name, f.sheet, f.row,
-                      f.column, f.cell, f.rule, f.severity, f.message, _jsonable(f.value))
+                      f.column, f.cell, f.rule, f.severity, f.message, json_value(f.value),
+                      f.source_sheet)
         for j in chosen if j.result is not None for f in j.result.issues]
     schema = config.schema
     data = NightData(
@@ -177,7 +178,8 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
         for j in chosen:
             file = j.sub.file_name
             for r in j.sheets.get(sheet, ()):
-                yield (r.township, file, r.excel_row, r.status, r.values or ())
+                yield (r.township, source_text(file, r.source, sheet), r.excel_row, r.status,
+                       r.values or ())
 
     master = write_master(config, night, store, rows=master_rows)
     note = None
@@ -192,12 +194,6 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
                        checks=checks)
 
 
-def _jsonable(value: Any) -> Any:
-    from .findings import json_value
-
-    return json_value(value)
-
-
 def _all_rows(chosen: list[_Judged]) -> Iterator[RowRecord]:
     for j in chosen:
         for rows in j.sheets.values():
@@ -206,29 +202,25 @@ def _all_rows(chosen: list[_Judged]) -> Iterator[RowRecord]:
 
 # --- reading and judging one file --------------------------------------------------------
 
-def check_as_named(sub: Submission, config: Config) -> CheckResult:
-    """Check the archived copy under the name it was sent with (the reader takes the
-    township and date from the file name when 填报信息 lacks them)."""
-    with tempfile.TemporaryDirectory(prefix="gridkit-") as tmp:
-        named = Path(tmp) / sub.file_name
-        try:
-            os.link(sub.archive_path, named)
-        except OSError:
-            shutil.copyfile(sub.archive_path, named)
-        result = check_path(named, config)
-    result.file = sub.archive_path  # the temporary name is gone; the archive stays
-    return result
+def check_submission(sub: Submission, config: Config) -> CheckResult:
+    """Check the archived copy of a submission under the name it was sent with (the reader
+    takes township and date from that name when the file does not say them), for its
+    night."""
+    return check_path(sub.archive_path, config, file_name=sub.file_name,
+                      hints=ReadHints(report_date=sub.night))
 
 
 def _read(config: Config, night: dt.date, j: _Judged) -> None:
     sub = j.sub
     county = config.county
-    result = check_as_named(sub, config)
+    result = check_submission(sub, config)
     j.result = result
     reg = result.register
     sub.accepted, sub.replaced, sub.reason = False, False, None
     if result.status == "unreadable" or reg is None:
         sub.status, sub.reason = REJECTED, result.error or "文件无法读取,请重新报送。"
+        if result.named_township in county.township_names:
+            sub.township = result.named_township  # its 退回, never 未报
         return
     if reg.township:
         sub.township = reg.township
@@ -261,9 +253,9 @@ def _payload(config: Config, j: _Judged, reg: Register) -> None:
     numbers of 排查登记 for the cross-township check."""
     assert j.result is not None and j.sub.id is not None
     sub_id, township = j.sub.id, j.sub.township or ""
-    worst: dict[tuple[str | None, int | None], str] = {}
+    worst: dict[tuple[str | None, str | None, int | None], str] = {}
     for f in j.result.issues:
-        key = (f.sheet, f.row)
+        key = (f.sheet, f.source_sheet, f.row)
         if f.severity == ERROR:
             worst[key] = ROW_ERROR
         elif worst.get(key) != ROW_ERROR:
@@ -274,14 +266,26 @@ def _payload(config: Config, j: _Judged, reg: Register) -> None:
         sheet = reg.sheet(spec.name)
         if sheet is None or not sheet.rows:
             continue
-        j.letters[spec.name] = {c.id: sheet.columns[c.name].letter for c in spec.columns
-                                if c.name in sheet.columns}
+        ids = {c.name: c.id for c in spec.columns}
+        j.letters[spec.name] = {source: {ids[n]: letter for n, letter in m.items() if n in ids}
+                                for source, m in sheet.letters().items()}
         cols = [sheet.values(c.name) for c in spec.columns]
         name = spec.name
-        j.sheets[name] = [
-            RowRecord(township, sub_id, name, excel_row,
-                      worst.get((name, excel_row), ROW_OK), values=values)
-            for excel_row, values in zip(sheet.rows, zip(*cols, strict=True), strict=True)]
+        if not sheet.segments:
+            source = sheet.source_name
+            j.sheets[name] = [
+                RowRecord(township, sub_id, name, excel_row,
+                          worst.get((name, source, excel_row), ROW_OK), values=values,
+                          source=source)
+                for excel_row, values in zip(sheet.rows, zip(*cols, strict=True),
+                                             strict=True)]
+        else:
+            j.sheets[name] = [
+                RowRecord(township, sub_id, name, excel_row,
+                          worst.get((name, (source := sheet.source_of(i)), excel_row), ROW_OK),
+                          values=values, source=source)
+                for i, (excel_row, values) in enumerate(zip(sheet.rows, zip(*cols, strict=True),
+                                                            strict=True))]
         if spec.name == screening.name and id_column:
             j.ids = [(v, r) for v, r in zip(sheet.values(id_column), sheet.rows, strict=True)
                      if isinstance(v, str) and v]

@@ -243,10 +243,10 @@ def _annotated_copy(config: Config, sub: Submission, folder: Path,
     """The annotated copy (the township's own data, so not masked) of the archived file,
     named as it was sent, into ``folder``."""
     from .annotate import write_annotated
-    from .merge import check_as_named
+    from .merge import check_submission
 
     if result is None:
-        result = check_as_named(sub, config)
+        result = check_submission(sub, config)
     if result.status == "unreadable":
         return None
     return write_annotated(result, folder, name=sub.file_name)

@@ -16,6 +16,24 @@ from typing import Any
 
 from .errors import ConfigError, os_reason
 
+DEFAULT_IGNORE_SHEETS = ("填表说明", "说明", "下拉选项", "检查结果", "gridkit标记", "操作按钮",
+                         "xlwings.conf", "_xlwings.conf")
+DEFAULT_SYNONYMS = (("身份证件号", "身份证号"), ("号码", "号"), ("证件号", "身份证号"),
+                    ("手机号", "电话"), ("手机", "电话"), ("联系方式", "电话"),
+                    ("电话号", "电话"), ("时间", "日期"))
+DEFAULT_FOOTER_LABELS = ("填表人", "填报人", "制表人", "审核人", "审核", "负责人", "单位负责人",
+                         "分管领导", "主要领导", "联系电话", "电话", "联系人", "填报单位",
+                         "报送单位", "填报日期", "报送日期", "填表日期", "制表日期", "日期",
+                         "注", "备注", "说明", "签字", "盖章")
+DEFAULT_TITLE_WORDS = ("登记表", "统计表", "汇总表", "情况表", "一览表", "花名册", "台账",
+                       "明细表", "名单", "信息表", "报表", "登记册")
+DEFAULT_UNITS = ("辆次", "人次", "户次", "公斤", "千克", "人", "户", "口", "名", "个", "份", "条",
+                 "辆", "次", "支", "处", "台", "套", "件", "箱", "袋", "瓶", "盒", "包", "副",
+                 "双", "张", "只", "顶", "桶", "斤", "元", "天", "场", "块", "幅", "期", "批")
+DEFAULT_PLACEHOLDERS = ("/", "\\", "无", "—", "——", "-", "--", "–", "空", "暂无", "N/A", "n/a")
+NONE_MEANINGS = ("zero", "empty")
+SHEET_LAYOUTS = ("table", "cover")
+
 COLUMN_TYPES = frozenset(
     {"text", "name", "name-list", "int", "number", "date", "id-number", "phone", "enum"}
 )
@@ -42,6 +60,8 @@ class ColumnSpec:
     values: tuple[str, ...] = ()
     min: float | None = None
     help: str = ""
+    # what '/', '无', '—' … mean in this column: "zero" (a count) or "empty"
+    none_is: str = "empty"
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -57,10 +77,15 @@ class SheetSpec:
     aliases: tuple[str, ...] = ()
     required: bool = True
     description: str = ""
+    layout: str = "table"  # "table": a header row and a row per record; "cover": a form
 
     @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
+
+    @property
+    def is_cover(self) -> bool:
+        return self.layout == "cover"
 
     def column(self, name: str) -> ColumnSpec:
         for col in self.columns:
@@ -94,10 +119,24 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class ReadingRules:
+    """The words the reader knows rows and cells by (``[reading]`` in schema.toml)."""
+
+    ignore_sheets: tuple[str, ...] = DEFAULT_IGNORE_SHEETS
+    header_scan_rows: int = 30
+    header_synonyms: tuple[tuple[str, str], ...] = DEFAULT_SYNONYMS
+    footer_labels: tuple[str, ...] = DEFAULT_FOOTER_LABELS
+    title_words: tuple[str, ...] = DEFAULT_TITLE_WORDS
+    units: tuple[str, ...] = DEFAULT_UNITS
+    placeholders: tuple[str, ...] = DEFAULT_PLACEHOLDERS
+
+
+@dataclass(frozen=True)
 class Schema:
     sheets: tuple[SheetSpec, ...]
     rules: Rules
     source: str = "<built-in>"
+    reading: ReadingRules = field(default_factory=lambda: ReadingRules())
 
     def sheet(self, name: str) -> SheetSpec:
         for sheet in self.sheets:
@@ -191,6 +230,37 @@ class _Reader:
         return list(zip(places, items, strict=True))
 
 
+def _layout(r: _Reader, sheet_t: dict[str, Any], where: str) -> str:
+    layout: str = r.get(sheet_t, "layout", where, str, "table")
+    if layout not in SHEET_LAYOUTS:
+        raise r.fail(f"{where}.layout", "只能是 \"table\"(表格)或 \"cover\"(填报信息表单)")
+    return layout
+
+
+def _reading(r: _Reader, t: dict[str, Any]) -> ReadingRules:
+    """The ``[reading]`` table; every key optional (the defaults above)."""
+    d = ReadingRules()
+    pairs = r.get(t, "header_synonyms", "reading", list, None)
+    synonyms = d.header_synonyms
+    if pairs is not None:
+        if not all(isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) and x
+                                                               for x in p) for p in pairs):
+            raise r.fail("reading.header_synonyms", "每一项应写成 [\"原词\", \"替换为\"]")
+        synonyms = tuple((a, b) for a, b in pairs)
+    scan = r.get(t, "header_scan_rows", "reading", int, d.header_scan_rows)
+    if not 1 <= scan <= 200:
+        raise r.fail("reading.header_scan_rows", "应为 1 到 200 之间的整数")
+    return ReadingRules(
+        ignore_sheets=r.strings(t, "ignore_sheets", "reading", d.ignore_sheets),
+        header_scan_rows=scan,
+        header_synonyms=synonyms,
+        footer_labels=r.strings(t, "footer_labels", "reading", d.footer_labels),
+        title_words=r.strings(t, "title_words", "reading", d.title_words),
+        units=r.strings(t, "units", "reading", d.units),
+        placeholders=r.strings(t, "placeholders", "reading", d.placeholders),
+    )
+
+
 def load_schema(path: str | Path | None = None) -> Schema:
     """Load and validate a schema TOML; ``None`` loads the built-in one."""
     if path is None:
@@ -264,6 +334,10 @@ def schema_from_dict(data: dict[str, Any], source: str) -> Schema:
             if not _ID_RE.match(cid):
                 raise r.fail(f"{cwhere}.id", "只能用小写英文字母、数字和下划线")
             minimum = r.get(col_t, "min", cwhere, (int, float), None)
+            none_is = r.get(col_t, "none_is", cwhere, str,
+                            "zero" if ctype in ("int", "number") else "empty")
+            if none_is not in NONE_MEANINGS:
+                raise r.fail(f"{cwhere}.none_is", "只能是 \"zero\"(当作0)或 \"empty\"(当作空)")
             columns.append(ColumnSpec(
                 name=cname, id=cid, type=ctype,
                 aliases=r.strings(col_t, "aliases", cwhere, ()),
@@ -273,6 +347,7 @@ def schema_from_dict(data: dict[str, Any], source: str) -> Schema:
                 references=ref_pair, values=values,
                 min=None if minimum is None else float(minimum),
                 help=r.get(col_t, "help", cwhere, str, ""),
+                none_is=none_is,
             ))
         if len({c.name for c in columns}) != len(columns):
             raise r.fail(where, "列名重复")
@@ -283,8 +358,10 @@ def schema_from_dict(data: dict[str, Any], source: str) -> Schema:
             aliases=r.strings(sheet_t, "aliases", where, ()),
             required=r.get(sheet_t, "required", where, bool, True),
             description=r.get(sheet_t, "description", where, str, ""),
+            layout=_layout(r, sheet_t, where),
         ))
-    schema = Schema(sheets=tuple(sheets), rules=rules, source=source)
+    schema = Schema(sheets=tuple(sheets), rules=rules, source=source,
+                    reading=_reading(r, r.get(data, "reading", "", dict, {})))
     if len({s.name for s in sheets}) != len(sheets) or len({s.id for s in sheets}) != len(sheets):
         raise r.fail("sheets", "工作表名或 id 重复")
     for sheet in sheets:

@@ -83,6 +83,7 @@ class RowRecord:
     status: str  # ok / error / warning
     data: str = ""  # JSON array in the night's layout order ("" when ``values`` is given)
     values: tuple[Any, ...] | None = None
+    source: str = ""  # the sheet's name in the file ("" = the canonical name)
 
 
 def _json_default(value: Any) -> Any:
@@ -121,6 +122,17 @@ class StoredRow:
     excel_row: int
     status: str
     values: list[Any]  # JSON-decoded, in the order of ``Store.columns(night, sheet)``
+    source: str = ""  # the sheet's name in the file ("" = the canonical name)
+
+    @property
+    def place(self) -> str:
+        """The file, and the sheet in it when that is not named as in the template."""
+        return source_text(self.file, self.source, self.sheet)
+
+
+def source_text(file: str, source: str, sheet: str) -> str:
+    """``扎西镇_20200204.xlsx`` or ``扎西镇_20200204.xlsx/河坝村`` (a renamed or split sheet)."""
+    return file if not source or source == sheet else f"{file}/{source}"
 
 
 @dataclass
@@ -136,6 +148,7 @@ class FindingRecord:
     severity: str
     message: str
     value: Any = None
+    source_sheet: str | None = None  # the sheet's name in the file
 
 
 @dataclass
@@ -179,7 +192,8 @@ class NightData:
     submissions: list[Submission]  # judged submissions (status, township, counts)
     statuses: list[TownshipStatus]
     layouts: dict[str, list[str]]  # sheet -> column ids, the order of every row's JSON
-    letters: dict[tuple[int, str], dict[str, str]]  # (submission, sheet) -> col id -> letter
+    # (submission, sheet) -> sheet name in the file -> column id -> letter
+    letters: dict[tuple[int, str], dict[str, dict[str, str]]]
     rows: Iterable[RowRecord]
     findings: list[FindingRecord]
     conflicts: list[Conflict]
@@ -204,7 +218,7 @@ class Store(Protocol):
     def night_run(self, night: dt.date) -> NightRun | None: ...
     def statuses(self, night: dt.date) -> list[TownshipStatus]: ...
     def columns(self, night: dt.date, sheet: str) -> list[str]: ...
-    def letters(self, submission_id: int, sheet: str) -> dict[str, str]: ...
+    def letters(self, submission_id: int, sheet: str) -> dict[str, dict[str, str]]: ...
     def rows(self, night: dt.date, sheet: str, township: str | None = None
              ) -> Iterator[StoredRow]: ...
     def aggregate(self, night: dt.date, sheet: str, groups: Sequence[int],

@@ -122,6 +122,12 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX submissions_sha ON submissions (sha256);
     """,
+    # 3: the sheet's name in the file for every row and finding (a register split over
+    # village sheets, a renamed sheet); letters keyed by that name
+    """
+    ALTER TABLE rows ADD COLUMN source TEXT NOT NULL DEFAULT '';
+    ALTER TABLE findings ADD COLUMN source_sheet TEXT;
+    """,
 ]
 
 
@@ -231,17 +237,17 @@ class SqliteStore:
             crash_point("store-mid-transaction")
             c.executemany(
                 "INSERT INTO rows (night, township, submission_id, sheet, excel_row, status,"
-                " data) VALUES (?,?,?,?,?,?,?)",
+                " data, source) VALUES (?,?,?,?,?,?,?,?)",
                 ((night, r.township, r.submission_id, r.sheet, r.excel_row, r.status,
-                  row_json(r)) for r in data.rows))
+                  row_json(r), r.source) for r in data.rows))
             c.executemany(
                 "INSERT INTO findings (night, township, submission_id, sheet, excel_row, "
-                "column_name, cell, rule, severity, message, value) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "column_name, cell, rule, severity, message, value, source_sheet) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(night, f.township, f.submission_id, f.sheet, f.row, f.column, f.cell,
                   f.rule, f.severity, f.message,
                   None if f.value is None else json.dumps(f.value, ensure_ascii=False,
-                                                          default=str))
+                                                          default=str), f.source_sheet)
                  for f in data.findings])
             c.executemany(
                 "INSERT INTO conflicts (night, id_number, township, submission_id, sheet, "
@@ -292,15 +298,22 @@ class SqliteStore:
                               (night.isoformat(), sheet)).fetchone()
         return [] if r is None else list(json.loads(r[0]))
 
-    def letters(self, submission_id: int, sheet: str) -> dict[str, str]:
+    def letters(self, submission_id: int, sheet: str) -> dict[str, dict[str, str]]:
+        """Sheet name in the file -> column id -> letter ("" for letters stored before
+        rows kept their sheet's name)."""
         r = self.conn.execute("SELECT letters FROM letters WHERE submission_id = ? AND "
                               "sheet = ?", (submission_id, sheet)).fetchone()
-        return {} if r is None else dict(json.loads(r[0]))
+        if r is None:
+            return {}
+        stored = json.loads(r[0])
+        if all(isinstance(v, str) for v in stored.values()):
+            return {"": dict(stored)}
+        return {k: dict(v) for k, v in stored.items()}
 
     def rows(self, night: dt.date, sheet: str, township: str | None = None
              ) -> Iterator[StoredRow]:
         sql = ("SELECT r.township, r.submission_id, s.file_name, s.sha256, r.sheet, "
-               "r.excel_row, r.status, r.data FROM rows r JOIN submissions s "
+               "r.excel_row, r.status, r.data, r.source FROM rows r JOIN submissions s "
                "ON s.id = r.submission_id WHERE r.night = ? AND r.sheet = ?")
         params: tuple[Any, ...] = (night.isoformat(), sheet)
         if township is not None:
@@ -308,7 +321,7 @@ class SqliteStore:
             params += (township,)
         loads = json.loads
         for r in self.conn.execute(sql + " ORDER BY r.id", params):
-            yield StoredRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], loads(r[7]))
+            yield StoredRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], loads(r[7]), r[8])
 
     def aggregate(self, night: dt.date, sheet: str, groups: Sequence[int],
                   sums: Sequence[int]) -> list[tuple[Any, ...]]:
@@ -336,11 +349,13 @@ class SqliteStore:
     def findings(self, night: dt.date) -> list[FindingRecord]:
         cur = self.conn.execute(
             "SELECT f.township, f.submission_id, s.file_name, f.sheet, f.excel_row, "
-            "f.column_name, f.cell, f.rule, f.severity, f.message, f.value FROM findings f "
+            "f.column_name, f.cell, f.rule, f.severity, f.message, f.value, f.source_sheet "
+            "FROM findings f "
             "JOIN submissions s ON s.id = f.submission_id WHERE f.night = ? ORDER BY f.id",
             (night.isoformat(),))
         return [FindingRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
-                              None if r[10] is None else json.loads(r[10])) for r in cur]
+                              None if r[10] is None else json.loads(r[10]), r[11])
+                for r in cur]
 
     def conflicts(self, night: dt.date) -> list[Conflict]:
         cur = self.conn.execute(

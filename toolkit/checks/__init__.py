@@ -42,6 +42,7 @@ RULE_TITLES: dict[str, str] = {
     "id-check-digit": "身份证号校验码不对",
     "id-birth-date": "身份证号出生日期不存在",
     "id-legacy-15": "15位旧身份证号",
+    "id-trailing-zeros": "身份证号以000结尾(请核对)",
     "id-sex-mismatch": "性别与身份证号不符",
     "phone-invalid": "电话号码无效",
     "duplicate-key": "编号重复",
@@ -61,6 +62,10 @@ RULE_TITLES: dict[str, str] = {
     "observation-too-short": "观察期不足",
     "observation-start-missing": "缺观察起始日期",
     "missing-shift": "卡点缺少班次",
+    "excel-error-value": "单元格是Excel错误值",
+    "formula-no-value": "公式没有保存计算结果",
+    "cover-conflict": "乡镇或日期前后不一致",
+    "hidden-sheet-ignored": "隐藏的旧副本未读取",
 }
 
 

@@ -47,6 +47,7 @@ class Context:
         self.rules = config.schema.rules
         self.findings: list[Finding] = []
         self._specs = {s.id: s for s in self.schema.sheets}
+        self._blind = register.blind
 
     # -- lookups -------------------------------------------------------------------------
     def spec(self, sheet_id: str) -> SheetSpec | None:
@@ -99,10 +100,14 @@ class Context:
     # -- recording -----------------------------------------------------------------------
     def add(self, rule: str, severity: Severity, message: str, sheet: Sheet, i: int,
             column: str, value: Any) -> None:
-        """A finding at data row ``i`` of ``sheet`` in the canonical ``column``."""
+        """A finding at data row ``i`` of ``sheet`` in the canonical ``column``; nothing
+        when the reader could not see that cell (it said so itself)."""
+        source, row, cell = sheet.locate(column, i)
+        if self._blind and (source, cell) in self._blind:
+            return
         self.findings.append(Finding(
             rule=rule, severity=severity, message=message, sheet=sheet.name,
-            row=sheet.rows[i], column=column, cell=sheet.cell(column, i), value=value))
+            row=row, column=column, cell=cell, value=value, source_sheet=source))
 
     def error(self, rule: str, message: str, sheet: Sheet, i: int, column: str,
               value: Any) -> None:

@@ -30,6 +30,8 @@ _MESSAGES = {
                       "请对照身份证逐位核对后改正。",
     "id-birth-date": "{col}“{v}”中的出生日期不存在:请对照身份证核对第7至14位(出生年月日)。",
     "id-legacy-15": "{col}“{v}”是15位旧身份证号码:请尽量换成现在使用的18位号码。",
+    "id-trailing-zeros": "{col}“{v}”以000结尾:号码本身有效,但Excel把长数字的最后几位改成0时"
+                         "也会这样,请对照身份证核对一次。",
 }
 _STORED_AS_NUMBER = (
     "{col}被存成了数字“{v}”:Excel只保留15位有效数字,身份证号的最后几位已被改成0,"
@@ -60,8 +62,12 @@ def id_problem(value: Any, today: dt.date | None = None) -> str | None:
             return "id-length"
         value = str(int(value))  # up to 15 digits survive a number cell intact
     text = str(value).strip().upper()
-    if SCIENTIFIC_RE.fullmatch(text) or DESTROYED_RE.fullmatch(text):
+    if SCIENTIFIC_RE.fullmatch(text):
         return "id-stored-as-number"
+    if DESTROYED_RE.fullmatch(text):
+        # typed as text after Excel showed it, or a real ID whose last three digits are 0
+        valid = isinstance(value, str) and idcard.problem(text, today=today) is None
+        return "id-trailing-zeros" if valid else "id-stored-as-number"
     return idcard.problem(text, today=today)
 
 
@@ -88,6 +94,9 @@ def _classify(ctx: Context, sheet: Sheet, column: str, values: list[Any]) -> lis
             ctx.warning(code, _MESSAGES[code].format(col=column, v=v), sheet, i, column, v)
             # a legacy ID still tells the sex and identifies the person
             good[i] = type(v) is str and len(v) == 15
+        elif code == "id-trailing-zeros":
+            ctx.warning(code, _MESSAGES[code].format(col=column, v=v), sheet, i, column, v)
+            good[i] = True
         else:
             ctx.error(code, _MESSAGES[code].format(col=column, v=show(v)), sheet, i,
                       column, v)

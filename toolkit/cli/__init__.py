@@ -16,8 +16,8 @@ from .. import __version__
 
 # Command modules, each defining a click command named ``command``.
 COMMAND_MODULES = (
-    "init", "template", "sample", "check", "fix", "merge", "trace", "report", "nightly", "schedule",
-    "demo", "excel",
+    "init", "template", "sample", "check", "inspect", "fix", "merge", "trace", "report",
+    "nightly", "schedule", "demo", "excel",
 )
 
 

@@ -60,7 +60,7 @@ def refresh_from(book: xw.Book, source: Path) -> Refresh:
     Values only: the open book keeps its own formatting and buttons. A sheet of more than
     REFRESH_MAX_CELLS cells (the county's 排查登记) is not copied: its place says where the
     master file is."""
-    from ..reader import read_raw
+    from ..read import read_raw
 
     raw = read_raw(source)
     existing = {s.name: s for s in book.sheets}

@@ -1,7 +1,7 @@
 """A workbook open in Excel, read and marked through xlwings.
 
 This is the library behind the 检查本表 button: the live workbook becomes a
-:class:`toolkit.reader.RawBook` (each sheet's used range with its Excel offsets) and goes
+:class:`toolkit.read.RawBook` (each sheet's used range with its Excel offsets) and goes
 through the same ``build_register`` / ``check_register`` as a file; the findings are then put
 back in place: each problem cell filled (red for errors, yellow for warnings) with a note,
 a 检查结果 sheet listing every problem with a link to its cell, and a hidden sheet remembering
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..annotate import ERROR_COLOR, LIST_HEADER, RESULT_SHEET, WARNING_COLOR
 from ..checks import RULE_TITLES, show
 from ..findings import ERROR, SEVERITY_TEXT, Finding
-from ..reader import RawBook, RawSheet, build_register
+from ..read import RawBook, RawSheet, build_register
 
 if TYPE_CHECKING:
     import xlwings as xw
@@ -149,10 +149,11 @@ def mark_findings(book: xw.Book, check: LiveCheck) -> None:
     by_cell: dict[tuple[str, str], list[Finding]] = {}
     for f in result.issues:
         spec = register.sheet(f.sheet) if (register is not None and f.sheet) else None
-        if spec is None or not f.cell:
+        where = f.source_sheet or (spec.source_name if spec is not None else None)
+        if where is None or not f.cell:
             check.unplaced.append(f)
             continue
-        by_cell.setdefault((spec.source_name, f.cell), []).append(f)
+        by_cell.setdefault((where, f.cell), []).append(f)
     sheets = {s.name: s for s in book.sheets}
     records: list[list[Any]] = [MARKS_HEADER]
     todo: list[tuple[xw.Range, str, list[Finding]]] = []
@@ -229,13 +230,16 @@ def write_results(book: xw.Book, check: LiveCheck) -> None:
     for rule, severity, n in sorted(result.counts_by_rule(),
                                     key=lambda x: (x[1] != ERROR, -x[2], x[0])):
         grid.append([rule, RULE_TITLES.get(rule, ""), SEVERITY_TEXT[severity], n])
+    if result.reading is not None:
+        grid += [[], ["读取说明"], *[[None, line] for line in result.reading.lines()]]
     grid += [[], ["问题清单"]]
     list_header = len(grid) + 1
     grid.append(list(LIST_HEADER))
     for i, f in enumerate(result.issues, 1):
         spec = register.sheet(f.sheet) if (register is not None and f.sheet) else None
-        sheet_name = spec.source_name if spec is not None else (f.sheet or "")
-        cell: Any = _link(sheet_name, f.cell) if (f.cell and spec is not None) else (f.cell or "")
+        sheet_name = f.source_sheet or (spec.source_name if spec is not None else (f.sheet or ""))
+        placed = spec is not None or f.source_sheet is not None
+        cell: Any = _link(sheet_name, f.cell) if (f.cell and placed) else (f.cell or "")
         grid.append([i, sheet_name, cell, f.rule, SEVERITY_TEXT.get(f.severity, f.severity),
                      as_text(f.message), "" if f.value is None else as_text(show(f.value))])
     width = len(LIST_HEADER)
@@ -244,6 +248,8 @@ def write_results(book: xw.Book, check: LiveCheck) -> None:
     sheet["A2:A6"].font.bold = True
     sheet["A8"].font.bold = True
     sheet["A9:D9"].font.bold = True
+    if result.reading is not None:
+        sheet[f"A{10 + len(result.counts_by_rule()) + 1}"].font.bold = True
     sheet[f"A{list_header - 1}"].font.bold = True
     sheet[f"A{list_header}"].resize(1, width).font.bold = True
     sheet["B4"].number_format = "yyyy-mm-dd"

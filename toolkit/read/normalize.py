@@ -21,6 +21,8 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 from itertools import compress
 from typing import Any
 
@@ -35,8 +37,35 @@ PHONE_FLOAT = "phone-float"  # a phone number stored as a number
 NUMBER_TEXT = "number-text"  # a number written as text in a number column ("1,200")
 INT_FLOAT = "int-float"  # a whole number stored as a number in a text column (12.0 -> "12")
 TO_TEXT = "to-text"  # another non-text value (a date, TRUE) in a text column
-KINDS = (FULL_WIDTH, SPACES, LING_ZERO, LOWER_X, DATE_TEXT, DATE_SERIAL, PHONE_FLOAT,
-         NUMBER_TEXT, INT_FLOAT, TO_TEXT)
+UNIT_TEXT = "unit-text"  # a count written with its unit ("12人", "3 辆")
+PLACEHOLDER = "placeholder"  # "/", "无", "—" … for none: 0 in a count column, else empty
+APOSTROPHE = "apostrophe"  # a leading ' typed before an ID or phone to keep it as text
+PHONE_FORMAT = "phone-format"  # a mobile written with dashes, dots or +86
+
+
+@dataclass(frozen=True)
+class Vocab:
+    """What the reader's configuration says about cell texts (``[reading]`` of the schema):
+    placeholders for "none", units written after counts, and what none means here."""
+
+    placeholders: frozenset[str] = frozenset()
+    units: tuple[str, ...] = ()
+    none_is: str = "empty"  # "zero" in a count column
+
+    @property
+    def unit_pattern(self) -> re.Pattern[str] | None:
+        return _unit_pattern(self.units)
+
+
+@lru_cache(maxsize=64)
+def _unit_pattern(units: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not units:
+        return None
+    words = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
+    return re.compile(rf"^([+-]?\d+(?:\.\d+)?)\s*(?:{words})$")
+
+
+NO_VOCAB = Vocab()
 
 # A recorded change inside a column: (data row index, kind, before, after).
 Change = tuple[int, str, Any, Any]
@@ -152,20 +181,31 @@ def _parse_number(text: str) -> int | float | None:
     return value
 
 
-def _number(v: Any) -> Any:
-    if type(v) is float:
-        return (int(v), None) if v.is_integer() else _SAME
-    if type(v) is str:
-        text, kind = _clean(v)
-        text, kind = _squeeze(text, kind)
-        text, kind = _ling(text, kind)
-        if not text:
-            return (None, kind)
-        value = _parse_number(text)
-        if value is None:
-            return _SAME  # unparseable: the original text stays, the check flags it
-        return (value, NUMBER_TEXT)
-    return _SAME
+def _number_fn(vocab: Vocab) -> Callable[[Any], Any]:
+    none = 0 if vocab.none_is == "zero" else None
+    units = vocab.unit_pattern
+
+    def _number(v: Any) -> Any:
+        if type(v) is float:
+            return (int(v), None) if v.is_integer() else _SAME
+        if type(v) is str:
+            text, kind = _clean(v)
+            text, kind = _squeeze(text, kind)
+            text, kind = _ling(text, kind)
+            if not text:
+                return (None, kind)
+            if text in vocab.placeholders:
+                return (none, PLACEHOLDER)
+            value = _parse_number(text)
+            if value is None:
+                m = units.match(text) if units is not None else None
+                if m is None:
+                    return _SAME  # unparseable: the original text stays, the check flags it
+                value = _parse_number(m[1])
+                return _SAME if value is None else (value, UNIT_TEXT)
+            return (value, NUMBER_TEXT)
+        return _SAME
+    return _number
 
 
 # --- dates -----------------------------------------------------------------------------
@@ -199,7 +239,7 @@ def serial_to_date(serial: float) -> dt.date | None:
     return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
 
 
-def _date_fn(year: int) -> Callable[[Any], Any]:
+def _date_fn(year: int, vocab: Vocab = NO_VOCAB) -> Callable[[Any], Any]:
     def _date(v: Any) -> Any:
         if type(v) is dt.date:
             return _SAME
@@ -218,6 +258,8 @@ def _date_fn(year: int) -> Callable[[Any], Any]:
             text, kind = _ling(text, kind)
             if not text:
                 return (None, kind)
+            if text in vocab.placeholders:
+                return (None, PLACEHOLDER)
             parsed = parse_date_text(text, year)
             if parsed is None:
                 return _SAME
@@ -228,50 +270,80 @@ def _date_fn(year: int) -> Callable[[Any], Any]:
 
 # --- ID numbers and phones -------------------------------------------------------------
 
-def _id_number(v: Any) -> Any:
-    """Text IDs are cleaned (spaces, full-width, 〇, lower-case x); a number stays a number,
-    so the check can say that Excel destroyed its last digits."""
-    if type(v) is not str:
-        return _SAME
-    if v.isascii() and v.isdigit():
-        return _SAME
-    text, kind = _clean(v)
-    text, kind = _squeeze(text, kind)
-    text, kind = _ling(text, kind)
-    if text.endswith("x"):
-        text = text[:-1] + "X"
-        kind = kind or LOWER_X
-    if not text:
-        return (None, kind)
-    return _SAME if text == v else (text, kind)
+_APOSTROPHES = ("'", "\u2018", "\u2019", "`")
 
 
-def _phone(v: Any) -> Any:
-    if type(v) is float:
-        if v.is_integer() and v >= 0:
-            return (str(int(v)), PHONE_FLOAT)
-        return (repr(v), PHONE_FLOAT)
-    if type(v) is int:
-        return (str(v), PHONE_FLOAT)
-    if type(v) is not str:
-        return _SAME
-    if v.isascii() and v.isdigit():
-        return _SAME
-    text, kind = _clean(v)
-    text, kind = _ling(text, kind)
-    spaced = _LANDLINE_SPACED.match(text)
-    if spaced:
-        text, kind = f"{spaced[1]}-{spaced[2]}", kind or SPACES
-    else:
+def _apostrophe(text: str, kind: str | None) -> tuple[str, str | None]:
+    if text.startswith(_APOSTROPHES):
+        return text.lstrip("".join(_APOSTROPHES)).strip(), kind or APOSTROPHE
+    return text, kind
+
+
+def _id_fn(vocab: Vocab) -> Callable[[Any], Any]:
+    def _id_number(v: Any) -> Any:
+        """Text IDs are cleaned (spaces, full-width, 〇, lower-case x, a leading '); a
+        number stays a number, so the check can say that Excel destroyed its digits."""
+        if type(v) is not str:
+            return _SAME
+        if v.isascii() and v.isdigit():
+            return _SAME
+        text, kind = _clean(v)
+        text, kind = _apostrophe(text, kind)
         text, kind = _squeeze(text, kind)
-    if text.endswith(".0") and text[:-2].isdigit():
-        text, kind = text[:-2], kind or PHONE_FLOAT
-    if not text:
-        return (None, kind)
-    return _SAME if text == v else (text, kind)
+        text, kind = _ling(text, kind)
+        if text.endswith("x"):
+            text = text[:-1] + "X"
+            kind = kind or LOWER_X
+        if not text:
+            return (None, kind)
+        if text in vocab.placeholders:
+            return (None, PLACEHOLDER)
+        return _SAME if text == v else (text, kind)
+    return _id_number
 
 
-def value_normaliser(column_type: str, year: int) -> Callable[[Any], Any]:
+_MOBILE_PARTS = re.compile(
+    r"^(?:\(?\+?(?:0086|86)\)?[-\s.]*)?(1\d{2})[-\s.]*(\d{4})[-\s.]*(\d{4})$")
+
+
+def _phone_fn(vocab: Vocab) -> Callable[[Any], Any]:
+    def _phone(v: Any) -> Any:
+        if type(v) is float:
+            if v.is_integer() and v >= 0:
+                return (str(int(v)), PHONE_FLOAT)
+            return (repr(v), PHONE_FLOAT)
+        if type(v) is int:
+            return (str(v), PHONE_FLOAT)
+        if type(v) is not str:
+            return _SAME
+        if v.isascii() and v.isdigit():
+            return _SAME
+        text, kind = _clean(v)
+        text, kind = _apostrophe(text, kind)
+        text, kind = _ling(text, kind)
+        if text in vocab.placeholders:
+            return (None, PLACEHOLDER)
+        mobile = _MOBILE_PARTS.match(text)
+        if mobile and text != "".join(mobile.groups()):
+            joined = "".join(mobile.groups())
+            only_spaces = text.replace(" ", "") == joined
+            return (joined, kind or (SPACES if only_spaces else PHONE_FORMAT))
+        spaced = _LANDLINE_SPACED.match(text)
+        if spaced:
+            text, kind = f"{spaced[1]}-{spaced[2]}", kind or SPACES
+        else:
+            text, kind = _squeeze(text, kind)
+        if text.endswith(".0") and text[:-2].isdigit():
+            text, kind = text[:-2], kind or PHONE_FLOAT
+        if not text:
+            return (None, kind)
+        return _SAME if text == v else (text, kind)
+    return _phone
+
+
+@lru_cache(maxsize=256)
+def value_normaliser(column_type: str, year: int,
+                     vocab: Vocab = NO_VOCAB) -> Callable[[Any], Any]:
     """The normaliser of one column type: ``fn(value)`` returns ``_SAME`` or
     ``(new value, kind or None)``; ``year`` completes dates written without one."""
     if column_type in ("text",):
@@ -281,21 +353,22 @@ def value_normaliser(column_type: str, year: int) -> Callable[[Any], Any]:
     if column_type == "name-list":
         return _name_list
     if column_type in ("int", "number"):
-        return _number
+        return _number_fn(vocab)
     if column_type == "date":
-        return _date_fn(year)
+        return _date_fn(year, vocab)
     if column_type == "id-number":
-        return _id_number
+        return _id_fn(vocab)
     if column_type == "phone":
-        return _phone
+        return _phone_fn(vocab)
     raise ValueError(f"unknown column type {column_type!r}")
 
 
-def normalise_value(value: Any, column_type: str, year: int) -> tuple[Any, str | None]:
+def normalise_value(value: Any, column_type: str, year: int,
+                    vocab: Vocab = NO_VOCAB) -> tuple[Any, str | None]:
     """One value normalised (slow path, for single cells): ``(new value, kind or None)``."""
     if value == "" or value is None:
         return None, None
-    result = value_normaliser(column_type, year)(value)
+    result = value_normaliser(column_type, year, vocab)(value)
     return (value, None) if result is _SAME else result
 
 
@@ -364,8 +437,8 @@ def _candidates(distinct: dict[Any, Any], types: set[type],
     return others + dirty(strs)
 
 
-def normalise_column(values: Values, column_type: str,
-                     year: int) -> tuple[list[Any], list[Change]]:
+def normalise_column(values: Values, column_type: str, year: int,
+                     vocab: Vocab = NO_VOCAB) -> tuple[list[Any], list[Change]]:
     """Normalise one column: the new values (``None`` for empty cells) and the recorded
     changes as ``(index, kind, before, after)``.
 
@@ -375,7 +448,7 @@ def normalise_column(values: Values, column_type: str,
     through the per-type normaliser; the new column and the changed cells' indices are
     found by C-level ``map``/``compress`` passes, never a Python loop over every cell.
     """
-    fn = value_normaliser(column_type, year)
+    fn = value_normaliser(column_type, year, vocab)
     distinct = dict.fromkeys(values)
     has_blank = distinct.pop("", _SAME) is not _SAME
     distinct.pop(None, None)
