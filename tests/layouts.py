@@ -37,6 +37,7 @@ from toolkit.config import Config
 from toolkit.idcard import check_digit
 
 from .factory import REPORT_DATE, Book, clean_register, pid
+from .tools import require_program
 
 if TYPE_CHECKING:
     from toolkit.check import CheckResult
@@ -1365,9 +1366,7 @@ class Office:
         self.folder = folder
 
     def convert(self, src: Path, ext: str, key: str) -> Path:
-        exe = shutil.which("soffice")
-        if exe is None:
-            pytest.skip("LibreOffice (soffice) is not installed: this layout is made with it")
+        exe = require_program("soffice", "this layout is made with LibreOffice")
         out = self.folder / key / ext
         target = out / f"{src.stem}.{ext}"
         if not target.exists():
