@@ -175,6 +175,24 @@ def test_live_values_read_like_the_file(excel: Path, tmp_path: Path, clean_book:
             assert other.columns[col].values == column.values, (name, col)
 
 
+def test_live_error_values_are_findings_like_the_file(excel: Path, tmp_path: Path,
+                                                     clean_book: Book, config: Config) -> None:
+    """An #N/A typed over an ID and a #DIV/0! in a count: the button names each cell, as
+    gridkit check does, instead of reading them as empty."""
+    path = write_workbook(tmp_path / "扎西镇_20200204.xlsx", clean_book)
+    wb = openpyxl.load_workbook(path)
+    wb["住户"]["D3"].value, wb["住户"]["D3"].data_type = "#N/A", "e"
+    wb["网格"]["M2"].value, wb["网格"]["M2"].data_type = "#DIV/0!", "e"
+    wb.save(path)
+    filed = check_path(path, config)
+    book = mem.open_caller(path)
+    live_result = live.check_book(book, config)
+    found = [(f.rule, f.sheet, f.cell, f.value) for f in live_result.issues]
+    assert found == [(f.rule, f.sheet, f.cell, f.value) for f in filed.issues]
+    assert found == [("excel-error-value", "网格", "M2", "#DIV/0!"),
+                     ("excel-error-value", "住户", "D3", "#N/A")]
+
+
 def test_broken_workbook_gives_one_sentence(excel: Path, tmp_path: Path, clean_book: Book) -> None:
     b = copy_book(clean_book)
     del b["住户"]

@@ -142,7 +142,9 @@ def test_whole_night_statuses(config: Config, messy_night: Path) -> None:
     assert [set(d) for d in result.duplicates] == [
         {"罗布镇_20200204(1).xlsx", "罗布镇_20200204.xlsx"}]
     assert result.exit_code == 1
-    # the lock file was ignored, everything else archived once
+    # the lock file was passed over with a word, everything else archived once
+    assert [name for name, _why in result.skipped] == ["~$扎西镇_20200204.xlsx"]
+    assert "临时文件" in result.skipped[0][1]
     archived = sorted(p.name for p in config.paths.archive.rglob("*.xlsx"))
     assert len(archived) == 10 and not any("~$" in n for n in archived)
     assert sum("麟凤镇" in n for n in archived) == 2  # both versions kept
@@ -410,3 +412,18 @@ def test_file_rejected_for_a_wrong_night_can_still_be_merged_on_its_own(config: 
     assert {t.status for t in wrong.townships} == {"退回"}
     right = merge_night(config, NIGHT, now=NOW)
     assert {t.status for t in right.townships} == {"已报"}
+
+
+def test_refused_file_named_by_its_content_is_that_townships_return(config: Config) -> None:
+    """A file with a generic name whose cover says 三桃乡 but that lacks a required sheet:
+    三桃乡 is 退回 with the reason (its night is not lost as 未报)."""
+    inbox = config.paths.inbox
+    inbox.mkdir(parents=True)
+    book = township_book("三桃乡", 10)
+    del book["排查登记"]
+    send(inbox, "新建 Microsoft Excel 工作表.xlsx", book)
+    result = merge_night(config, NIGHT, now=NOW)
+    santao = next(t for t in result.townships if t.township == "三桃乡")
+    assert santao.status == "退回" and santao.file == "新建 Microsoft Excel 工作表.xlsx"
+    assert "排查登记" in (santao.reason or "")
+    assert result.unattributed == []

@@ -52,6 +52,8 @@ class Engine:
     def clean_value_data(data: Any, datetime_builder: Any, empty_as: Any,
                          number_builder: Any, err_to_str: Any) -> Any:
         def clean(v: Any) -> Any:
+            if isinstance(v, CellError):  # COM gives an error code: None, or its text
+                return str(v) if err_to_str else empty_as
             if v is None:
                 return empty_as
             if isinstance(v, dt.datetime) and datetime_builder is not dt.datetime:
@@ -589,7 +591,9 @@ class Range(base_classes.Range):
             for c in range(self.c1, self.c2 + 1):
                 v = None
                 if r <= r2 and c <= c2 and (r, c) in ws._cells:
-                    v = _excel_value(ws._cells[(r, c)].value)
+                    cell = ws._cells[(r, c)]
+                    v = (CellError(cell.value) if cell.data_type == "e"
+                         else _excel_value(cell.value))
                 row.append(v)
             out.append(row)
         return out
@@ -753,6 +757,10 @@ class Range(base_classes.Range):
         cell = self._cell(self.r1, self.c1)
         cell.comment = XlComment(text, "gridkit")
         return Note(cell)
+
+
+class CellError(str):
+    """An error value (#REF!, #N/A …) as it sits in a cell."""
 
 
 def _excel_value(v: Any) -> Any:

@@ -29,14 +29,38 @@ HASH_PREFIX = 12
 
 def is_ignored(path: Path) -> bool:
     """Lock files of Excel/WPS (``~$name.xlsx``), hidden and temporary files."""
+    return ignored_because(path) is not None
+
+
+def ignored_because(path: Path) -> str | None:
+    """Why an inbox file is not a submission (in Chinese), or None when it is one."""
     name = path.name
-    return name.startswith(_IGNORED_PREFIXES) or name.lower().endswith(_IGNORED_SUFFIXES)
+    if name.startswith(("~$", ".~")):
+        return "Excel或WPS打开文件时生成的临时文件,不是报表"
+    if name.startswith("."):
+        return "隐藏文件,不是报表"
+    if name.startswith("~") or name.lower().endswith(_IGNORED_SUFFIXES):
+        return "临时或备份文件(还没有复制完,或是自动备份),不是报表"
+    return None
 
 
 def inbox_files(inbox: Path) -> list[Path]:
     """The files to take from the inbox (not in sub-folders), oldest first."""
     files = [p for p in inbox.iterdir() if p.is_file() and not is_ignored(p)]
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def passed_over(inbox: Path) -> list[tuple[str, str]]:
+    """(name, why) of every inbox entry that is not taken: temporary files and folders."""
+    out: list[tuple[str, str]] = []
+    for p in sorted(inbox.iterdir(), key=lambda p: p.name):
+        if p.is_dir():
+            out.append((p.name, "文件夹,其中的文件不汇总:请把报表直接放在收件箱中"))
+            continue
+        why = ignored_because(p)
+        if why is not None:
+            out.append((p.name, why))
+    return out
 
 
 def sha256_file(path: Path) -> str:
@@ -70,7 +94,7 @@ def archive_inbox(config: Config, night: dt.date, store: Store, inbox: Path,
                   now: dt.datetime) -> ArchiveResult:
     """Copy every new inbox file into the archive and record it as a submission of
     ``night`` (each committed at once, before any file is read)."""
-    result = ArchiveResult()
+    result = ArchiveResult(skipped=passed_over(inbox))
     seen: dict[str, str] = {}  # sha256 -> file name, this run
     for path in inbox_files(inbox):
         sha = sha256_file(path)

@@ -174,6 +174,8 @@ def _log_merge(merge: MergeResult) -> None:
         log.warning("  无法归属的文件 %s 被退回:%s", t.file, t.reason)
     for file, same in merge.duplicates:
         log.info("  %s 与 %s 内容相同,只汇总一次。", file, same)
+    for file, why in merge.skipped:
+        log.info("  跳过 %s:%s。", file, why)
     if merge.conflicts:
         log.warning("  跨乡镇重复登记的身份证号 %d 个。", len(merge.conflicts))
     if merge.master_fallback:

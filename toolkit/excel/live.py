@@ -21,6 +21,7 @@ from ..annotate import ERROR_COLOR, LIST_HEADER, RESULT_SHEET, WARNING_COLOR
 from ..checks import RULE_TITLES, show
 from ..findings import ERROR, SEVERITY_TEXT, Finding
 from ..read import RawBook, RawSheet, build_register
+from ..read.marks import ERROR_TEXTS
 
 if TYPE_CHECKING:
     import xlwings as xw
@@ -71,16 +72,27 @@ def _cell_value(v: Any) -> Any:
 
 def raw_book(book: xw.Book) -> RawBook:
     """The workbook's sheets (gridkit's own sheets left out) as raw values with their
-    Excel offsets, read in one call per sheet."""
+    Excel offsets, read in one call per sheet; error values (#REF!…) as a file read
+    gives them (an empty cell, and the error recorded)."""
     sheets: list[RawSheet] = []
     for sheet in book.sheets:
         if sheet.name in OWN_SHEETS:
             continue
         used = sheet.used_range
-        values = used.options(ndim=2).value
-        rows = [[_cell_value(v) for v in row] for row in values]
+        values = used.options(ndim=2, err_to_str=True).value
+        r0, c0 = used.row - 1, used.column - 1
+        errors: dict[tuple[int, int], str] = {}
+        rows: list[list[Any]] = []
+        for r, row in enumerate(values):
+            out = []
+            for c, v in enumerate(row):
+                if isinstance(v, str) and v in ERROR_TEXTS:
+                    errors[(r0 + r, c0 + c)] = v
+                    v = ""
+                out.append(_cell_value(v))
+            rows.append(out)
         sheets.append(RawSheet(name=sheet.name, rows=rows, first_row=used.row,
-                               first_col=used.column - 1, hidden=not sheet.visible))
+                               first_col=c0, hidden=not sheet.visible, errors=errors))
     return RawBook(source=f"excel:{book.name}", sheets=sheets)
 
 

@@ -38,7 +38,7 @@ _ATTR = re.compile(rb'(\w+)="([^"]*)"')
 _ERROR_CELL = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*>')
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
-_ERROR_TEXTS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+ERROR_TEXTS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!",
                           "#UNKNOWN!", "#CONNECT!", "#BUSY!", "#PYTHON!"})
 
@@ -207,7 +207,7 @@ def _ods_cell(sheet: RawSheet, el: object, row: int, col: int) -> None:
     if get(f"{_C}value-type") == "error":
         texts = [t.text or "" for t in el.iter(_TEXT)]  # type: ignore[attr-defined]
         text = texts[0] if texts else "#VALUE!"
-        sheet.errors[(row, col)] = text if text in _ERROR_TEXTS else "#VALUE!"
+        sheet.errors[(row, col)] = text if text in ERROR_TEXTS else "#VALUE!"
     elif get(f"{_T}formula") is not None and get(f"{_O}value-type") is None:
         sheet.uncached.add((row, col))
 
