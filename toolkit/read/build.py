@@ -402,16 +402,15 @@ class _Builder:
                 rows_excel: list[int], segments: list[Segment]) -> None:
         order = next(i for i, c in enumerate(spec.columns) if c.name == column)
         starts = [s.start for s in segments]
+        sheet_order = next(k for k, s in enumerate(self.schema.sheets) if s.name == spec.name)
+        one = segments[0] if len(segments) == 1 else None
         for i, kind, before, after in changes:
-            seg = segments[bisect_right(starts, i) - 1]
+            seg = one or segments[bisect_right(starts, i) - 1]
             letter = seg.letters[column]
             row = rows_excel[i]
-            self.normalisations.append((self._sheet_order(spec), i, order, Normalisation(
+            self.normalisations.append((sheet_order, i, order, Normalisation(
                 spec.name, row, column, f"{letter}{row}", kind, before, after,
                 seg.source_name)))
-
-    def _sheet_order(self, spec: SheetSpec) -> int:
-        return next(i for i, s in enumerate(self.schema.sheets) if s.name == spec.name)
 
     def _extra(self, spec: SheetSpec, raw: RawSheet, seg: Any,
                extra: list[tuple[str, str]], warned: set[str]) -> None:

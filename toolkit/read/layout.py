@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from ..schema import Schema
@@ -16,12 +17,13 @@ from . import rows as kinds
 from .explain import ColumnReading, SheetReading
 from .headers import ColumnLookup, HeaderBlock, HeaderGrid, find_block, row_texts
 from .raw import RawSheet
-from .rows import RowClassifier
+from .rows import RowClassifier, flagged_values
 from .sheets import SheetMatch
 from .text import fold
 
 UNDER_HEADER_ROWS = 3  # rows right under a header checked for units / numbering / examples
 KEY_COLUMNS = 3  # rows whose first required cells are all empty are looked at closely
+FLAG_COLUMNS = 2  # the first columns whose texts may say a row is not data (合计, 注：…)
 
 
 @dataclass
@@ -79,7 +81,13 @@ def _fill_merges(raw: RawSheet, after: int) -> tuple[list[list[Any]], int]:
 
 
 def _column(rows: Sequence[Sequence[Any]], j: int, start: int) -> list[Any]:
-    return [row[j] if j < len(row) else "" for row in rows[start:]]
+    body = rows[start:]
+    if body and all(len(row) > j for row in (body[0], body[-1])):
+        try:
+            return list(map(itemgetter(j), body))  # C speed; calamine rows are rectangular
+        except IndexError:
+            pass
+    return [row[j] if j < len(row) else "" for row in body]
 
 
 def _same_places(a: HeaderBlock, b: HeaderBlock) -> bool:
@@ -105,22 +113,22 @@ def analyse(match: SheetMatch, schema: Schema, lookup: ColumnLookup) -> SheetLay
 
     candidates: set[int] = set()
     left = min((j for j, _ in first.mapping.values()), default=0)
-    for c in range(left, left + 3):
+    for c in range(left, left + FLAG_COLUMNS):
         col = _column(rows, c, body_start)
-        hits = {v for v in dict.fromkeys(col) if cls.flags(v)}
+        hits = flagged_values(col, cls)
         if hits:
             candidates.update(body_start + k for k, v in enumerate(col) if v in hits)
+    body = rows[body_start:]
+    for k in [k for k, row in enumerate(body) if not any(row)]:  # C-level any over each row
+        if all(v == "" or v is None for v in body[k]):
+            skip.setdefault(body_start + k, kinds.BLANK)
+        else:
+            candidates.add(body_start + k)  # zeros or FALSE only
     keys = [first.mapping[name][0] for name in lookup.required if name in first.mapping]
-    keys = keys[:KEY_COLUMNS]
-    for i in range(body_start, n):
-        row = rows[i]
-        if not any(row):
-            if all(v == "" or v is None for v in row):
-                skip.setdefault(i, kinds.BLANK)
-            else:
-                candidates.add(i)
-        elif keys and all((row[j] if j < len(row) else "") in ("", None) for j in keys):
-            candidates.add(i)
+    if keys:
+        columns = [_column(rows, j, body_start) for j in keys[:KEY_COLUMNS]]
+        candidates.update(body_start + k for k, cells in enumerate(zip(*columns, strict=True))
+                          if not any(cells))
     threshold = max(2, (lookup.score(row_texts(rows[first.last])) + 1) // 2)
     current = first
     for i in sorted(candidates):
@@ -141,16 +149,14 @@ def analyse(match: SheetMatch, schema: Schema, lookup: ColumnLookup) -> SheetLay
         if reason is not None:
             skip[i] = reason
     # data rows, each in the segment of the header block above it
-    starts = [s.block.last for s in layout.segments]
-    seg = 0
-    for i in range(body_start, n):
-        while seg + 1 < len(starts) and i > starts[seg + 1]:
-            seg += 1
-        skipped = skip.get(i)
-        if skipped is None:
-            layout.segments[seg].kept.append(i)
-            continue
-        _note(layout, i, skipped)
+    for i in sorted(k for k in skip if k >= body_start):
+        _note(layout, i, skip[i])
+    bounds = [s.block.last + 1 for s in layout.segments[1:]] + [n]
+    start = body_start
+    for seg, stop in zip(layout.segments, bounds, strict=True):
+        seg.kept = ([i for i in range(start, stop) if i not in skip] if skip
+                    else list(range(start, stop)))
+        start = stop
     reading.header_rows = [base + i for i in first.rows]
     reading.data_rows = sum(len(s.kept) for s in layout.segments)
     reading.columns = _columns_read(raw, first)

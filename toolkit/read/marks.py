@@ -20,14 +20,15 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import struct
+import threading
 import zipfile
-from collections.abc import Iterable
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from xml.etree.ElementTree import XMLPullParser
-
-if TYPE_CHECKING:
-    from .raw import RawSheet
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK"
@@ -58,21 +59,51 @@ def _col_index(letters: bytes) -> int:
     return n - 1
 
 
-def collect(path: Path, head: bytes, sheets: list[RawSheet]) -> None:
-    """Fill ``errors``, ``uncached`` (and for .ods ``merged``) of the sheets calamine read."""
-    by_name = {s.name: s for s in sheets}
+@dataclass
+class Marks:
+    """What one sheet holds that calamine reads as empty."""
+
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    uncached: set[tuple[int, int]] = field(default_factory=set)
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+
+
+class _Sink(dict[str, Marks]):
+    def __missing__(self, key: str) -> Marks:
+        value = self[key] = Marks()
+        return value
+
+
+def collect(path: Path, head: bytes) -> dict[str, Marks]:
+    """Sheet name -> its marks (only sheets that have some). Never raises."""
+    found = _Sink()
     try:
         if head.startswith(_ZIP_MAGIC):
             with zipfile.ZipFile(path) as z:
                 names = set(z.namelist())
                 if "xl/workbook.xml" in names:
-                    _xlsx(z, by_name)
+                    _xlsx(z, found)
                 elif "content.xml" in names:
-                    _ods(z, by_name)
+                    _ods(z, found)
         elif head == _OLE_MAGIC:
-            _xls(path, by_name)
+            _xls(path, found)
     except Exception:
-        return
+        return {}
+    return dict(found)
+
+
+def collect_in_background(path: Path, head: bytes) -> Callable[[], dict[str, Marks]]:
+    """:func:`collect` in a thread (zlib releases the GIL, so the scan runs beside
+    calamine's parse); call the result to wait for the marks."""
+    box: list[dict[str, Marks]] = []
+    thread = threading.Thread(target=lambda: box.append(collect(path, head)), daemon=True,
+                              name="gridkit-marks")
+    thread.start()
+
+    def wait() -> dict[str, Marks]:
+        thread.join()
+        return box[0] if box else {}
+    return wait
 
 
 # -- .xlsx -------------------------------------------------------------------------------
@@ -102,16 +133,34 @@ def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _xlsx(z: zipfile.ZipFile, by_name: dict[str, RawSheet]) -> None:
+def _member(z: zipfile.ZipFile, part: str) -> bytes:
+    """A package part's bytes, a deflated one inflated in ONE zlib call (which releases the
+    GIL, so this runs beside calamine's parse; ZipFile.read inflates in small steps)."""
+    info = z.getinfo(part)
+    if info.compress_type != zipfile.ZIP_DEFLATED or z.fp is None:
+        return z.read(part)
+    fp = z.fp
+    fp.seek(info.header_offset)
+    header = fp.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        return z.read(part)
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    fp.seek(info.header_offset + 30 + name_len + extra_len)
+    data = zlib.decompress(fp.read(info.compress_size), -15)
+    if len(data) != info.file_size:
+        return z.read(part)
+    return data
+
+
+def _xlsx(z: zipfile.ZipFile, found: _Sink) -> None:
     for name, part in _sheet_parts(z).items():
-        sheet = by_name.get(name)
-        if sheet is None:
-            continue
-        data = z.read(part)
+        data = _member(z, part)
         if b't="e"' in data:
-            sheet.errors.update(_xlsx_errors(data))
+            found[name].errors.update(_xlsx_errors(data))
         if b"<f" in data:
-            sheet.uncached.update(_xlsx_uncached(data))
+            uncached = set(_xlsx_uncached(data))
+            if uncached:
+                found[name].uncached.update(uncached)
 
 
 def _xlsx_errors(data: bytes) -> Iterable[tuple[tuple[int, int], str]]:
@@ -162,14 +211,14 @@ _C = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}p"
 
 
-def _ods(z: zipfile.ZipFile, by_name: dict[str, RawSheet]) -> None:
+def _ods(z: zipfile.ZipFile, found: _Sink) -> None:
     with z.open("content.xml") as fh:
         content = fh.read()
     if not (b'value-type="error"' in content or b"number-rows-spanned" in content
             or b"number-columns-spanned" in content or b"table:formula" in content):
         return
     parser: XMLPullParser = XMLPullParser(events=("start", "end"))
-    sheet: RawSheet | None = None
+    sheet: str | None = None
     row = col = 0
     row_repeat = 1
     for chunk in range(0, len(content), 1 << 20):
@@ -179,7 +228,7 @@ def _ods(z: zipfile.ZipFile, by_name: dict[str, RawSheet]) -> None:
             tag = el.tag
             if tag == f"{_T}table":
                 if event == "start":
-                    sheet, row = by_name.get(el.get(f"{_T}name", "")), 0
+                    sheet, row = el.get(f"{_T}name", ""), 0
                 else:
                     sheet = None
             elif tag == f"{_T}table-row":
@@ -192,29 +241,29 @@ def _ods(z: zipfile.ZipFile, by_name: dict[str, RawSheet]) -> None:
             elif tag in (f"{_T}table-cell", f"{_T}covered-table-cell") and event == "end":
                 repeat = int(el.get(f"{_T}number-columns-repeated", "1"))
                 if sheet is not None and tag == f"{_T}table-cell":
-                    _ods_cell(sheet, el, row, col)
+                    _ods_cell(found, sheet, el, row, col)
                 col += repeat
                 el.clear()
     parser.close()
 
 
-def _ods_cell(sheet: RawSheet, el: object, row: int, col: int) -> None:
-    get = el.get  # type: ignore[attr-defined]
+def _ods_cell(found: _Sink, sheet: str, el: Any, row: int, col: int) -> None:
+    get = el.get
     rows = int(get(f"{_T}number-rows-spanned", "1"))
     cols = int(get(f"{_T}number-columns-spanned", "1"))
     if rows > 1 or cols > 1:
-        sheet.merged.append(((row, col), (row + rows - 1, col + cols - 1)))
+        found[sheet].merged.append(((row, col), (row + rows - 1, col + cols - 1)))
     if get(f"{_C}value-type") == "error":
-        texts = [t.text or "" for t in el.iter(_TEXT)]  # type: ignore[attr-defined]
+        texts = [t.text or "" for t in el.iter(_TEXT)]
         text = texts[0] if texts else "#VALUE!"
-        sheet.errors[(row, col)] = text if text in ERROR_TEXTS else "#VALUE!"
+        found[sheet].errors[(row, col)] = text if text in ERROR_TEXTS else "#VALUE!"
     elif get(f"{_T}formula") is not None and get(f"{_O}value-type") is None:
-        sheet.uncached.add((row, col))
+        found[sheet].uncached.add((row, col))
 
 
 # -- .xls --------------------------------------------------------------------------------
 
-def _xls(path: Path, by_name: dict[str, RawSheet]) -> None:
+def _xls(path: Path, found: _Sink) -> None:
     import xlrd  # only .xls files need it
 
     book = xlrd.open_workbook(str(path), on_demand=True, logfile=io.StringIO(),
@@ -222,9 +271,6 @@ def _xls(path: Path, by_name: dict[str, RawSheet]) -> None:
     try:
         error_code = xlrd.XL_CELL_ERROR
         for name in book.sheet_names():
-            sheet = by_name.get(name)
-            if sheet is None:
-                continue
             xs = book.sheet_by_name(name)
             for r in range(xs.nrows):
                 types = xs.row_types(r)
@@ -233,7 +279,8 @@ def _xls(path: Path, by_name: dict[str, RawSheet]) -> None:
                 for c, t in enumerate(types):
                     if t == error_code:
                         code = xs.cell_value(r, c)
-                        sheet.errors[(r, c)] = xlrd.error_text_from_code.get(code, "#VALUE!")
+                        found[name].errors[(r, c)] = xlrd.error_text_from_code.get(
+                            code, "#VALUE!")
             book.unload_sheet(name)
     finally:
         book.release_resources()

@@ -121,6 +121,7 @@ def read_raw(path: str | Path) -> RawBook:
     if head == _OLE_MAGIC and _is_encrypted_ole(path):
         raise _password_error(name, str(path))
     sheets: list[RawSheet] = []
+    pending = marks.collect_in_background(path, head)
     try:
         with path.open("rb") as fh:
             book = calamine.CalamineWorkbook.from_filelike(fh)
@@ -143,10 +144,17 @@ def read_raw(path: str | Path) -> RawBook:
         raise
     except Exception as exc:  # any parser failure on a bad file is "cannot open this file"
         raise _corrupt_error(name, str(path)) from exc
+    finally:
+        found = pending()
     if not any(s.rows for s in sheets):
         raise UnreadableWorkbook(
             f"文件“{name}”是空的,没有任何数据,请填写登记表后重新报送。", str(path))
-    marks.collect(path, head, sheets)
+    for rs in sheets:
+        m = found.get(rs.name)
+        if m is not None:
+            rs.errors, rs.uncached = m.errors, m.uncached
+            if m.merged and not rs.merged:
+                rs.merged = m.merged
     return RawBook(source=str(path), sheets=sheets)
 
 

@@ -10,8 +10,9 @@ are all empty) go through the full :meth:`RowClassifier.classify`.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
-from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 from ..schema import ReadingRules
@@ -86,13 +87,20 @@ class RowClassifier:
         self.title_words = tuple(fold(x) for x in reading.title_words if fold(x))
         self.units = frozenset(fold(u) for u in reading.units if fold(u))
         self.header_texts = header_texts
+        self._pattern: tuple[frozenset[str], re.Pattern[str]] | None = None
 
     # -- cheap test of one distinct first-column value --------------------------------
     def flags(self, value: Any) -> bool:
         """Whether a first-column value may belong to a non-data row."""
-        if type(value) is not str:
+        if type(value) is not str or not value:
             return False
-        return _flag(value, self)
+        return bool(self.flag_pattern().search(fold(value)))
+
+    def flag_pattern(self) -> re.Pattern[str]:
+        key = self.header_texts
+        if self._pattern is None or self._pattern[0] is not key:
+            self._pattern = (key, _flag_pattern(self))
+        return self._pattern[1]
 
     def is_total(self, folded: str) -> bool:
         return self.total is not None and bool(self.total.match(folded))
@@ -148,7 +156,7 @@ class RowClassifier:
                                               and _PLACE_END.search(texts[0])
                                               and len(cells) == 1):
                 return SUBTITLE
-            if len(cells) == 1 and len(texts[0]) >= 12:
+            if len(cells) == 1 and len(texts[0]) >= 12 and not texts[0].isascii():
                 return TITLE if above_header else FOOTER
         if above_header:
             return TITLE
@@ -157,25 +165,54 @@ class RowClassifier:
         return None
 
 
-@lru_cache(maxsize=131072)
-def _flag_cached(text: str, total: re.Pattern[str] | None, footer: tuple[str, ...],
-                 titles: tuple[str, ...], headers: frozenset[str]) -> bool:
-    f = fold(text)
-    if not f:
-        return False
-    if f in headers or (total is not None and total.match(f)):
-        return True
-    if _EXAMPLE.match(f) or _SUBTITLE.match(f) or starts_with_label(f, footer):
-        return True
-    if _FORM_LABEL.match(f):
-        return True
-    if any(w in f for w in titles):
-        return True
-    return len(f) >= 12 or bool(_PLACE_END.search(f))
+def _flag_pattern(c: RowClassifier) -> re.Pattern[str]:
+    """One pattern for every kind of first-column text a non-data row may start with,
+    over NUL-separated folded texts (the same tests as :meth:`RowClassifier.classify`):
+    one anchor at each text's start, then the alternatives (so every other position
+    costs one character test)."""
+    cell = r"[^\x00]"
+    end = r"(?=\x00|$)"
+    parts = []
+    if c.total is not None:
+        parts.append(c.total.pattern.lstrip("^").rstrip("$").replace(".", cell) + end)
+    parts.append(_EXAMPLE.pattern.lstrip("^").replace("$", end))
+    parts.append(_SUBTITLE.pattern.lstrip("^"))
+    parts.append(_FORM_LABEL.pattern.lstrip("^"))
+    if c.footer_labels:
+        labels = "|".join(re.escape(x) for x in sorted(c.footer_labels, key=len, reverse=True))
+        parts.append(f"[ \\t]*(?:{labels})[ \\t]*:")
+    if c.header_texts:
+        heads = "|".join(re.escape(x) for x in sorted(c.header_texts, key=len, reverse=True)
+                         if x)
+        parts.append(f"(?:{heads}){end}")
+    # a long Chinese text (a note), a text naming a title word or ending in a place word
+    parts.append(r"(?=[^\x00]{12})(?=[^\x00]*[^\x00-\x7f])")
+    if c.title_words:
+        words = "|".join(re.escape(x) for x in c.title_words)
+        parts.append(f"(?={cell}*(?:{words}))")
+    parts.append(f"(?={cell}*(?:村|社区|居委会|村委会|小区|组|片区|网格){end})")
+    return re.compile(r"(?:^|\x00)(?:" + "|".join(f"(?:{p})" for p in parts) + ")")
 
 
-def _flag(text: str, c: RowClassifier) -> bool:
-    return _flag_cached(text, c.total, c.footer_labels, c.title_words, c.header_texts)
+def flagged_values(values: Sequence[Any], c: RowClassifier) -> set[Any]:
+    """The distinct text values of a column that may start a non-data row, found with one
+    regex pass over all of them (a clean column costs no per-value Python work)."""
+    texts = [v for v in dict.fromkeys(values) if type(v) is str and v]
+    if not texts:
+        return set()
+    folded = fold("\x00".join(texts))
+    parts = folded.split("\x00")
+    if len(parts) != len(texts):  # a NUL inside a cell: test one by one
+        return {v for v in texts if c.flags(v)}
+    pattern = c.flag_pattern()
+    hits: set[Any] = set()
+    if not pattern.search(folded):
+        return hits
+    offsets = list(accumulate((len(p) + 1 for p in parts), initial=0))
+    for m in pattern.finditer(folded):
+        pos = m.start() + (1 if folded[m.start():m.start() + 1] == "\x00" else 0)
+        hits.add(texts[bisect_right(offsets, pos) - 1])
+    return hits
 
 
 __all__ = ["BLANK", "COVER", "EXAMPLE", "FOOTER", "NUMBERING", "REASONS", "REASON_TEXT",
