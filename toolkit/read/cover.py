@@ -33,7 +33,7 @@ _DATE_IN_TEXT = re.compile(
     r"(?<!\d)(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*日?(?!\d)"
     r"|(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"
     r"|(?<![\d.])(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
-_TOWNSHIP_NAME = re.compile(r"^[\u4e00-\u9fff]+?(?:镇|乡|街道|办事处)")
+_TOWNSHIP_NAME = re.compile(r"^(?!乡镇)[\u4e00-\u9fff]{2,}?(?:镇|乡|街道|办事处)")
 _VALUE_TRIM = " \t\u3000,,;;、"
 
 

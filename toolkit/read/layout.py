@@ -140,6 +140,7 @@ def analyse(match: SheetMatch, schema: Schema, lookup: ColumnLookup) -> SheetLay
             if block is not None:
                 for k in block.rows:
                     skip[k] = kinds.REPEATED
+                _title_above(rows, block.first, body_start, skip)
                 if not _same_places(block, current):
                     layout.segments.append(Segment(raw, block))
                     current = block
@@ -170,6 +171,21 @@ def _note(layout: SheetLayout, i: int, reason: str) -> None:
         layout.form_rows.append(i)
     elif reason in (kinds.TITLE, kinds.SUBTITLE):
         layout.title_rows.append(i)
+
+
+def _title_above(rows: list[list[Any]], first: int, body_start: int,
+                 skip: dict[int, str]) -> None:
+    """The row or two above a repeated header that hold one text each (its title, such as
+    '2月4日卡点值守情况' or '住户登记表(续)') are titles, not data."""
+    for k in (first - 1, first - 2):
+        if k < body_start or k in skip:
+            if k in skip and skip[k] == kinds.BLANK:
+                continue
+            return
+        cells = [v for v in rows[k] if v != "" and v is not None]
+        if not cells or len(cells) > 2 or not all(isinstance(v, str) for v in cells):
+            return
+        skip[k] = kinds.TITLE
 
 
 def _under_header(rows: list[list[Any]], start: int, cls: RowClassifier,

@@ -44,7 +44,8 @@ NEGATIVE_COLUMNS: dict[str, tuple[str, ...]] = {
 @dataclass
 class Donor:
     """A clean screened person of an earlier township, offered for a cross-township
-    duplicate. ``excel_row`` is filled in once that township's file is written."""
+    duplicate. ``excel_sheet`` / ``excel_row`` are filled in once that township's sheets are
+    laid out."""
 
     file: str
     township: str
@@ -54,6 +55,7 @@ class Donor:
     id_number: str
     phone: str
     excel_row: int = 0
+    excel_sheet: str = ""  # the worksheet it was written to
 
 
 def per_kind(rate: float, rows: int, kinds: int) -> int:

@@ -16,10 +16,11 @@ from ..config import Config, Township
 from ..errors import UsageError, os_reason
 from .defects import Donor, Planter, per_kind
 from .drift import Drifter
-from .model import Mark, PlantedDefect, SampleResult, Table
+from .layouts import Layouter, choose_layouts, generic_file_name
+from .model import Mark, PlantedDefect, SampleResult, SheetPlan
 from .people import IdFactory
 from .township import TownshipBuilder
-from .writer import row_numbers, write_workbook
+from .writer import plain_plan, positions, write_workbook
 
 SHEET_ORDER = ("填报信息", "网格", "住户", "排查登记", "卡点值守", "队伍", "宣传", "捐赠")
 MAX_SCALE = 1000.0
@@ -57,7 +58,7 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
              defects: float = 0.0, seed: int = 0,
              townships: int | Sequence[str] | None = None,
              drift: bool | None = None, truth: str | Path | None = None,
-             workers: int = 1) -> SampleResult:
+             workers: int = 1, layouts: bool = False) -> SampleResult:
     """Write one sample submission per township into ``out_dir``.
 
     ``scale`` 1 is a small realistic night (400 screened persons per township), 100 is county
@@ -65,10 +66,15 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
     are planted (at least one of each kind when positive and the sheet is big enough).
     ``drift`` (default: on when ``defects`` > 0) adds harmless real-world drift. The same
     ``seed`` and arguments give identical cell values. ``truth``: also write the truth there
-    as JSON (a list of ``{file, township, sheet, row, column, kind}``). ``workers``: processes
-    writing files: default one; 0 = the cores for county-size runs (a script calling this
-    with workers needs the ``if __name__ == "__main__":`` guard where processes are spawned);
-    the output is the same.
+    as JSON (a list of ``{file, township, sheet, row, column, kind}``, plus ``source_sheet``
+    where the worksheet is not named ``sheet``). ``workers``: processes writing files:
+    default one; 0 = the cores for county-size runs (a script calling this with workers needs
+    the ``if __name__ == "__main__":`` guard where processes are spawned); the output is the
+    same. ``layouts``: every township lays its file out in its own mix of
+    real-world habits (``layouts.py``: cover forms, renamed and split sheets, two-level
+    headers, merged cells, subtotals, footers, counts with units ...), chosen from the seed
+    so that over the county's townships every habit appears; each is recorded in the truth
+    as ``drift-layout-<feature>``, and the values stay valid.
     """
     if isinstance(date, dt.datetime):
         date = date.date()
@@ -94,17 +100,26 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
     workers = auto_workers(scale, len(selected)) if workers == 0 else max(1, workers)
     pool = ProcessPoolExecutor(workers) if workers > 1 else None
     pending: deque[Future[Path]] = deque()
+    features = choose_layouts(config, seed) if layouts else {}
+    names: set[str] = set()
     try:
         for township in selected:
-            path = out / file_name(township.name, date)
-            tables = _prepare(config, township, path.name, date, scale, defects, seed, drift,
-                              ids, donors, run_texts, result)
+            chosen = features.get(township.name, ())
+            name = file_name(township.name, date)
+            if "generic-file-name" in chosen:
+                name = generic_file_name(seed, township.name, names)
+            names.add(name)
+            path = out / name
+            if layouts:
+                result.layouts[name] = list(chosen)
+            plans = _prepare(config, township, name, date, scale, defects, seed, drift,
+                             ids, donors, run_texts, result, chosen if layouts else None)
             result.files.append(path)
             if pool is None:
-                write_workbook(path, tables, config)
+                write_workbook(path, plans, config)
                 continue
-            pending.append(pool.submit(write_workbook, path, tables, config))
-            del tables
+            pending.append(pool.submit(write_workbook, path, plans, config))
+            del plans
             while len(pending) > workers:  # bound the tables held in memory
                 pending.popleft().result()
         while pending:
@@ -115,7 +130,8 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     order = {f.name: i for i, f in enumerate(result.files)}
-    result.truth.sort(key=lambda t: (order.get(t.file, 0), t.sheet, t.row, t.column, t.kind))
+    result.truth.sort(key=lambda t: (order.get(t.file, 0), t.sheet, t.source_sheet, t.row,
+                                     t.column, t.kind))
     if truth is not None:
         try:
             result.truth_file = write_truth(result, Path(truth))
@@ -147,9 +163,11 @@ def auto_workers(scale: float, townships: int) -> int:
 
 def _prepare(config: Config, township: Township, name: str, date: dt.date, scale: float,
              defects: float, seed: int, drift: bool, ids: IdFactory, donors: list[Donor],
-             run_texts: set[str], result: SampleResult) -> list[Table]:
-    """Build one township's tables, plant defects and drift, record the truth at the Excel
-    rows the tables will be written to; return the tables in writing order."""
+             run_texts: set[str], result: SampleResult, layout: tuple[str, ...] | None
+             ) -> list[SheetPlan]:
+    """Build one township's tables, plant defects and drift, lay the sheets out (the
+    template's layout, or the township's ``layout`` features), record the truth at the
+    sheets and Excel rows as written; return the sheets in writing order."""
     rng = random.Random(f"gridkit-sample:{seed}:{township.name}")
     tables = TownshipBuilder(config, township, date, scale, rng, ids).build()
     marks: list[Mark] = []
@@ -165,18 +183,33 @@ def _prepare(config: Config, township: Township, name: str, date: dt.date, scale
         Drifter(config, tables, township.name, date, rng, marks).apply(defects)
     ordered = [tables[s] for s in SHEET_ORDER] + [
         t for s, t in tables.items() if s not in SHEET_ORDER]
-    rows_at = row_numbers(ordered)
+    if layout is None:
+        plans = [plain_plan(t) for t in ordered]
+    else:
+        plans = Layouter(config, ordered, township.name, date, f"{seed}:{township.name}",
+                         marks).plans(layout)
+    rows_at = positions(plans)
+    holding: dict[str, list[str]] = {}  # canonical sheet -> the worksheets holding it
+    for p in plans:
+        if not p.copy:
+            holding.setdefault(p.canonical, []).append(p.name)
     for m in marks:
-        row = 0 if m.row is None else rows_at[id(m.row)]
-        result.truth.append(PlantedDefect(name, township.name, m.sheet, row, m.column, m.kind))
+        if m.row is not None:
+            source, row = rows_at[id(m.row)]
+            result.truth.append(PlantedDefect(name, township.name, m.sheet, row, m.column,
+                                              m.kind, source))
+            continue
+        for source in [m.source] if m.source is not None else holding.get(m.sheet, [""]):
+            result.truth.append(PlantedDefect(name, township.name, m.sheet, 0, m.column,
+                                              m.kind, source))
     for donor, _row in pairs:
         result.truth.append(PlantedDefect(donor.file, donor.township, "排查登记",
                                           donor.excel_row, "身份证号",
-                                          "cross-township-duplicate"))
+                                          "cross-township-duplicate", donor.excel_sheet))
     for donor in offered:
-        donor.excel_row = rows_at[id(donor.row)]
+        donor.excel_sheet, donor.excel_row = rows_at[id(donor.row)]
         donor.row = []  # release the row (memory at county scale)
     donors.extend(offered)
     for t in ordered:
         t.tainted.clear()
-    return ordered
+    return plans

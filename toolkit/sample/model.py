@@ -3,7 +3,9 @@
 A :class:`Table` is one sheet: canonical column names, header texts as they will be written,
 and rows as plain lists (column order = ``columns``). Truth is recorded against row *objects*
 (``Mark``), not indices, so rows can be deleted (a missing shift) or inserted (blank rows, a
-totals row) afterwards; the writer turns each row object into its Excel row number.
+totals row) afterwards. A :class:`SheetPlan` is one worksheet exactly as written (the lines
+from the top, merges, offsets): the plain layout of a table or a township's own layout
+(``layouts.py``); :func:`writer.positions` turns each row object into its sheet and Excel row.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ Row = list[Any]
 class PlantedDefect:
     """One planted defect or one piece of harmless drift, where a check must (or must not)
     report it. ``row`` is the Excel row as written (0 for a whole sheet), ``column`` the
-    canonical column name ("" for a whole row or sheet), ``sheet`` the canonical sheet name
-    (the extra hidden sheet: its own name), ``file`` the file name inside the output folder.
-    ``kind`` is a rule code from docs/architecture.md, or ``drift-...`` for harmless drift."""
+    canonical column name ("" for a whole row or sheet; a whole column: row 0 and the
+    column), ``sheet`` the canonical sheet name (an extra sheet: its own name; "" for the
+    whole file), ``source_sheet`` the worksheet's name as written (one of several village
+    sheets, a sheet named ``Sheet1``, ...), ``file`` the file name inside the output folder.
+    ``kind`` is a rule code from docs/architecture.md, or ``drift-...`` for harmless drift
+    (``drift-layout-<feature>`` for a township's layout habit)."""
 
     file: str
     township: str
@@ -30,13 +35,18 @@ class PlantedDefect:
     row: int
     column: str
     kind: str
+    source_sheet: str = ""
 
     @property
     def is_drift(self) -> bool:
         return self.kind.startswith("drift-")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The truth file's record; ``source_sheet`` only where it differs from ``sheet``."""
+        d = asdict(self)
+        if d["source_sheet"] in ("", self.sheet):
+            del d["source_sheet"]
+        return d
 
 
 @dataclass
@@ -47,6 +57,7 @@ class SampleResult:
     truth: list[PlantedDefect]
     rows: dict[str, dict[str, int]] = field(default_factory=dict)  # file -> sheet -> data rows
     truth_file: Path | None = None
+    layouts: dict[str, list[str]] = field(default_factory=dict)  # file -> layout features
 
     @property
     def defects(self) -> list[PlantedDefect]:
@@ -74,6 +85,7 @@ class SampleResult:
             "drift": len(self.drift),
             "by_kind": self.by_kind(),
             "rows": self.rows,
+            "layouts": self.layouts,
         }
 
 
@@ -85,6 +97,8 @@ class Mark:
     row: Row | None  # the row object (data row, header, title row); None = the whole sheet
     column: str
     kind: str
+    # the worksheet (as written) of a whole-sheet mark; None = every sheet holding ``sheet``
+    source: str | None = None
 
 
 @dataclass
@@ -134,3 +148,33 @@ class Table:
             if row:
                 row.insert(position, value)
         self._index = {c: i for i, c in enumerate(self.columns)}
+
+
+@dataclass
+class SheetPlan:
+    """One worksheet exactly as written. ``lines[i]`` is Excel row ``row0 + i + 1``, its cell
+    ``k`` is column ``col0 + k`` (0-based). Lines not in ``styles`` are data rows (the
+    ``columns`` give their types); styled lines are titles, headers, notes, subtotals. A merge
+    ``merges[i] = [(first col, last line, last col)]`` starts at line ``i``; its value is the
+    top-left cell, the cells it covers are listed in ``covered`` and never written."""
+
+    name: str  # as written
+    canonical: str  # canonical sheet name (an extra sheet: its own name; "" = empty sheet)
+    lines: list[Row]
+    columns: list[str] = field(default_factory=list)
+    widths: list[int] = field(default_factory=list)  # column widths, from col0
+    row0: int = 0
+    col0: int = 0
+    styles: dict[int, str] = field(default_factory=dict)  # "title" "note" "head" "sub" "plain"
+    merges: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
+    covered: dict[int, set[int]] = field(default_factory=dict)
+    freeze: int | None = None  # the first line below the header block (frozen panes)
+    hidden: bool = False
+    copy: bool = False  # an older copy of a sheet: the truth never points into it
+
+    def merge(self, line: int, col: int, last_line: int, last_col: int) -> None:
+        self.merges.setdefault(line, []).append((col, last_line, last_col))
+        for i in range(line, last_line + 1):
+            for c in range(col, last_col + 1):
+                if (i, c) != (line, col):
+                    self.covered.setdefault(i, set()).add(c)
