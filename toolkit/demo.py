@@ -94,7 +94,7 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, night: dt.date = DEMO_NIGHT
     # so the report's day-over-day change shows new arrivals)
     before = night - dt.timedelta(days=1)
     prev_files = generate(config, d / "samples" / f"{before:%Y%m%d}", before,
-                          scale=scale * 0.9, seed=1).files
+                          scale=scale * 0.9, seed=1, layouts=True).files
     samples += prev_files
     _deliver(config, prev_files, _at(before, deadline) - ON_TIME_BEFORE)
     previous = run_nightly(config, before, now=_run_time(config, before), progress=progress,
@@ -102,18 +102,17 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, night: dt.date = DEMO_NIGHT
     _clear_inbox(config, prev_files)
 
     # the demo night: one township with errors, one late
+    # every township in its own layout habits (files in county order, names may be generic)
     folder = d / "samples" / f"{night:%Y%m%d}"
-    files = generate(config, folder, night, scale=scale, seed=2).files
-    bad = generate(config, folder / "有错误", night, scale=scale, defects=DEMO_DEFECTS, seed=3,
-                   townships=[broken]).files
-    by_name = {f.name: f for f in files}
-    for f in bad:
-        by_name[f.name] = f
-    files = list(by_name.values())
-    samples += files
-    on_time = [f for f in files if late not in f.name]
-    _deliver(config, on_time, _at(night, deadline) - ON_TIME_BEFORE)
-    _deliver(config, [f for f in files if late in f.name], _at(night, deadline) + LATE_AFTER)
+    by_town = dict(zip(towns, generate(config, folder, night, scale=scale, seed=2,
+                                       layouts=True).files, strict=True))
+    by_town[broken] = generate(config, folder / "有错误", night, scale=scale,
+                               defects=DEMO_DEFECTS, seed=3, townships=[broken],
+                               layouts=True).files[0]
+    samples += by_town.values()
+    _deliver(config, [f for t, f in by_town.items() if t != late],
+             _at(night, deadline) - ON_TIME_BEFORE)
+    _deliver(config, [by_town[late]], _at(night, deadline) + LATE_AFTER)
     result = run_nightly(config, night, now=_run_time(config, night), progress=progress,
                          console=console)
     return DemoResult(d, d / CONFIG_NAME, night, late, broken, previous, result, samples)
@@ -136,6 +135,10 @@ def _deliver(config: Config, files: list[Path], arrived: dt.datetime) -> None:
     stamp = arrived.timestamp()
     for f in files:
         target = inbox / f.name
+        n = 1
+        while target.exists():  # two townships that both call their file 新建….xlsx
+            n += 1
+            target = inbox / f"{f.stem}({n}){f.suffix}"
         shutil.copyfile(f, target)
         os.utime(target, (stamp, stamp))
 
