@@ -32,7 +32,7 @@ from ..table import (
     column_letter,
 )
 from . import cover as cv
-from .explain import Reading, SheetReading
+from .explain import ColumnReading, Reading, SheetReading
 from .layout import SheetLayout, analyse
 from .normalize import Vocab, normalise_column, normalise_value
 from .raw import RawBook, RawSheet, display_name
@@ -106,8 +106,8 @@ class _Builder:
             if m.spec is not None and m.spec.is_cover:
                 if cover is None:
                     cover = m
-                    self.reading.sheets.append(
-                        SheetReading(m.raw.name, m.raw.hidden, m.spec.name, m.why))
+                    self.reading.sheets.append(SheetReading(
+                        m.raw.name, m.raw.hidden, m.spec.name, m.why, cover=True))
                 else:
                     self.reading.sheets.append(
                         SheetReading(m.raw.name, m.raw.hidden, None, "另一张填报信息表,未读取"))
@@ -257,6 +257,10 @@ class _Builder:
         missing = [c.name for c in spec.columns if c.required and c.name not in first
                    and c.id not in ("township", "report_date")]
         self.reading.cover_missing = missing
+        if cover is not None:
+            reading = next(s for s in self.reading.sheets if s.cover)
+            reading.columns = [ColumnReading(f.where.split("!", 1)[-1], f.column, f.column)
+                               for f in first.values() if f.sheet == cover.raw.name]
         if not first:
             return None
         columns: dict[str, Column] = {}

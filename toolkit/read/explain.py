@@ -47,6 +47,7 @@ class SheetReading:
     columns: list[ColumnReading] = field(default_factory=list)
     skipped: list[SkippedRows] = field(default_factory=list)
     merged_cells: int = 0  # merged data cells whose value was given to every row
+    cover: bool = False  # the cover form: ``columns`` are the fields found, at their cells
 
     def skip(self, excel_row: int, reason: str) -> None:
         """Record a skipped row (consecutive rows of one reason become one range)."""
@@ -62,7 +63,7 @@ class SheetReading:
                 "header_rows": self.header_rows, "data_rows": self.data_rows,
                 "columns": [c.to_dict() for c in self.columns],
                 "skipped": [s.to_dict() for s in self.skipped],
-                "merged_cells": self.merged_cells}
+                "merged_cells": self.merged_cells, "cover": self.cover}
 
 
 def _fact_dict(fact: Fact | None) -> dict[str, Any]:
@@ -106,6 +107,11 @@ class Reading:
             hidden = "(隐藏)" if s.hidden else ""
             if s.register_sheet is None:
                 out.append(f"工作表“{s.name}”{hidden}:{s.why}")
+                continue
+            if s.cover:
+                found = "、".join(f"{c.field}({c.cell})" for c in s.columns if c.field)
+                out.append(f"工作表“{s.name}”{hidden}→{s.register_sheet}({s.why}"
+                           f"{',读到' + found if found else ',没有读到任何一项'})")
                 continue
             head = ""
             if s.header_rows:
