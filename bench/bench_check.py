@@ -53,7 +53,7 @@ def _calamine(files: list[str]) -> dict[str, float]:
 
 def _check(files: list[str]) -> dict[str, float]:
     """What check_path does (read_register + check_register), timing the two parts."""
-    from toolkit.check import check_register
+    from toolkit.check.run import check_register
     from toolkit.read import gc_paused, read_register
 
     config = _prepared["config"]
@@ -108,7 +108,7 @@ def _prepare(mode: str) -> None:
 
     if mode != "calamine":
         import toolkit.check  # noqa: F401
-        from toolkit.config import load_config
+        from toolkit.config.county import load_config
 
         _prepared["config"] = load_config(cwd=ROOT)
 
@@ -139,7 +139,7 @@ def ensure_sample(data: Path, scale: float, layouts: bool) -> list[Path]:
     files = sorted(data.glob("*.xlsx"))
     if len(files) >= 10:
         return files
-    from toolkit.config import load_config
+    from toolkit.config.county import load_config
     from toolkit.sample import generate
 
     config = load_config(cwd=ROOT)

@@ -47,8 +47,8 @@ def stage_calamine(base: Path) -> dict[str, float]:
 
 
 def stage_merge(base: Path) -> dict[str, float]:
-    from toolkit.config import load_config
-    from toolkit.merge import merge_night
+    from toolkit.config.county import load_config
+    from toolkit.night.merge import merge_night
 
     ws = base / "ws"
     shutil.rmtree(ws, ignore_errors=True)
@@ -104,7 +104,7 @@ def main() -> None:
         return
     marker = base / f"night-scale-{args.scale:g}"
     if not marker.exists():
-        from toolkit.config import load_config
+        from toolkit.config.county import load_config
         from toolkit.sample import generate
 
         shutil.rmtree(base, ignore_errors=True)

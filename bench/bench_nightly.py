@@ -44,8 +44,8 @@ def _files(folder: Path) -> list[Path]:
 
 def run_night(files: Path, base: Path, profile: Path | None) -> dict[str, float]:
     """One night in this process (a fresh workspace under ``base``)."""
-    from toolkit.config import load_config
-    from toolkit.nightly import run_nightly
+    from toolkit.config.county import load_config
+    from toolkit.run.nightly import run_nightly
 
     ws = base / "ws"
     shutil.rmtree(ws, ignore_errors=True)
@@ -120,7 +120,7 @@ def _night_files(args: argparse.Namespace) -> Path:
         args.scale = 100.0
     folder = args.dir / f"night-{args.scale:g}"
     if not _files(folder):
-        from toolkit.config import load_config
+        from toolkit.config.county import load_config
         from toolkit.sample import generate
 
         folder.mkdir(parents=True, exist_ok=True)

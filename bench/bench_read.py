@@ -34,7 +34,7 @@ def build(path: Path, rows: int, seed: int = 0) -> Path:
     import xlsxwriter
 
     from tests.factory import clean_register
-    from toolkit.idcard import make_id
+    from toolkit.check.idcard import make_id
 
     rnd = random.Random(seed)
     book = clean_register()
@@ -99,7 +99,7 @@ def sample_file(out: Path, rows: int) -> Path | None:
     """One township file from toolkit.sample with ~rows screened persons (defects and
     harmless drift planted at 1%)."""
     try:
-        from toolkit.config import load_config
+        from toolkit.config.county import load_config
         from toolkit.sample import generate
     except ImportError:
         return None
@@ -114,7 +114,7 @@ def _child(mode: str, path: str) -> None:
     """Time one read in a fresh process (imports and config loading are not timed)."""
     import python_calamine
 
-    from toolkit.config import load_config
+    from toolkit.config.county import load_config
     from toolkit.read import read_register
 
     config = load_config(cwd=Path(tempfile.gettempdir()))

@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.config import Config, load_config
-
-from .factory import Book, clean_register, write_workbook
+from tests.factory import Book, clean_register, write_workbook
+from toolkit.config.county import Config, load_config
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import Any
 
 import openpyxl
 
-from toolkit.idcard import make_id
+from toolkit.check.idcard import make_id
 
 Rows = list[list[Any]]
 Book = dict[str, Rows]

@@ -33,14 +33,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
-from toolkit.config import Config
-from toolkit.idcard import check_digit
-
-from .factory import REPORT_DATE, Book, clean_register, pid
-from .tools import require_program
+from tests.factory import REPORT_DATE, Book, clean_register, pid
+from tests.tools import require_program
+from toolkit.check.idcard import check_digit
+from toolkit.config.county import Config
 
 if TYPE_CHECKING:
-    from toolkit.check import CheckResult
+    from toolkit.check.run import CheckResult
     from toolkit.findings import Finding
 
 D = dt.date
@@ -1592,7 +1591,7 @@ def santao_whole(folder: Path, office: Office) -> Built:
 def check(built: Built | Path, config: Config) -> CheckResult:
     """check_path on the built file (with the name it was sent under, when archived).
     Imported here so the tests are collected while the reader is being rebuilt."""
-    from toolkit.check import check_path
+    from toolkit.check.run import check_path
 
     if isinstance(built, Path):
         return check_path(built, config)

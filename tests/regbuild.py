@@ -1,4 +1,4 @@
-"""Build a :class:`toolkit.table.Register` straight from a ``tests.factory`` book, without
+"""Build a :class:`toolkit.read.table.Register` straight from a ``tests.factory`` book, without
 reading a file and normalising nothing (only empty text becomes None and name-list cells
 are split on 、, as the reader's contract gives them). Used to unit-test the checks
 independently of the reader."""
@@ -8,10 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from toolkit.config import Config
-from toolkit.table import Column, Register, Sheet
-
-from .factory import Book
+from tests.factory import Book
+from toolkit.config.county import Config
+from toolkit.read.table import Column, Register, Sheet
 
 
 def build(book: Book, config: Config, *, source: str = "扎西镇_20200204.xlsx",

@@ -9,12 +9,17 @@ from typing import Any
 import openpyxl
 import pytest
 
-from toolkit.annotate import ERROR_COLOR, LIST_HEADER, RESULT_SHEET, WARNING_COLOR, write_annotated
-from toolkit.check import check_path
-from toolkit.config import Config
+from tests.factory import clean_register, set_cell, write_workbook
+from toolkit.annotate.workbook import (
+    ERROR_COLOR,
+    LIST_HEADER,
+    RESULT_SHEET,
+    WARNING_COLOR,
+    write_annotated,
+)
+from toolkit.check.run import check_path
+from toolkit.config.county import Config
 from toolkit.errors import UnreadableWorkbook, UsageError
-
-from .factory import clean_register, set_cell, write_workbook
 
 
 @pytest.fixture
@@ -186,7 +191,7 @@ def test_a_problem_cell_keeps_its_value_and_number_format(tmp_path: Path,
 def test_write_failure_is_explained_in_chinese(checked: Any, tmp_path: Path) -> None:
     """Staff read why the copy could not be written in Chinese, not the system's English."""
     path, result = checked
-    from toolkit.annotate import annotated_path
+    from toolkit.annotate.workbook import annotated_path
 
     annotated_path(path, tmp_path / "out").mkdir(parents=True)  # a folder where the file goes
     with pytest.raises(UsageError) as exc:
@@ -198,7 +203,8 @@ def test_write_failure_is_explained_in_chinese(checked: Any, tmp_path: Path) -> 
 def test_severity_words_have_one_source() -> None:
     """The annotated copy, master and report write 错误/警告 from toolkit.findings; the old
     name stays importable from toolkit.annotate."""
-    from toolkit import annotate, findings
+    from toolkit import findings
+    from toolkit.annotate import workbook as annotate
 
     assert annotate.SEVERITY_TEXT is findings.SEVERITY_TEXT
     assert findings.SEVERITY_TEXT == {"error": "错误", "warning": "警告"}

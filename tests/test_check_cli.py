@@ -9,10 +9,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from toolkit.annotate import RESULT_SHEET
+from tests.factory import clean_register, set_cell, write_workbook
+from toolkit.annotate.workbook import RESULT_SHEET
 from toolkit.cli import main
-
-from .factory import clean_register, set_cell, write_workbook
 
 
 def run(*args: str) -> tuple[int, str]:

@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 
-from toolkit.check import check_path, check_paths, exit_code
-from toolkit.config import Config
+from tests.factory import Book, clean_register, pid, set_cell, write_workbook
+from tests.test_checks_rules import CASES, cell_of
+from toolkit.check.run import check_path, check_paths, exit_code
+from toolkit.config.county import Config
 from toolkit.errors import UsageError
-
-from .factory import Book, clean_register, pid, set_cell, write_workbook
-from .test_checks_rules import CASES, cell_of
 
 D = dt.date
 

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from toolkit.checks import run_checks, show
-from toolkit.config import Config
+from tests.factory import Book, clean_register, pid, set_cell
+from tests.regbuild import build
+from toolkit.check.idcard import check_digit
+from toolkit.check.rules import run_checks
+from toolkit.check.rules.context import show
+from toolkit.config.county import Config
 from toolkit.findings import Finding
-from toolkit.idcard import check_digit
-from toolkit.table import column_letter
-
-from .factory import Book, clean_register, pid, set_cell
-from .regbuild import build
+from toolkit.read.table import column_letter
 
 D = dt.date
 

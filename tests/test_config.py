@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from toolkit.cli import main
-from toolkit.config import CONFIG_NAME, SCHEMA_NAME, init_county, load_config
+from toolkit.config.county import CONFIG_NAME, SCHEMA_NAME, load_config
+from toolkit.config.init import init_county
+from toolkit.config.schema import load_schema
 from toolkit.errors import ConfigError
-from toolkit.schema import load_schema
 
 TOWNSHIPS = ("扎西镇", "旧城镇", "罗布镇", "麟凤镇", "长安镇", "庙沟镇", "水田镇", "双河乡",
              "高田乡", "三桃乡")

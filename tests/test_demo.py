@@ -23,7 +23,7 @@ def test_demo_runs_a_whole_night(tmp_path):
                  "gridkit.log", target / "templates" / "briefing.txt.j2"):
         assert path.exists(), path
         assert str(path) in out.stdout or path.suffix in (".toml", ".log", ".j2")
-    from toolkit.config import load_config
+    from toolkit.config.county import load_config
 
     config = load_config(target / "gridkit.toml")
     names = config.county.township_names

@@ -20,14 +20,13 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
 import macros
+from tests import xlwings_memory as mem
+from tests.factory import Book, write_workbook
 from toolkit.cli import main
-from toolkit.config import Config
+from toolkit.config.county import Config
 from toolkit.errors import UsageError
 from toolkit.excel import attach as at
 from toolkit.excel import live
-
-from . import xlwings_memory as mem
-from .factory import Book, write_workbook
 
 REPO = Path(__file__).resolve().parent.parent
 COMMAND_RE = re.compile(r"^import (\w+);(\w+)\.(\w+)\(\)$")
@@ -289,7 +288,7 @@ def test_nothing_lost_says_nothing(attached: tuple[Path, Path]) -> None:
 def test_county_checks_the_macro_workbook_like_the_original(attached: tuple[Path, Path],
                                                             config: Config) -> None:
     """A township sends its .xlsm: the county's check sees the same register."""
-    from toolkit.check import check_path
+    from toolkit.check.run import check_path
 
     source, out = attached
     original, macro = check_path(source, config), check_path(out, config)

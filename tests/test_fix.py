@@ -13,13 +13,12 @@ import pytest
 from click.testing import CliRunner
 from openpyxl.styles import Font, PatternFill
 
+from tests.factory import Book, pid, set_cell, write_workbook
+from toolkit.annotate.fix import fix_file
 from toolkit.cli import main
-from toolkit.config import Config
+from toolkit.config.county import Config
 from toolkit.errors import UsageError
-from toolkit.fix import fix_file
 from toolkit.read import read_register
-
-from .factory import Book, pid, set_cell, write_workbook
 
 DATA = Path(__file__).parent / "data"
 S = "排查登记"

@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.config import Config
-
-from .layouts import (
+from tests.layouts import (
     Built,
     conflicting_sources,
     file_name_only,
@@ -24,6 +22,7 @@ from .layouts import (
     vertical_cover,
     without_defects,
 )
+from toolkit.config.county import Config
 
 
 @pytest.mark.parametrize("colon", [":", "："], ids=["half-width-colon", "full-width-colon"])

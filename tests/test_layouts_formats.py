@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.config import Config
-
-from .layouts import (
+from tests.layouts import (
     Built,
     Office,
     check,
@@ -27,6 +25,7 @@ from .layouts import (
     verify,
     zhaxi_whole,
 )
+from toolkit.config.county import Config
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.config import Config
-
-from .layouts import (
+from tests.layouts import (
     Built,
     Office,
     check,
@@ -37,6 +35,7 @@ from .layouts import (
     without_defects,
     wuhan_column,
 )
+from toolkit.config.county import Config
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from toolkit.config import Config
-
-from .layouts import (
+from tests.layouts import (
     hidden_older_copy,
     shuffled_sheets,
     split_by_village,
@@ -16,6 +14,7 @@ from .layouts import (
     verify,
     without_defects,
 )
+from toolkit.config.county import Config
 
 
 def test_sheet_names_with_suffixes_dates_spaces_and_brackets(tmp_path: Path,

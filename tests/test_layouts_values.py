@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.config import Config
-
-from .layouts import (
+from tests.layouts import (
     Office,
     counts_with_units,
     excel_error_values,
@@ -20,6 +18,7 @@ from .layouts import (
     shared_office,
     verify,
 )
+from toolkit.config.county import Config
 
 
 @pytest.fixture(scope="session")

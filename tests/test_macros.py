@@ -14,13 +14,12 @@ import xlwings as xw
 from click.testing import CliRunner
 
 import macros
-from toolkit.check import check_path
+from tests import xlwings_memory as mem
+from tests.factory import Book, copy_book, pid, set_cell, write_workbook
+from toolkit.check.run import check_path
 from toolkit.cli import main
-from toolkit.config import Config
+from toolkit.config.county import Config
 from toolkit.excel import live
-
-from . import xlwings_memory as mem
-from .factory import Book, copy_book, pid, set_cell, write_workbook
 
 
 @pytest.fixture

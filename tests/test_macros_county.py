@@ -12,13 +12,12 @@ from typing import Any
 import pytest
 
 import macros
-from toolkit.config import Config
+from tests import xlwings_memory as mem
+from tests.factory import set_cell
+from tests.test_merge import NIGHT, full_night, send, sheet_values, township_book
+from toolkit.config.county import Config
 from toolkit.excel import attach as at
-from toolkit.nightly import NOTE_NAME
-
-from . import xlwings_memory as mem
-from .factory import set_cell
-from .test_merge import NIGHT, full_night, send, sheet_values, township_book
+from toolkit.outputs.feedback import NOTE_NAME
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -125,14 +124,14 @@ def test_feedback_button_names_a_copy_it_could_not_write(
         master_book: Any, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     import errno
 
-    import toolkit.nightly
+    import toolkit.outputs.feedback
 
     first = merged_with_one_bad_phone(config)
 
     def refuse(*_args: Any, **_kwargs: Any) -> Any:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(toolkit.nightly, "_annotated_copy", refuse)
+    monkeypatch.setattr(toolkit.outputs.feedback, "_annotated_copy", refuse)
     message = macros.make_feedback()
     assert f"标注副本未写出:{first}:无法写出标注副本:没有访问权限" in message
     assert "Permission denied" not in message

@@ -12,12 +12,11 @@ import pytest
 import xlwings as xw
 
 import macros
-from toolkit.check import check_path
-from toolkit.config import Config
+from tests import xlwings_memory as mem
+from tests.factory import Book, copy_book, set_cell, write_workbook
+from toolkit.check.run import check_path
+from toolkit.config.county import Config
 from toolkit.excel import live
-
-from . import xlwings_memory as mem
-from .factory import Book, copy_book, set_cell, write_workbook
 
 
 @pytest.fixture

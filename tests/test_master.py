@@ -7,12 +7,11 @@ from pathlib import Path
 
 import openpyxl
 
-from toolkit.config import Config
-from toolkit.master import write_empty_master, write_master
-from toolkit.merge import merge_night
+from tests.test_merge import NIGHT, NOW, full_night, sheet_values
+from toolkit.config.county import Config
+from toolkit.night.merge import merge_night
+from toolkit.outputs.master import write_empty_master, write_master
 from toolkit.store import open_store
-
-from .test_merge import NIGHT, NOW, full_night, sheet_values
 
 SHEETS = ["汇总", "报送情况", "填报信息", "网格", "住户", "排查登记", "卡点值守", "队伍", "宣传",
           "捐赠", "问题清单", "跨乡镇重复"]
@@ -73,7 +72,7 @@ def test_fast_data_rows_read_back_as_xlsxwriters_own(tmp_path: Path) -> None:
     and numbers and dates read back exactly as xlsxwriter's own writer stores them."""
     import xlsxwriter
 
-    from toolkit.master import _DataWorksheet
+    from toolkit.outputs.master import _DataWorksheet
 
     paths = {}
     for kind in ("fast", "stock"):
@@ -110,7 +109,7 @@ def test_fast_data_rows_read_back_as_xlsxwriters_own(tmp_path: Path) -> None:
 def test_figures_from_sql_groups_equal_figures_from_every_row(config: Config) -> None:
     """The night's figures are summed inside SQLite; a store without that (any other
     backend) reads every row; both give the same numbers."""
-    from toolkit.figures import night_figures
+    from toolkit.outputs.figures import night_figures
 
     full_night(config)
     merge_night(config, NIGHT, now=NOW)

@@ -15,15 +15,14 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from tests.factory import REPORT_DATE, Book, clean_register, pid, set_cell, write_workbook
 from toolkit.cli import main
-from toolkit.config import Config
+from toolkit.config.county import Config
 from toolkit.errors import LockBusy, UsageError
-from toolkit.figures import night_figures, trace
-from toolkit.locking import RunLock, workspace_lock
-from toolkit.merge import merge_night
+from toolkit.night.locking import RunLock, workspace_lock
+from toolkit.night.merge import merge_night
+from toolkit.outputs.figures import night_figures, trace
 from toolkit.store import open_store
-
-from .factory import REPORT_DATE, Book, clean_register, pid, set_cell, write_workbook
 
 NIGHT = REPORT_DATE
 NOW = dt.datetime(2020, 2, 4, 22, 0)

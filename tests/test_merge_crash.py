@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.config import Config
-from toolkit.locking import CRASH_ENV
-from toolkit.merge import merge_night
+from tests.test_merge import NIGHT, NOW, send, sheet_values, township_book
+from toolkit.config.county import Config
+from toolkit.files import CRASH_ENV
+from toolkit.night.merge import merge_night
 from toolkit.store import open_store
-
-from .test_merge import NIGHT, NOW, send, sheet_values, township_book
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 

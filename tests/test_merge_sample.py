@@ -8,20 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.config import Config
-from toolkit.figures import night_figures
-from toolkit.master import write_master
-from toolkit.merge import merge_night
+from tests.test_merge import LATE, NIGHT, NOW, ON_TIME, sheet_values, stamp
+from toolkit.config.county import Config
+from toolkit.night.merge import merge_night
+from toolkit.outputs.figures import night_figures
+from toolkit.outputs.master import write_master
 from toolkit.store import open_store
-
-from .test_merge import LATE, NIGHT, NOW, ON_TIME, sheet_values, stamp
 
 sample = pytest.importorskip("toolkit.sample")
 
 
 @pytest.fixture(scope="module")
 def sample_night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
-    from toolkit.config import load_config
+    from toolkit.config.county import load_config
 
     out = tmp_path_factory.mktemp("sample")
     config = load_config(cwd=out)

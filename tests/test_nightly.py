@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from toolkit.cli import main
-from toolkit.nightly import run_nightly
+from toolkit.run.nightly import run_nightly
 from toolkit.sample import generate
 from toolkit.store import open_store
 
@@ -182,8 +182,8 @@ def test_feedback_copy_is_named_as_sent_and_marks_what_check_marks(config, night
                                                                    tmp_path):
     """The township gets back its own file name, with the same cells marked as
     `gridkit check --out` marks on the file it sent (the merge's check is reused)."""
-    from toolkit.annotate import write_annotated
-    from toolkit.check import check_path
+    from toolkit.annotate.workbook import write_annotated
+    from toolkit.check.run import check_path
 
     names = night_inbox
     result = run(config)
@@ -197,19 +197,19 @@ def test_feedback_copy_is_named_as_sent_and_marks_what_check_marks(config, night
 def test_feedback_copy_failure_is_explained_in_chinese(config, night_inbox, monkeypatch):
     import errno
 
-    import toolkit.nightly
+    import toolkit.outputs.feedback
 
     def refuse(*_args, **_kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(toolkit.nightly, "_annotated_copy", refuse)
+    monkeypatch.setattr(toolkit.outputs.feedback, "_annotated_copy", refuse)
     result = run(config)
     bad = {f.township: f for f in result.feedback}[night_inbox[1]]
     assert bad.problem == "无法写出标注副本:没有访问权限,或文件正在Excel中打开"
 
 
 def test_feedback_for_night_rewrites_every_townships_feedback(config, night_inbox):
-    from toolkit.nightly import NOTE_NAME, feedback_for_night
+    from toolkit.outputs.feedback import NOTE_NAME, feedback_for_night
 
     run(config)
     shutil.rmtree(config.paths.outbox)

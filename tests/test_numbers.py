@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.numbers import approx, change, exact, pct, signed
+from toolkit.outputs.numbers import approx, change, exact, pct, signed
 
 
 @pytest.mark.parametrize(("value", "text"), [

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.privacy import mask_id, mask_phone, mask_text, mask_value
-
-from .factory import pid
+from tests.factory import pid
+from toolkit.outputs.privacy import mask_id, mask_phone, mask_text, mask_value
 
 
 def test_id_keeps_area_and_last_four():

@@ -9,9 +9,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.tools import require_program
 from toolkit.read import read_raw
-
-from .tools import require_program
 
 
 def _book(path: Path) -> Path:

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from toolkit.check import check_path
+from tests.factory import clean_register, write_workbook
+from toolkit.check.run import check_path
 from toolkit.cli import main
-from toolkit.config import CONFIG_NAME, init_county, load_config
+from toolkit.config.county import CONFIG_NAME, load_config
+from toolkit.config.init import init_county
 from toolkit.errors import ConfigError
-
-from .factory import clean_register, write_workbook
 
 PIN = '''
   [townships.layout."排查登记"]

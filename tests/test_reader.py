@@ -12,11 +12,10 @@ from typing import Any
 import openpyxl
 import pytest
 
-from toolkit.config import Config
+from tests.factory import Book, clean_register, copy_book, pid, set_cell, write_workbook
+from toolkit.config.county import Config
 from toolkit.errors import StructureError, UnreadableWorkbook
 from toolkit.read import RawBook, RawSheet, build_register, read_raw, read_register
-
-from .factory import Book, clean_register, copy_book, pid, set_cell, write_workbook
 
 DATA = Path(__file__).parent / "data"
 SCREENING = "排查登记"

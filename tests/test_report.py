@@ -10,12 +10,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.factory import pid
+from tests.test_report_helpers import NIGHT, night, problem, report_data
 from toolkit.errors import TemplateError
-from toolkit.report import render_report
-from toolkit.report.templates import PACKAGE_TEMPLATES
-
-from .factory import pid
-from .test_report_helpers import NIGHT, night, problem, report_data
+from toolkit.outputs.report import render_report
+from toolkit.outputs.report.briefing import PACKAGE_TEMPLATES
 
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -117,8 +116,8 @@ def test_day_over_day_change(config, tmp_path):
 
 def test_no_full_id_or_phone_anywhere(config, tmp_path):
     full_id, phone, landline = pid(42), "13912345678", "0870-2158276"
-    from toolkit.report.data import column_kinds, problem_from_record
-    from toolkit.store import FindingRecord
+    from toolkit.outputs.report.data import column_kinds, problem_from_record
+    from toolkit.store.records import FindingRecord
 
     records = [
         FindingRecord("扎西镇", 1, "a.xlsx", "排查登记", 5, "身份证号", "D5", "id-check-digit",

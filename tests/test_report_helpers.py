@@ -7,9 +7,9 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from toolkit.config import Config
-from toolkit.figures import NightFigures, TownshipFigures
-from toolkit.report.data import Problem, ReportData, SeriesPoint, compute_changes
+from toolkit.config.county import Config
+from toolkit.outputs.figures import NightFigures, TownshipFigures
+from toolkit.outputs.report.data import Problem, ReportData, SeriesPoint, compute_changes
 
 NIGHT = dt.date(2020, 2, 4)
 SUMMED = [f.name for f in dataclasses.fields(TownshipFigures)

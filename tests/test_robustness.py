@@ -27,15 +27,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from toolkit.annotate import write_annotated
-from toolkit.check import CheckResult, check_path
-from toolkit.checks import RULE_TITLES
-from toolkit.config import Config, load_config
+from tests.factory import Book, clean_register, copy_book, write_workbook
+from toolkit.annotate.workbook import write_annotated
+from toolkit.check.run import CheckResult, check_path
+from toolkit.config.catalogue import RULE_TITLES
+from toolkit.config.county import Config, load_config
 from toolkit.errors import GridkitError
 from toolkit.findings import ERROR, WARNING
-from toolkit.table import column_index
-
-from .factory import Book, clean_register, copy_book, write_workbook
+from toolkit.read.table import column_index
 
 CLEAN = clean_register()
 SHEETS = list(CLEAN)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.check import CheckResult, check_path
-from toolkit.config import Config, load_config
+from toolkit.check.run import CheckResult, check_path
+from toolkit.config.county import Config, load_config
 from toolkit.sample import SampleResult, generate
 
 NIGHT = dt.date(2020, 2, 4)
@@ -70,7 +70,7 @@ def test_defect_free_files_have_no_finding(tmp_path: Path, config: Config) -> No
 
 def test_annotated_sample_files_recheck_the_same(with_defects: Checked,
                                                  tmp_path: Path) -> None:
-    from toolkit.annotate import write_annotated
+    from toolkit.annotate.workbook import write_annotated
 
     _, results, config = with_defects
     for result in list(results.values())[:2]:

@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from toolkit.cli import main
-from toolkit.config import Config, load_config
+from toolkit.config.county import Config, load_config
 from toolkit.sample import SampleResult, generate
 from toolkit.sample.layouts import FEATURES, choose_layouts
 

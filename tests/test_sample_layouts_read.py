@@ -8,8 +8,8 @@ import datetime as dt
 
 import pytest
 
-from toolkit.check import CheckResult, check_path
-from toolkit.config import Config, load_config
+from toolkit.check.run import CheckResult, check_path
+from toolkit.config.county import Config, load_config
 from toolkit.read import read_register
 from toolkit.sample import SampleResult, generate
 

@@ -12,7 +12,7 @@ import socket
 import pytest
 
 from toolkit.errors import LockBusy
-from toolkit.scheduler import LAST_COMPLETED, LOCK_NAME, NightlyScheduler
+from toolkit.run.scheduler import LAST_COMPLETED, LOCK_NAME, NightlyScheduler
 from toolkit.store import open_store
 
 D = dt.date(2020, 2, 4)
@@ -190,7 +190,7 @@ def test_schedule_command_summarises_each_night(monkeypatch, fmt):
 
     from toolkit.cli import main
     from toolkit.cli import schedule as schedule_cli
-    from toolkit.scheduler import NightOutcome, ScheduleRun
+    from toolkit.run.scheduler import NightOutcome, ScheduleRun
 
     done = ScheduleRun(outcomes=[NightOutcome(D, 1), NightOutcome(D + dt.timedelta(1), None,
                                                                   "磁盘已满")],

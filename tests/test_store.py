@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.store import (
+from toolkit.store.records import (
     Conflict,
     ConflictSource,
     FindingRecord,
@@ -19,7 +19,7 @@ from toolkit.store import (
     Submission,
     TownshipStatus,
 )
-from toolkit.store_sqlite import MIGRATIONS, SqliteStore
+from toolkit.store.sqlite import MIGRATIONS, SqliteStore
 
 NIGHT = dt.date(2020, 2, 4)
 
@@ -150,7 +150,7 @@ def test_nights_are_kept_apart(tmp_path: Path) -> None:
 
 
 def test_row_values_are_stored_as_compact_json_with_iso_dates(tmp_path: Path) -> None:
-    from toolkit.store import row_json
+    from toolkit.store.records import row_json
 
     values = ("扎西镇", " 张三 ", 12, 3.5, None, dt.date(2020, 2, 1), ("甲", "乙"), '"=1"')
     row = RowRecord("扎西镇", 1, "排查登记", 2, "ok", values=values)

@@ -15,11 +15,12 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
-from toolkit.check import check_path
+from tests.factory import Book, clean_register
+from toolkit.check.run import check_path
 from toolkit.cli import main
-from toolkit.config import CONFIG_NAME, Config, init_county, load_config
-from toolkit.master import write_empty_master
-from toolkit.template import (
+from toolkit.config.county import CONFIG_NAME, Config, load_config
+from toolkit.config.init import init_county
+from toolkit.outputs.forms import (
     FORMAT_ROWS,
     GUIDE_SHEET,
     LIST_SHEET,
@@ -28,8 +29,7 @@ from toolkit.template import (
     build_register_template,
     write_register_template,
 )
-
-from .factory import Book, clean_register
+from toolkit.outputs.master import write_empty_master
 
 REPO = Path(__file__).resolve().parent.parent
 COMMITTED = REPO / "workbooks"
@@ -292,9 +292,9 @@ def test_template_command_writes_the_workbooks(tmp_path: Path) -> None:
 
 def test_template_command_json(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     written: list[Path] = []
-    monkeypatch.setattr("toolkit.template.write_register_template",
+    monkeypatch.setattr("toolkit.outputs.forms.write_register_template",
                         lambda config, path: written.append(Path(path)) or Path(path))
-    monkeypatch.setattr("toolkit.template.write_empty_master",
+    monkeypatch.setattr("toolkit.outputs.forms.write_empty_master",
                         lambda config, path: written.append(Path(path)) or Path(path))
     result = CliRunner().invoke(main, ["template", "--out", str(tmp_path), "--format", "json"])
     assert result.exit_code == 0, result.output

@@ -9,11 +9,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from tests.test_merge import NIGHT, NOW, full_night
 from toolkit.cli import main
-from toolkit.config import Config
-from toolkit.merge import merge_night
-
-from .test_merge import NIGHT, NOW, full_night
+from toolkit.config.county import Config
+from toolkit.night.merge import merge_night
 
 
 def invoke(config: Config, *args: str):

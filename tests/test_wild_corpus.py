@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.config import Config
+from toolkit.config.county import Config
 from toolkit.errors import StructureError, UnreadableWorkbook
 from toolkit.read import RawBook, build_register, read_raw
 

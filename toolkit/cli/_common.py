@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 
 import click
 
-from ..config import Config, load_config
-from ..crashlog import crash_sentence, record_crash
+from ..config.county import Config, load_config
 from ..errors import GridkitError
+from ..run.crashlog import crash_sentence, record_crash
 
 F = TypeVar("F", bound=Callable[..., Any])
 

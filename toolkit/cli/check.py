@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..check import CheckResult, check_paths, exit_code
-from ..checks import RULE_TITLES, show
+from ..check.rules.context import show
+from ..check.run import CheckResult, check_paths, exit_code
+from ..config.catalogue import RULE_TITLES
 from ..findings import SEVERITY_TEXT
 from ._common import config_option, format_option, get_config, output, run
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..demo import DEFAULT_DIR, DemoResult, run_demo
+from ..run.demo import DEFAULT_DIR, DemoResult, run_demo
 from ._common import format_option, output, progress_printer, run
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..fix import KIND_LABELS, FixResult, fix_file
+from ..annotate.fix import KIND_LABELS, FixResult, fix_file
 from ._common import config_option, format_option, get_config, output, run
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..config import InitResult, init_county
+from ..config.init import InitResult, init_county
 from ._common import format_option, output, run
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..merge import MergeResult, merge_night
-from ..store import LATE, REPORTED
+from ..night.merge import MergeResult, merge_night
+from ..store.records import LATE, REPORTED
 from ._common import as_date, config_option, date_option, format_option, get_config, output, run
 
 

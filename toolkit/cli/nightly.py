@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..nightly import NightlyResult, run_nightly
+from ..run.nightly import NightlyResult, run_nightly
 from ._common import (
     as_date,
     config_option,

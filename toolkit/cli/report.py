@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..report import ReportResult, build_report
+from ..outputs.report import ReportResult, build_report
 from ._common import as_date, config_option, date_option, format_option, get_config, output, run
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..scheduler import ScheduleRun, run_schedule
+from ..run.scheduler import ScheduleRun, run_schedule
 from ._common import config_option, format_option, get_config, output, run
 
 

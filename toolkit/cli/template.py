@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..template import TemplateResult, write_templates
+from ..outputs.forms import TemplateResult, write_templates
 from ._common import config_option, format_option, get_config, output, run
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..figures import TraceResult, trace_figure
+from ..outputs.figures import TraceResult, trace_figure
 from ._common import as_date, config_option, date_option, format_option, get_config, output, run
 
 SHOWN = 50  # cells listed in the text output

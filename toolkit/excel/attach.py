@@ -334,7 +334,7 @@ def build_workbooks(config: Any, directory: str | Path, *, interpreter: str = ""
     generated from the config first (in a temporary folder; the .xlsx are not written)."""
     import tempfile
 
-    from ..template import write_templates
+    from ..outputs.forms import write_templates
 
     folder = Path(directory)
     results: list[AttachResult] = []

@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from ..nightly import job_logging
+from ..run.joblog import job_logging
 from .live import as_text
 from .runner import conf_sheet
 
 if TYPE_CHECKING:
     import xlwings as xw
 
-    from ..config import Config
+    from ..config.county import Config
 
 DATE_KEY = "GRIDKIT_DATE"
 log = logging.getLogger("gridkit.buttons")  # into the county's gridkit.log (job_logging)
@@ -89,7 +89,7 @@ def _value(v: Any) -> Any:
 
 def merge_and_refresh(book: xw.Book, config: Config) -> str:
     """汇总: run the night's merge now, then refresh the open workbook from the master."""
-    from ..merge import merge_night
+    from ..night.merge import merge_night
 
     night = night_for(book)
     with job_logging(config, console=False):  # the county's gridkit.log records it too
@@ -117,7 +117,7 @@ def merge_and_refresh(book: xw.Book, config: Config) -> str:
 
 def report_and_open(book: xw.Book, config: Config) -> str:
     """生成日报: write the night's report and open its workbook in Excel."""
-    from ..report import build_report
+    from ..outputs.report import build_report
 
     night = night_for(book)
     with job_logging(config, console=False):
@@ -128,7 +128,7 @@ def report_and_open(book: xw.Book, config: Config) -> str:
 
 def write_feedback(book: xw.Book, config: Config) -> str:
     """生成反馈: write each township's feedback (note + annotated copy) into the outbox."""
-    from ..nightly import feedback_for_night
+    from ..outputs.feedback import feedback_for_night
 
     night = night_for(book)
     with job_logging(config, console=False):

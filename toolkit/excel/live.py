@@ -17,8 +17,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..annotate import ERROR_COLOR, LIST_HEADER, RESULT_SHEET, WARNING_COLOR
-from ..checks import RULE_TITLES, show
+from ..annotate.workbook import ERROR_COLOR, LIST_HEADER, RESULT_SHEET, WARNING_COLOR
+from ..check.rules.context import show
+from ..config.catalogue import RULE_TITLES
 from ..findings import ERROR, SEVERITY_TEXT, Finding
 from ..read import RawBook, RawSheet, build_register
 from ..read.marks import ERROR_TEXTS
@@ -26,8 +27,8 @@ from ..read.marks import ERROR_TEXTS
 if TYPE_CHECKING:
     import xlwings as xw
 
-    from ..check import CheckResult
-    from ..config import Config
+    from ..check.run import CheckResult
+    from ..config.county import Config
 
 RESULTS_SHEET = RESULT_SHEET  # 检查结果, the same sheet the annotated copy has
 MARKS_SHEET = "gridkit标记"  # hidden: the cells the last check marked
@@ -98,7 +99,7 @@ def raw_book(book: xw.Book) -> RawBook:
 
 def check_book(book: xw.Book, config: Config) -> CheckResult:
     """Check the live workbook exactly as ``gridkit check`` checks a file."""
-    from ..check import check_register
+    from ..check.run import check_register
 
     register = build_register(raw_book(book), config, file_name=book.name)
     return check_register(register, config)

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import CONFIG_NAME, Config, load_config
-from ..crashlog import log_dir
+from ..config.county import CONFIG_NAME, Config, load_config
 from ..errors import ConfigError, GridkitError
+from ..run.crashlog import log_dir
 
 if TYPE_CHECKING:
     import xlwings as xw

@@ -28,8 +28,8 @@ from .raw import (
 )
 
 if TYPE_CHECKING:
-    from ..config import Config
-    from ..table import Register
+    from ..config.county import Config
+    from .table import Register
 
 
 def read_register(path: str | Path, config: Config, *, file_name: str | None = None,

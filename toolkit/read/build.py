@@ -19,28 +19,22 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
+from ..config.catalogue import severity
+from ..config.county import SheetPin
+from ..config.schema import SheetSpec
 from ..errors import StructureError
-from ..findings import ERROR, WARNING, Finding
-from ..schema import SheetSpec
-from ..table import (
-    Column,
-    Normalisation,
-    Register,
-    Segment,
-    Sheet,
-    column_index,
-    column_letter,
-)
+from ..findings import Finding
 from . import cover as cv
 from .explain import ColumnReading, Reading, SheetReading
 from .layout import SheetLayout, analyse
 from .normalize import Vocab, normalise_column, normalise_value
 from .raw import RawBook, RawSheet, display_name
-from .sheets import Recogniser, SheetMatch, SheetPin, assign, closest_sheet
+from .sheets import Recogniser, SheetMatch, assign, closest_sheet
+from .table import Column, Normalisation, Register, Segment, Sheet, column_index, column_letter
 from .text import closest_text, fold, nfkc
 
 if TYPE_CHECKING:
-    from ..config import Config
+    from ..config.county import Config
 
 FLAT_MAX_WIDTH = 200  # sheets up to this many columns are flattened to slice columns
 COVER_ROWS, COVER_COLS = 60, 30  # the part of a cover sheet read as a form
@@ -122,7 +116,7 @@ class _Builder:
                 m.why if m.spec is None else "按工作表名识别,但找不到表头行"))
             if m.copy_of is not None:
                 self.findings.append(Finding(
-                    "hidden-sheet-ignored", WARNING,
+                    "hidden-sheet-ignored", severity("hidden-sheet-ignored"),
                     f"隐藏的工作表“{m.raw.name}”是“{m.copy_of}”的旧副本,已按可见的“{m.copy_of}”"
                     "读取:如隐藏的表已经没用,请删除它。", sheet=self.canonical.get(m.copy_of),
                     source_sheet=m.raw.name))
@@ -229,7 +223,7 @@ class _Builder:
 
         at = b if b.sheet is not None else a
         self.findings.append(Finding(
-            "cover-conflict", ERROR,
+            "cover-conflict", severity("cover-conflict"),
             f"{label}前后不一致:{show(a)},{show(b)};已按“{_plain(a.value)}”读取,"
             "请改成一致后重新报送。",
             sheet=self.canonical.get(at.sheet or "", at.sheet), row=at.row,
@@ -427,7 +421,7 @@ class _Builder:
             warned.add(text)
             why = "与前面的列重复" if duplicate else "不在登记表模板中"
             self.findings.append(Finding(
-                rule="extra-column", severity=WARNING,
+                rule="extra-column", severity=severity("extra-column"),
                 message=f"“{spec.name}”表的列“{text}”{why},检查时忽略此列;"
                         "如是改了名的列请改回模板中的列名,多余的列可以删除。",
                 sheet=spec.name, row=row, column=text, cell=f"{letter}{row}", value=text,
@@ -449,7 +443,7 @@ class _Builder:
             cell = f"{letters[name]}{r + 1}"
             self.blind.add((raw.name, cell))
             self.findings.append(Finding(
-                "excel-error-value", ERROR,
+                "excel-error-value", severity("excel-error-value"),
                 f"{name}单元格{cell}是Excel错误值{text}(公式出错),原来的内容已看不到:"
                 "请改为实际的值(不要用出错的公式)。", sheet=spec.name, row=r + 1, column=name,
                 cell=cell, value=text, source_sheet=raw.name))
@@ -462,7 +456,7 @@ class _Builder:
             name = by_j[c - base_c]
             cell = f"{letters[name]}{r + 1}"
             self.findings.append(Finding(
-                "formula-no-value", ERROR,
+                "formula-no-value", severity("formula-no-value"),
                 f"“{raw.name}”表中有{len(hits)}个公式单元格没有保存计算结果(如{cell}),"
                 "这通常是用其他软件生成的文件:请用Excel或WPS打开这个文件,保存一次后重新报送。",
                 sheet=spec.name, row=r + 1, column=name, cell=cell, value=None,

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..table import column_letter
 from .headers import ColumnLookup
 from .normalize import normalise_value, parse_date_text
+from .table import column_letter
 from .text import fold, nfkc
 
 COVER, FORM_LINE, TITLE, FILE_NAME, CONFIG = "cover", "form-line", "title", "file-name", "config"

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..schema import ColumnSpec, SheetSpec
+from ..config.schema import ColumnSpec, SheetSpec
 from .raw import RawSheet
 from .text import fold, header_key
 

@@ -20,7 +20,7 @@ from .explain import Reading
 from .raw import gc_paused, read_raw
 
 if TYPE_CHECKING:
-    from ..config import Config
+    from ..config.county import Config
 
 
 @dataclass
@@ -60,7 +60,7 @@ def inspect_file(path: str | Path, config: Config, *, file_name: str | None = No
 
 def inspect_paths(paths: Iterable[str | Path], config: Config) -> list[InspectResult]:
     """Every file (folders expanded to their workbooks)."""
-    from ..check import workbook_files
+    from ..check.run import workbook_files
 
     return [inspect_file(p, config) for p in workbook_files(paths)]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from ..schema import Schema
+from ..config.schema import Schema
 from . import rows as kinds
 from .explain import ColumnReading, SheetReading
 from .headers import ColumnLookup, HeaderBlock, HeaderGrid, find_block, row_texts
@@ -212,7 +212,7 @@ def _block_at(raw: RawSheet, rows: list[list[Any]], i: int,
 
 
 def _columns_read(raw: RawSheet, b: HeaderBlock) -> list[ColumnReading]:
-    from ..table import column_letter
+    from .table import column_letter
 
     row = raw.first_row + b.last
     out = [(j, ColumnReading(f"{column_letter(raw.first_col + j)}{row}", text, name))

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from itertools import accumulate
 from typing import Any
 
-from ..schema import ReadingRules
+from ..config.schema import ReadingRules
 from .text import fold, starts_with_label
 
 TITLE, COVER, UNITS, NUMBERING, EXAMPLE = "title", "cover", "units", "numbering", "example"

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ..schema import Schema, SheetSpec, fold_header
+from ..config.county import SheetPin
+from ..config.schema import Schema, SheetSpec, fold_header
 from .headers import ColumnLookup, HeaderBlock, HeaderGrid, find_block
 from .raw import RawBook, RawSheet
 from .text import fold, header_key
@@ -25,15 +26,6 @@ COPY_SHARE = 0.6  # a hidden sheet naming this share of the visible one's column
 _NAME_NOISE = re.compile(
     r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|\d{4}[年.\-/]?\d{1,2}[月.\-/]?\d{1,2}日?|\d{1,2}月\d{1,2}日"
     r"|\d+|更新|最新|修改|修订|副本|备份|新|旧")
-
-
-@dataclass
-class SheetPin:
-    """A county's fixed reading of one register sheet for one township (configuration)."""
-
-    sheets: tuple[str, ...] = ()  # the names its sheets have in this township's files
-    header_rows: tuple[int, ...] = ()  # Excel rows of the header block
-    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # extra aliases
 
 
 @dataclass
@@ -208,5 +200,5 @@ def header_key_of(text: str, schema: Schema) -> str:
     return header_key(fold(text), schema.reading.header_synonyms)
 
 
-__all__ = ["Recogniser", "SheetMatch", "SheetPin", "assign", "closest_sheet", "name_key",
+__all__ = ["Recogniser", "SheetMatch", "assign", "closest_sheet", "name_key",
            "spec_by_name"]

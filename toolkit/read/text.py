@@ -15,7 +15,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-from ..schema import fold_header
+from ..config.schema import fold_header
 
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|<[^<>]*>|〔[^〔〕]*〕")
 _MARKERS = re.compile(r"[*※★☆#＃▲△●◆]")

@@ -14,24 +14,34 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..config import Config
-from ..idcard import check_digit
+from ..check.idcard import check_digit
+from ..config.catalogue import planted_in
+from ..config.county import Config
 from .model import Mark, Row, Table
 from .names import HUBEI, HUBEI_CITIES, NamePicker
 
 ID = "身份证号"
+CROSS_TOWNSHIP = "cross-township-duplicate"  # planted as a pair across two files
 
-# kinds planted in each sheet (rule codes from docs/architecture.md)
-SHEET_KINDS: dict[str, tuple[str, ...]] = {
-    "网格": ("grid-staffing",),
-    "住户": ("unknown-grid", "id-stored-as-number", "id-check-digit"),
-    "排查登记": ("id-stored-as-number", "id-check-digit", "duplicate-id", "unknown-household",
-                 "arrival-before-cutoff", "arrival-after-report-date", "unmanaged-risk",
-                 "observation-too-short", "cross-township-duplicate"),
-    "卡点值守": ("missing-shift", "negative-number"),
-    "宣传": ("negative-number",),
-    "捐赠": ("negative-number",),
-}
+# the planter of each rule code the catalogue says the sample plants (``plant`` sheets)
+Planting = Callable[["Planter", Table, int], None]
+PLANTERS: dict[str, Planting] = {}
+
+
+def plants(code: str) -> Callable[[Planting], Planting]:
+    """Register a Planter method as the way the sample plants ``code``."""
+    def register(fn: Planting) -> Planting:
+        PLANTERS[code] = fn
+        return fn
+    return register
+
+
+def sheet_kinds(config: Config) -> dict[str, tuple[str, ...]]:
+    """Register sheet -> the codes planted in it (schema order, catalogue order)."""
+    out = {s.name: planted_in(s.name) for s in config.schema.sheets}
+    return {s: kinds for s, kinds in out.items() if kinds}
+
+
 # counts that no other rule compares with anything (a negative one breaks only negative-number)
 NEGATIVE_COLUMNS: dict[str, tuple[str, ...]] = {
     "卡点值守": ("检查车辆", "检查人员", "体温异常人数"),
@@ -114,17 +124,18 @@ class Planter:
     def plant(self, rate: float, donors: list[Donor]) -> list[tuple[Donor, Row]]:
         """Plant every kind at ``rate``; returns the cross-township pairs planted."""
         pairs: list[tuple[Donor, Row]] = []
-        for sheet, kinds in SHEET_KINDS.items():
+        for sheet, kinds in sheet_kinds(self.config).items():
             t = self.tables[sheet]
             n = per_kind(rate, len(t.rows), len(kinds))
             for kind in kinds:
-                if kind == "cross-township-duplicate":
+                if kind == CROSS_TOWNSHIP:
                     pairs = self.cross_township(t, n, donors)
                 else:
-                    getattr(self, kind.replace("-", "_"))(t, n)
+                    PLANTERS[kind](self, t, n)
         return pairs
 
     # -- ID numbers ----------------------------------------------------------------------
+    @plants("id-stored-as-number")
     def id_stored_as_number(self, t: Table, n: int) -> None:
         """A number cell holding what Excel kept (15 digits + 000); once a sheet the same
         copied back as text as a General cell shows it: ``5.30629E+17`` (each text once a
@@ -149,6 +160,7 @@ class Planter:
             t.set(row, ID, value)
             self.mark(t, row, ID, "id-stored-as-number")
 
+    @plants("id-check-digit")
     def id_check_digit(self, t: Table, n: int) -> None:
         for row in self.pick(t, n):
             number = t.get(row, ID)
@@ -157,6 +169,7 @@ class Planter:
             t.set(row, ID, number[:17] + bad)
             self.mark(t, row, ID, "id-check-digit")
 
+    @plants("duplicate-id")
     def duplicate_id(self, t: Table, n: int) -> None:
         """Copy an ID onto another row of the same sex; both rows are reported."""
         sex = t.col("性别")
@@ -183,7 +196,7 @@ class Planter:
             t.set(row, "性别", donor.sex)
             t.set(row, ID, donor.id_number)
             t.set(row, "联系电话", donor.phone)
-            self.mark(t, row, ID, "cross-township-duplicate")
+            self.mark(t, row, ID, CROSS_TOWNSHIP)
             pairs.append((donor, row))
         return pairs
 
@@ -198,6 +211,7 @@ class Planter:
         return out
 
     # -- references ----------------------------------------------------------------------
+    @plants("unknown-grid")
     def unknown_grid(self, t: Table, n: int) -> None:
         known = {self.tables["网格"].get(g, "网格编号") for g in self.tables["网格"].rows}
         for row in self.pick(t, n):
@@ -210,6 +224,7 @@ class Planter:
             t.set(row, "网格编号", candidate)
             self.mark(t, row, "网格编号", "unknown-grid")
 
+    @plants("unknown-household")
     def unknown_household(self, t: Table, n: int) -> None:
         hh = self.tables["住户"]
         known = {hh.get(r, "户编号") for r in hh.rows if r}
@@ -225,17 +240,20 @@ class Planter:
             self.mark(t, row, "户编号", "unknown-household")
 
     # -- screening -----------------------------------------------------------------------
+    @plants("arrival-before-cutoff")
     def arrival_before_cutoff(self, t: Table, n: int) -> None:
         for row in self.pick(t, n, self.low_risk(t)):
             days = self.rng.randint(1, 12)
             t.set(row, "抵威日期", self.rules.cutoff_date - dt.timedelta(days=days))
             self.mark(t, row, "抵威日期", "arrival-before-cutoff")
 
+    @plants("arrival-after-report-date")
     def arrival_after_report_date(self, t: Table, n: int) -> None:
         for row in self.pick(t, n, self.low_risk(t)):
             t.set(row, "抵威日期", self.date + dt.timedelta(days=self.rng.randint(1, 6)))
             self.mark(t, row, "抵威日期", "arrival-after-report-date")
 
+    @plants("unmanaged-risk")
     def unmanaged_risk(self, t: Table, n: int) -> None:
         """From Hubei, or with a fever, yet 无需管控."""
         fever = self.rules.symptoms[0]
@@ -247,6 +265,7 @@ class Planter:
                 t.set(row, "健康状况", fever)
             self.mark(t, row, "管控措施", "unmanaged-risk")
 
+    @plants("observation-too-short")
     def observation_too_short(self, t: Table, n: int) -> None:
         managed = set(self.rules.managed_measures)
         ms, os_ = t.col("管控措施"), t.col("观察起始日期")
@@ -257,6 +276,7 @@ class Planter:
             self.mark(t, row, "观察解除日期", "observation-too-short")
 
     # -- grids ---------------------------------------------------------------------------
+    @plants("grid-staffing")
     def grid_staffing(self, t: Table, n: int) -> None:
         """One role with too many names (or too few, never none)."""
         roles = list(self.rules.grid_staffing.items())
@@ -279,6 +299,7 @@ class Planter:
                 return name
 
     # -- checkpoints and counts ----------------------------------------------------------
+    @plants("missing-shift")
     def missing_shift(self, t: Table, n: int) -> None:
         """Delete one shift of a checkpoint-day; the finding is at the 班次 cell of the first
         remaining row of that checkpoint-day."""
@@ -299,6 +320,7 @@ class Planter:
             self.mark(t, rest[0], "班次", "missing-shift")
         t.rows[:] = [r for r in t.rows if id(r) not in removed]
 
+    @plants("negative-number")
     def negative_number(self, t: Table, n: int) -> None:
         columns = NEGATIVE_COLUMNS[t.name]
         for row in self.pick(t, n):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from ..config import Config
+from ..config.county import Config
 from .model import Mark, Row, Table
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
-from ..config import Config, Township
+from ..config.county import Config, Township
 from ..errors import UsageError, os_reason
-from .defects import Donor, Planter, per_kind
+from .defects import Donor, Planter, per_kind, sheet_kinds
 from .drift import Drifter
 from .layouts import Layouter, choose_layouts, generic_file_name
 from .model import Mark, PlantedDefect, SampleResult, SheetPlan
@@ -177,7 +177,9 @@ def _prepare(config: Config, township: Township, name: str, date: dt.date, scale
         planter = Planter(config, tables, date, rng, marks, run_texts)
         pairs = list(planter.plant(defects, donors))
         screened = len(tables["排查登记"].rows)
-        offered = planter.donors(name, township.name, 2 * per_kind(defects, screened, 9))
+        offered = planter.donors(
+            name, township.name,
+            2 * per_kind(defects, screened, len(sheet_kinds(config)["排查登记"])))
     result.rows[name] = {s: len(t.rows) for s, t in tables.items()}  # data rows, before drift
     if drift:
         Drifter(config, tables, township.name, date, rng, marks).apply(defects)

@@ -40,7 +40,7 @@ import random
 from collections.abc import Callable
 from typing import TypeGuard
 
-from ..config import Config
+from ..config.county import Config
 from .blocks import LAYOUT, SheetOptions, TableLayout, count
 from .drift import DATA_SHEETS, HIDDEN_SHEET
 from .model import Mark, Row, SheetPlan, Table

@@ -6,7 +6,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from ..idcard import make_id
+from ..check.idcard import make_id
 from .names import FAR_AREAS, HUBEI_AREAS, LANDLINE_CODE, MOBILE_PREFIXES, NEARBY_AREAS, NamePicker
 
 

@@ -12,8 +12,8 @@ import math
 import random
 from dataclasses import dataclass
 
-from ..config import Config, Township
-from ..schema import Rules
+from ..config.county import Config, Township
+from ..config.schema import Rules
 from .model import Row, Table
 from .names import (
     CHECKPOINT_SUFFIXES,

@@ -24,7 +24,7 @@ from typing import Any
 
 import xlsxwriter
 
-from ..config import Config
+from ..config.county import Config
 from .model import SheetPlan, Table
 
 _EPOCH = dt.date(1899, 12, 30)

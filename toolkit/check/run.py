@@ -1,0 +1,163 @@
+"""Check township registers: read, run every rule, and return one :class:`CheckResult` per
+file. Never raises for a bad file: an unreadable one becomes status ``"unreadable"`` with
+the reader's one sentence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ..config.county import Config
+from ..errors import GridkitError, StructureError, UnreadableWorkbook, UsageError
+from ..findings import ERROR, WARNING, Finding
+from ..read import ReadHints, gc_paused, read_register
+from ..read.explain import Reading
+from ..read.table import Register
+from .rules import run_checks, sort_findings
+
+Status = Literal["ok", "errors", "unreadable"]
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".ett")
+
+
+@dataclass
+class CheckResult:
+    file: str
+    township: str | None
+    report_date: dt.date | None
+    status: Status
+    error: str | None  # the one sentence when unreadable
+    issues: list[Finding]
+    register: Register | None = None  # not serialised
+    checked_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(
+        microsecond=0))  # not serialised; the annotated copy shows it
+    annotated: Path | None = None  # the annotated copy, when one was written
+    annotate_error: str | None = None  # why the annotated copy could not be written
+    # canonical sheet name -> the sheet's name in the file (kept when the register is freed)
+    sheet_names: dict[str, str] = field(default_factory=dict)
+    reading: Reading | None = None  # how the file was read (not serialised; 读取说明)
+    # the township the file names when it could not be used (its submission is its 退回)
+    named_township: str | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.issues if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.issues if f.severity == WARNING)
+
+    def counts_by_rule(self) -> list[tuple[str, str, int]]:
+        """(rule, severity, count) in order of first appearance."""
+        counts = Counter((f.rule, f.severity) for f in self.issues)
+        return [(rule, sev, n) for (rule, sev), n in counts.items()]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "township": self.township,
+            "report_date": self.report_date.isoformat() if self.report_date else None,
+            "status": self.status,
+            "error": self.error,
+            "issues": [f.to_dict() for f in self.issues],
+        }
+
+
+def check_register(register: Register, config: Config) -> CheckResult:
+    """Check a register already read (a file, or a live workbook via the Excel macros).
+    The reader's own findings (extra columns…) are included."""
+    issues = sort_findings([*register.findings, *run_checks(register, config)], register,
+                           config)
+    status: Status = "errors" if any(f.severity == ERROR for f in issues) else "ok"
+    return CheckResult(file=register.source, township=register.township,
+                       report_date=register.report_date, status=status, error=None,
+                       issues=issues, register=register,
+                       sheet_names={c: sh.source_name for c, sh in register.sheets.items()},
+                       reading=register.reading)
+
+
+def unreadable(path: str | Path, sentence: str, *, township: str | None = None,
+               reading: Reading | None = None) -> CheckResult:
+    return CheckResult(file=str(path), township=None, report_date=None, status="unreadable",
+                       error=sentence, issues=[], reading=reading, named_township=township)
+
+
+def check_path(path: str | Path, config: Config, *, file_name: str | None = None,
+               hints: ReadHints | None = None) -> CheckResult:
+    """Read and check one workbook; an unreadable one gives status ``unreadable``.
+    ``file_name``: the name the file was sent under (``path`` is then an archived copy:
+    the reader takes township and date from that name when the file does not say)."""
+    p = Path(path)
+    if not p.is_file():
+        return unreadable(p, f"找不到文件 {p}:请检查文件名和路径。")
+    with gc_paused():  # the register's many small objects hold no cycles
+        try:
+            register = read_register(p, config, file_name=file_name, hints=hints)
+        except StructureError as exc:
+            reading = exc.reading if isinstance(exc.reading, Reading) else None
+            return unreadable(p, exc.message, township=exc.township, reading=reading)
+        except UnreadableWorkbook as exc:
+            return unreadable(p, exc.message)
+        result = check_register(register, config)
+    result.file = str(p)
+    return result
+
+
+def workbook_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The files to check: folders expand to their workbooks (sorted; Excel's ``~$`` lock
+    files ignored); a file given by name is always checked."""
+    files: list[Path] = []
+    for path in paths:
+        p = Path(path)
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir()
+                           if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES
+                           and not f.name.startswith("~$"))
+            if not found:
+                raise UsageError(f"文件夹 {p} 中没有表格文件(.xlsx、.xlsm、.xls、.ods、.et):"
+                                 f"请检查路径。")
+            files.extend(found)
+        else:
+            files.append(p)
+    return files
+
+
+def check_paths(paths: Iterable[str | Path], config: Config, *,
+                out_dir: str | Path | None = None,
+                keep_registers: bool = False) -> list[CheckResult]:
+    """Check every file, folders expanded to their workbooks; with ``out_dir``, write an
+    annotated copy of every readable file there (``result.annotated``). Each file's register
+    is dropped once it is checked (and annotated) unless ``keep_registers``, so a county's
+    files never sit in memory together."""
+    results: list[CheckResult] = []
+    written: set[Path] = set()
+    for path in workbook_files(paths):
+        result = check_path(path, config)
+        if out_dir is not None and result.status != "unreadable":
+            from ..annotate.workbook import write_annotated  # annotate builds on this module
+
+            try:
+                result.annotated = write_annotated(result, out_dir, taken=written)
+                written.add(result.annotated)
+            except GridkitError as exc:
+                result.annotate_error = exc.message
+        if not keep_registers:
+            result.register = None
+        results.append(result)
+    return results
+
+
+def exit_code(results: list[CheckResult]) -> int:
+    """2 when a file is unreadable, 1 when there are errors, else 0 (warnings allowed)."""
+    if any(r.status == "unreadable" for r in results):
+        return 2
+    if any(r.status == "errors" for r in results):
+        return 1
+    return 0
+
+
+__all__ = ["CheckResult", "check_path", "check_paths", "check_register", "exit_code",
+           "workbook_files"]

@@ -1,0 +1,259 @@
+"""The county configuration (TOML) and the bundle every command works with.
+
+Every command reads the config from ``--config FILE``, else ``gridkit.toml`` in the current
+folder, else the built-in sample county (威信县). ``init`` writes editable copies of the county
+file and the register schema and creates the folders the config names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, os_reason
+from .schema import Schema, load_schema
+from .toml import TomlReader, builtin_text, parse_toml
+
+CONFIG_NAME = "gridkit.toml"
+SCHEMA_NAME = "schema.toml"
+_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass
+class SheetPin:
+    """A county's fixed reading of one register sheet for one township (configuration)."""
+
+    sheets: tuple[str, ...] = ()  # the names its sheets have in this township's files
+    header_rows: tuple[int, ...] = ()  # Excel rows of the header block
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # extra aliases
+
+
+@dataclass(frozen=True)
+class Township:
+    name: str
+    code: str
+    villages: tuple[str, ...] = ()
+    # a fixed reading of this township's odd layout: register sheet -> pin
+    layout: dict[str, SheetPin] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Resolved, absolute folders and files the jobs use."""
+
+    inbox: Path
+    archive: Path
+    quarantine: Path
+    outbox: Path
+    master: Path
+    reports: Path
+    logs: Path
+    store: Path
+    # the report templates the office edits; when the folder is missing (or lacks a
+    # template) the copy shipped in toolkit/outputs/report/templates/ is used
+    templates: Path | None = None
+
+    def folders(self) -> list[Path]:
+        return [self.inbox, self.archive, self.quarantine, self.outbox, self.reports,
+                self.logs, self.master.parent, self.store.parent]
+
+
+@dataclass(frozen=True)
+class County:
+    name: str
+    province: str
+    seat: str
+    office: str
+    area_code: str
+    townships: tuple[Township, ...]
+    deadline: dt.time
+    nightly_at: dt.time
+    remind_at_deadline: bool
+
+    @property
+    def township_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.townships)
+
+    def township(self, name: str) -> Township | None:
+        for t in self.townships:
+            if t.name == name:
+                return t
+        return None
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a command needs: the county, its folders and the register schema."""
+
+    county: County
+    paths: Paths
+    schema: Schema
+    source: str  # the county file, or "<built-in>"
+    base_dir: Path
+    # the [paths] table as written in the file, so with_base keeps a county's own folders
+    path_settings: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    def with_base(self, base_dir: Path) -> Config:
+        """The same county with every relative path resolved against ``base_dir``
+        (the demo and tests run a whole night inside one folder)."""
+        paths = _paths(dict(self.path_settings), base_dir, TomlReader(self.source))
+        return Config(self.county, paths, self.schema, self.source, base_dir,
+                      self.path_settings)
+
+
+def _time(r: TomlReader, table: dict[str, Any], key: str, default: str) -> dt.time:
+    value = r.get(table, key, "submission", (str, dt.time), default)
+    if isinstance(value, dt.time):  # an unquoted TOML time, deadline = 20:00:00
+        return value.replace(second=0, microsecond=0)
+    text = value
+    if not _TIME_RE.match(text):
+        raise r.fail(f"submission.{key}", f"时间应写成 HH:MM,如 20:00,实际是 {text!r}")
+    return dt.time.fromisoformat(text)
+
+
+_DEFAULT_PATHS = {
+    "inbox": "inbox", "archive": "archive", "quarantine": "quarantine", "outbox": "outbox",
+    "master": "workbooks/全县汇总表.xlsx", "reports": "reports", "logs": "logs",
+    "store": "gridkit.sqlite3",
+    "templates": "templates",
+}
+
+
+def _paths(table: dict[str, Any], base: Path, r: TomlReader) -> Paths:
+    resolved: dict[str, Path] = {}
+    for key, default in _DEFAULT_PATHS.items():
+        value = r.get(table, key, "paths", str, default)
+        p = Path(value).expanduser()
+        resolved[key] = p if p.is_absolute() else (base / p)
+    unknown = set(table) - set(_DEFAULT_PATHS)
+    if unknown:
+        raise r.fail(f"paths.{sorted(unknown)[0]}", "未知的路径项")
+    return Paths(**resolved)
+
+
+def _layout(r: TomlReader, table: dict[str, Any], where: str,
+            schema: Schema | None) -> dict[str, SheetPin]:
+    """``[townships.layout.<register sheet>]``: sheets, header_rows, columns."""
+    layout_t = r.get(table, "layout", where, dict, {})
+    pins: dict[str, SheetPin] = {}
+    for sheet_name, pin_t in layout_t.items():
+        at = f"{where}.layout.{sheet_name}"
+        if not isinstance(pin_t, dict):
+            raise r.fail(at, "应为表(写成 sheets = [...]、header_rows = [...]、columns = {...})")
+        spec = None
+        if schema is not None:
+            try:
+                spec = schema.sheet(sheet_name)
+            except KeyError:
+                known = "、".join(s.name for s in schema.sheets)
+                raise r.fail(at, f"登记表中没有“{sheet_name}”工作表,可用:{known}") from None
+        rows = r.get(pin_t, "header_rows", at, list, [])
+        if not all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in rows) \
+                or len(rows) > 3 or (rows and max(rows) - min(rows) != len(rows) - 1):
+            raise r.fail(f"{at}.header_rows", "应为表头所在的1至3个相邻行号,如 [3] 或 [3, 4]")
+        columns_t = r.get(pin_t, "columns", at, dict, {})
+        columns: dict[str, tuple[str, ...]] = {}
+        for col_name, names in columns_t.items():
+            if spec is not None and col_name not in {c.name for c in spec.columns}:
+                raise r.fail(f"{at}.columns", f"“{sheet_name}”表中没有“{col_name}”列")
+            if isinstance(names, str):
+                names = [names]
+            if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+                raise r.fail(f"{at}.columns.{col_name}", "应为文件中的列名或列名列表")
+            columns[col_name] = tuple(names)
+        pins[sheet_name] = SheetPin(
+            sheets=r.strings(pin_t, "sheets", at, ()), header_rows=tuple(rows),
+            columns=columns)
+    return pins
+
+
+def county_from_dict(data: dict[str, Any], source: str, base: Path,
+                     schema: Schema | None = None) -> tuple[County, Paths]:
+    r = TomlReader(source)
+    c = r.get(data, "county", "", dict)
+    sub = r.get(data, "submission", "", dict, {})
+    towns_l = r.tables(data, "townships", "")
+    if not towns_l:
+        raise r.fail("townships", "至少要列出一个乡镇")
+    townships: list[Township] = []
+    for i, (where, table) in enumerate(towns_l):
+        name = r.get(table, "name", where, str)
+        if not name.strip():
+            raise r.fail(f"{where}.name", "乡镇名称不能为空")
+        townships.append(Township(
+            name=name.strip(),
+            code=r.get(table, "code", f"{where}({name})", str, f"T{i + 1:02d}"),
+            villages=r.strings(table, "villages", f"{where}({name})", ()),
+            layout=_layout(r, table, f"{where}({name})", schema),
+        ))
+    names = [t.name for t in townships]
+    dup = next((n for n in names if names.count(n) > 1), None)
+    if dup:
+        raise r.fail("townships", f"乡镇 {dup} 列了两次")
+    codes = [t.code for t in townships]
+    dup = next((c for c in codes if codes.count(c) > 1), None)
+    if dup:
+        raise r.fail("townships", f"乡镇代码 {dup} 用了两次,每个乡镇的 code 应不同")
+    for i, t in enumerate(townships):
+        dup = next((v for v in t.villages if t.villages.count(v) > 1), None)
+        if dup:
+            raise r.fail(f"townships[{i}]({t.name}).villages", f"村(社区) {dup} 列了两次")
+    county = County(
+        name=r.get(c, "name", "county", str),
+        province=r.get(c, "province", "county", str, ""),
+        seat=r.get(c, "seat", "county", str, ""),
+        office=r.get(c, "office", "county", str, ""),
+        area_code=r.get(c, "area_code", "county", str, ""),
+        townships=tuple(townships),
+        deadline=_time(r, sub, "deadline", "20:00"),
+        nightly_at=_time(r, sub, "nightly_at", "22:00"),
+        remind_at_deadline=r.get(sub, "remind_at_deadline", "submission", bool, True),
+    )
+    return county, _paths(path_table(data, source), base, r)
+
+
+def path_table(data: dict[str, Any], source: str) -> dict[str, Any]:
+    """The [paths] table of a county file (checked to be a table)."""
+    table: dict[str, Any] = TomlReader(source).get(data, "paths", "", dict, {})
+    return table
+
+
+def load_config(path: str | Path | None = None, *, cwd: Path | None = None) -> Config:
+    """``path``, else ``gridkit.toml`` in ``cwd`` (default: the current folder), else the
+    built-in sample county. Relative paths in the file are relative to the file's folder;
+    those of the built-in county are relative to ``cwd``."""
+    cwd = Path.cwd() if cwd is None else cwd
+    if path is None and (cwd / CONFIG_NAME).is_file():
+        path = cwd / CONFIG_NAME
+    if path is None:
+        source, text, base = "<内置 county.toml>", builtin_text("county.toml"), cwd
+    else:
+        p = Path(path)
+        source = str(p)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"无法读取配置文件 {source}:"
+                              f"{os_reason(exc)},请检查 --config 后面的路径。"
+                              ) from exc
+        base = p.resolve().parent
+    data = parse_toml(text, source)
+    r = TomlReader(source)
+    schema_ref = r.get(data, "schema", "", str, None)
+    schema_path = None
+    if schema_ref is not None:
+        schema_path = Path(schema_ref).expanduser()
+        schema_path = schema_path if schema_path.is_absolute() else base / schema_path
+        if not schema_path.is_file():
+            raise r.fail("schema", f"找不到登记表结构文件 {schema_path}")
+    schema = load_schema(schema_path)
+    county, paths = county_from_dict(data, source, base, schema)
+    settings = tuple((k, v) for k, v in path_table(data, source).items() if isinstance(v, str))
+    return Config(county=county, paths=paths, schema=schema, source=source, base_dir=base,
+                  path_settings=settings)
+
+

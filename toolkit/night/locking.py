@@ -1,0 +1,128 @@
+"""One run at a time: :class:`RunLock` is a lock file created with ``O_EXCL`` holding the
+owner's pid, host and start time. A lock whose process is gone (killed, power cut) is stale
+and taken over. A second live run gets :class:`~toolkit.errors.LockBusy` with one Chinese
+sentence. The lock is re-entrant within one process (the nightly job holds it and calls the
+merge)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+
+from ..errors import LockBusy
+
+LOCK_NAME = "gridkit.lock"
+
+_held: dict[str, int] = {}  # lock path -> re-entrant depth in this process
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (on this machine)."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":  # pragma: no cover - os.kill would terminate it on Windows
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class RunLock:
+    """``with RunLock(path):`` — at most one gridkit run at a time on this workspace."""
+
+    def __init__(self, path: str | Path, *, what: str = "汇总") -> None:
+        self.path = Path(path)
+        self.what = what
+
+    def _owner(self) -> dict[str, object] | None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8") or "{}")
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _stale(self, owner: dict[str, object] | None) -> bool:
+        if owner is None:
+            # unreadable or empty: a run killed between creating and writing the file
+            return True
+        pid = owner.get("pid")
+        if owner.get("host") != socket.gethostname():
+            return False  # another machine's lock: cannot tell, be safe
+        if not isinstance(pid, int):
+            return True
+        return pid == os.getpid() or not pid_alive(pid)
+
+    def acquire(self) -> None:
+        key = str(self.path.resolve())
+        if _held.get(key):
+            _held[key] += 1
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for _attempt in range(3):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                owner = self._owner()
+                if self._stale(owner):
+                    with contextlib.suppress(FileNotFoundError):
+                        stale = self.path.with_name(f"{self.path.name}.stale-{os.getpid()}")
+                        os.replace(self.path, stale)
+                        stale.unlink()
+                    continue
+                raise self._busy(owner) from None
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"pid": os.getpid(), "host": socket.gethostname(),
+                           "started": dt.datetime.now().isoformat(timespec="seconds"),
+                           "what": self.what}, fh, ensure_ascii=False)
+            _held[key] = 1
+            return
+        raise self._busy(self._owner())
+
+    def _busy(self, owner: dict[str, object] | None) -> LockBusy:
+        who = ""
+        if owner:
+            who = f"(进程 {owner.get('pid')},开始于 {owner.get('started')})"
+        return LockBusy(f"另一个 gridkit 任务正在运行{who},请等它结束后再试;"
+                        f"如确认没有任务在运行,可删除锁文件 {self.path}。")
+
+    def release(self) -> None:
+        key = str(self.path.resolve())
+        depth = _held.get(key, 0)
+        if depth > 1:
+            _held[key] = depth - 1
+            return
+        _held.pop(key, None)
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    def __enter__(self) -> RunLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def workspace_lock(config_store_path: Path) -> RunLock:
+    """The lock of a workspace: ``gridkit.lock`` beside the history store."""
+    return RunLock(config_store_path.parent / LOCK_NAME)
+
+

@@ -1,0 +1,339 @@
+"""The night's merge: archive every inbox file, check it, judge it, and write the night into
+the history store (one transaction) and the county master workbook (written aside, then
+replaced).
+
+A township's status for the night follows its LATEST file (by arrival): accepted → 已报, or
+迟报 when it arrived after the county's deadline; rejected (unreadable, structurally wrong,
+not this county's, another day's) → 退回, the file quarantined with the reason. An earlier
+file of the same township is replaced (kept in the archive and the store's history, not in
+the master). Row-level problems never block: those rows are merged and marked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..check.run import CheckResult, check_path
+from ..config.county import Config
+from ..errors import UsageError
+from ..files import crash_point
+from ..findings import ERROR, WARNING, json_value
+from ..outputs.master import MasterRow, write_master
+from ..read import ReadHints
+from ..read.table import Register
+from ..store import open_store
+from ..store.protocol import Store
+from ..store.records import (
+    LATE,
+    MISSING,
+    REJECTED,
+    REPORTED,
+    ROW_ERROR,
+    ROW_OK,
+    ROW_WARNING,
+    Conflict,
+    ConflictSource,
+    FindingRecord,
+    NightData,
+    NightRun,
+    RowRecord,
+    Submission,
+    TownshipStatus,
+    source_text,
+)
+from .archive import ArchiveResult, archive_inbox, quarantine
+from .locking import workspace_lock
+
+
+@dataclass
+class MergeResult:
+    date: dt.date
+    townships: list[TownshipStatus]  # every expected township, config order
+    conflicts: list[Conflict]
+    master: Path | None
+    master_fallback: str | None = None  # set when the master could not be replaced
+    unattributed: list[TownshipStatus] = field(default_factory=list)  # rejected, no township
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, same as)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    rows: int = 0  # rows merged into the master
+    # submission id -> its check result (register freed, ``file`` = the archived copy):
+    # the nightly feedback annotates these instead of reading every file again
+    checks: dict[int, CheckResult] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """Every expected township merged on time and no file rejected."""
+        return (all(t.status == REPORTED for t in self.townships)
+                and not self.unattributed)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.complete else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "townships": [t.to_dict() for t in self.townships],
+            "conflicts": [{"id_number": k.id_number,
+                           "townships": [s.to_dict() for s in k.sources]}
+                          for k in self.conflicts],
+            "master": None if self.master is None else str(self.master),
+        }
+
+
+@dataclass
+class _Judged:
+    """What reading one submission told us."""
+
+    sub: Submission
+    result: CheckResult | None = None
+    sheets: dict[str, list[RowRecord]] = field(default_factory=dict)  # sheet -> its rows
+    # sheet -> sheet name in the file -> column id -> letter
+    letters: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    ids: list[tuple[str, int]] = field(default_factory=list)  # (ID number, Excel row)
+
+
+def deadline_of(config: Config, night: dt.date) -> dt.datetime:
+    return dt.datetime.combine(night, config.county.deadline)
+
+
+def merge_night(config: Config, night: dt.date, *, inbox: Path | str | None = None,
+                now: dt.datetime | None = None) -> MergeResult:
+    """Merge the night's township files into the store and the county master."""
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    inbox_dir = Path(inbox) if inbox is not None else config.paths.inbox
+    if not inbox_dir.is_dir():
+        raise UsageError(f"收件箱文件夹 {inbox_dir} 不存在:请检查 --inbox 或配置中的 inbox 路径"
+                         f"(可先运行 gridkit init 创建)。")
+    with workspace_lock(config.paths.store):
+        store = open_store(config)
+        try:
+            return _merge(config, night, store, inbox_dir, now)
+        finally:
+            store.close()
+
+
+def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
+           now: dt.datetime) -> MergeResult:
+    archived: ArchiveResult = archive_inbox(config, night, store, inbox, now)
+    judged = {s.id: _Judged(s) for s in store.submissions(night)}
+    for j in judged.values():
+        _read(config, night, j)
+    current, rejected_latest = _choose(config, night, judged)
+    statuses: list[TownshipStatus] = []
+    deadline = deadline_of(config, night)
+    for name in config.county.township_names:
+        if name in current:
+            j = current[name]
+            s = j.sub
+            s.status = LATE if s.arrived_at > deadline else REPORTED
+            st = TownshipStatus(name, s.status, s.id, s.file_name, s.arrived_at, s.rows,
+                                s.errors, s.warnings, None)
+        elif name in rejected_latest:
+            s = rejected_latest[name].sub
+            st = TownshipStatus(name, REJECTED, s.id, s.file_name, s.arrived_at, 0, 0, 0,
+                                s.reason)
+        else:
+            st = TownshipStatus(name, MISSING)
+        statuses.append(st)
+    unattributed: list[TownshipStatus] = []
+    for j in judged.values():
+        s = j.sub
+        if not s.accepted:
+            quarantine(config, s, s.reason or "")
+            if s.township not in config.county.township_names:
+                unattributed.append(TownshipStatus(s.township or "", REJECTED, s.id,
+                                                   s.file_name, s.arrived_at,
+                                                   reason=s.reason))
+    chosen = [current[n] for n in config.county.township_names if n in current]
+    conflicts = _conflicts(config, chosen)
+    findings = [
+        FindingRecord(j.sub.township, j.sub.id or 0, j.sub.file_name, f.sheet, f.row,
+                      f.column, f.cell, f.rule, f.severity, f.message, json_value(f.value),
+                      f.source_sheet)
+        for j in chosen if j.result is not None for f in j.result.issues]
+    schema = config.schema
+    data = NightData(
+        night=night,
+        submissions=[j.sub for j in judged.values()],
+        statuses=statuses,
+        layouts={spec.name: [c.id for c in spec.columns] for spec in schema.sheets},
+        letters={(j.sub.id or 0, sheet): m for j in chosen for sheet, m in j.letters.items()},
+        rows=_all_rows(chosen),
+        findings=findings,
+        conflicts=conflicts,
+    )
+    store.replace_night(data)
+    merged = sum(len(rows) for j in chosen for rows in j.sheets.values())
+    checks = {sid: j.result for sid, j in judged.items()
+              if sid is not None and j.result is not None}
+    del data, current, judged
+    crash_point("after-store")
+
+    def master_rows(sheet: str) -> Iterator[MasterRow]:
+        """The rows just stored, from memory (the same values, not decoded again)."""
+        for j in chosen:
+            file = j.sub.file_name
+            for r in j.sheets.get(sheet, ()):
+                yield (r.township, source_text(file, r.source, sheet), r.excel_row, r.status,
+                       r.values or ())
+
+    master = write_master(config, night, store, rows=master_rows)
+    note = None
+    if master != config.paths.master:
+        note = (f"全县汇总表 {config.paths.master.name} 无法替换(可能正在 Excel 中打开),"
+                f"本次结果已另存为 {master.name};请关闭原文件后重新运行汇总。")
+    store.record_run(NightRun(night, now, str(master), note))
+    store.set_meta("last_merged_night", night.isoformat())
+    return MergeResult(date=night, townships=statuses, conflicts=conflicts, master=master,
+                       master_fallback=note, unattributed=unattributed,
+                       duplicates=archived.duplicates, skipped=archived.skipped, rows=merged,
+                       checks=checks)
+
+
+def _all_rows(chosen: list[_Judged]) -> Iterator[RowRecord]:
+    for j in chosen:
+        for rows in j.sheets.values():
+            yield from rows
+
+
+# --- reading and judging one file --------------------------------------------------------
+
+def check_submission(sub: Submission, config: Config) -> CheckResult:
+    """Check the archived copy of a submission under the name it was sent with (the reader
+    takes township and date from that name when the file does not say them), for its
+    night."""
+    return check_path(sub.archive_path, config, file_name=sub.file_name,
+                      hints=ReadHints(report_date=sub.night))
+
+
+def _read(config: Config, night: dt.date, j: _Judged) -> None:
+    sub = j.sub
+    county = config.county
+    result = check_submission(sub, config)
+    j.result = result
+    reg = result.register
+    sub.accepted, sub.replaced, sub.reason = False, False, None
+    if result.status == "unreadable" or reg is None:
+        sub.status, sub.reason = REJECTED, result.error or "文件无法读取,请重新报送。"
+        if result.named_township in county.township_names:
+            sub.township = result.named_township  # its 退回, never 未报
+        return
+    if reg.township:
+        sub.township = reg.township
+    if not reg.township:
+        sub.status = REJECTED
+        sub.reason = ("无法确定这是哪个乡镇的报表:请在“填报信息”表的“填报单位”中填写乡镇全称,"
+                      "或在文件名中写明乡镇,然后重新报送。")
+        return
+    if reg.township not in county.township_names:
+        sub.status = REJECTED
+        sub.reason = (f"填报单位“{reg.township}”不是{county.name}的乡镇,这不是本县的报表:"
+                      "请核对后由本乡镇重新报送。")
+        return
+    if reg.report_date is not None and reg.report_date != night:
+        sub.status = REJECTED
+        sub.reason = (f"这是{reg.report_date.month}月{reg.report_date.day}日的报表,"
+                      f"不是{night.month}月{night.day}日的:请报送当天的登记表。")
+        return
+    sub.accepted = True
+    sub.rows = reg.row_count
+    sub.errors = sum(1 for f in result.issues if f.severity == ERROR)
+    sub.warnings = sum(1 for f in result.issues if f.severity == WARNING)
+    _payload(config, j, reg)
+    result.register = None  # rows are in the payload now: free the register's columns
+
+
+def _payload(config: Config, j: _Judged, reg: Register) -> None:
+    """The register's rows as value tuples in the schema's column order, each with its
+    check status (the store encodes them once; the master is written from them); the ID
+    numbers of 排查登记 for the cross-township check."""
+    assert j.result is not None and j.sub.id is not None
+    sub_id, township = j.sub.id, j.sub.township or ""
+    worst: dict[tuple[str | None, str | None, int | None], str] = {}
+    for f in j.result.issues:
+        key = (f.sheet, f.source_sheet, f.row)
+        if f.severity == ERROR:
+            worst[key] = ROW_ERROR
+        elif worst.get(key) != ROW_ERROR:
+            worst[key] = ROW_WARNING
+    screening = config.schema.sheet_by_id("screening")
+    id_column = next((c.name for c in screening.columns if c.id == "id_number"), None)
+    for spec in config.schema.sheets:
+        sheet = reg.sheet(spec.name)
+        if sheet is None or not sheet.rows:
+            continue
+        ids = {c.name: c.id for c in spec.columns}
+        j.letters[spec.name] = {source: {ids[n]: letter for n, letter in m.items() if n in ids}
+                                for source, m in sheet.letters().items()}
+        cols = [sheet.values(c.name) for c in spec.columns]
+        name = spec.name
+        if not sheet.segments:
+            source = sheet.source_name
+            j.sheets[name] = [
+                RowRecord(township, sub_id, name, excel_row,
+                          worst.get((name, source, excel_row), ROW_OK), values=values,
+                          source=source)
+                for excel_row, values in zip(sheet.rows, zip(*cols, strict=True),
+                                             strict=True)]
+        else:
+            j.sheets[name] = [
+                RowRecord(township, sub_id, name, excel_row,
+                          worst.get((name, (source := sheet.source_of(i)), excel_row), ROW_OK),
+                          values=values, source=source)
+                for i, (excel_row, values) in enumerate(zip(sheet.rows, zip(*cols, strict=True),
+                                                            strict=True))]
+        if spec.name == screening.name and id_column:
+            j.ids = [(v, r) for v, r in zip(sheet.values(id_column), sheet.rows, strict=True)
+                     if isinstance(v, str) and v]
+
+
+def _choose(config: Config, night: dt.date, judged: dict[int | None, _Judged]
+            ) -> tuple[dict[str, _Judged], dict[str, _Judged]]:
+    """Per township: its current accepted file, or its latest file when that was rejected.
+    Earlier files of a township are marked replaced."""
+    by_town: dict[str, list[_Judged]] = {}
+    for j in judged.values():
+        if j.sub.township in config.county.township_names:
+            by_town.setdefault(j.sub.township or "", []).append(j)
+    current: dict[str, _Judged] = {}
+    rejected: dict[str, _Judged] = {}
+    for town, items in by_town.items():
+        items.sort(key=lambda j: (j.sub.arrived_at, j.sub.id or 0))
+        latest = items[-1]
+        for j in items[:-1]:
+            if j.sub.accepted:
+                j.sub.replaced = True
+                j.sub.reason = f"已被后报的文件“{latest.sub.file_name}”替换。"
+            j.sheets, j.ids = {}, []
+        if latest.sub.accepted:
+            current[town] = latest
+        else:
+            rejected[town] = latest
+    return current, rejected
+
+
+def _conflicts(config: Config, chosen: list[_Judged]) -> list[Conflict]:
+    """The same ID number in the 排查登记 of two or more townships."""
+    sheet = config.schema.sheet_by_id("screening").name
+    first: dict[str, str] = {}  # ID number -> the first township registering it
+    shared: set[str] = set()  # ID numbers registered by two or more townships
+    for j in chosen:
+        town = j.sub.township or ""
+        for id_number, _row in j.ids:
+            if first.setdefault(id_number, town) != town:
+                shared.add(id_number)
+    del first
+    # sources only for the few shared IDs (not one object per screened person)
+    seen: dict[str, list[ConflictSource]] = {}
+    for j in chosen:
+        town = j.sub.township or ""
+        for id_number, row in j.ids:
+            if id_number in shared:
+                seen.setdefault(id_number, []).append(
+                    ConflictSource(town, j.sub.file_name, sheet, row, j.sub.id))
+    return [Conflict(k, v) for k, v in seen.items()]

@@ -1,0 +1,217 @@
+"""What a daily report shows, gathered from the history store, and the template context.
+
+Everything personal is masked here, once (:mod:`toolkit.privacy`), so that neither the
+workbook nor the briefing can show a full ID number or phone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ...store.records import FindingRecord
+from ..privacy import mask_text, mask_value
+
+if TYPE_CHECKING:
+    from ...config.county import Config
+    from ...store.protocol import Store
+    from ..figures import NightFigures, TownshipFigures
+
+TOTAL = "全县"
+HISTORY_NIGHTS = 15  # nights on the trend chart
+# figures of a night kept in the store's meta table, so the chart need not recompute them
+_SERIES_KEY = "report-series:{night}"
+SERIES_FIELDS = ("screened", "under_management", "released", "from_hubei", "new_arrivals")
+
+
+@dataclass
+class Problem(FindingRecord):
+    """An open problem in a township's current submission as it leaves the office: a stored
+    finding with its personal data masked."""
+
+    township: str  # always known: problems belong to a township's current submission
+    new: bool = False  # not among the previous night's problems
+
+
+@dataclass
+class Change:
+    """Day-over-day change of one township (or 全县); None when there is no previous night.
+
+    ``newly_managed`` is the persons who came under management since the previous night,
+    estimated as (change in persons under management) + (change in persons released)."""
+
+    township: str
+    new_arrivals: int
+    screened: int | None = None
+    under_management: int | None = None
+    newly_managed: int | None = None
+    released: int | None = None
+    problems: int | None = None  # problems not present the previous night
+
+
+@dataclass
+class SeriesPoint:
+    night: dt.date
+    values: dict[str, int]
+
+
+@dataclass
+class ReportData:
+    night: NightFigures
+    previous: NightFigures | None
+    problems: list[Problem]
+    changes: list[Change]  # every township in config order, then 全县
+    series: list[SeriesPoint] = field(default_factory=list)  # oldest first, ends at the night
+    conflict_townships: list[list[str]] = field(default_factory=list)
+
+    @property
+    def total_change(self) -> Change:
+        return self.changes[-1]
+
+
+def problem_from_record(record: FindingRecord, kinds: dict[tuple[str, str], str]) -> Problem:
+    kind = kinds.get((record.sheet or "", record.column or ""))
+    fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(FindingRecord)}
+    fields.update(township=record.township or "", message=mask_text(record.message),
+                  value=mask_value(record.value, kind))
+    return Problem(**fields)
+
+
+def column_kinds(config: Config) -> dict[tuple[str, str], str]:
+    """(sheet, column) -> schema type, to mask ID and phone values by their column."""
+    kinds: dict[tuple[str, str], str] = {}
+    for sheet in config.schema.sheets:
+        for col in sheet.columns:
+            kinds[(sheet.name, col.name)] = col.type
+    return kinds
+
+
+def _problem_key(p: Problem) -> tuple[Any, ...]:
+    return (p.township, p.rule, p.sheet, p.column, json.dumps(p.value, default=str))
+
+
+def compute_changes(night: NightFigures, previous: NightFigures | None,
+                    problems: list[Problem], previous_problems: list[Problem] | None
+                    ) -> list[Change]:
+    """Day-over-day changes per township and for the county; marks new problems."""
+    old_keys = {_problem_key(p) for p in previous_problems or []}
+    if previous_problems is not None:
+        for p in problems:
+            p.new = _problem_key(p) not in old_keys
+    new_by_town: dict[str, int] = {}
+    for p in problems:
+        if p.new:
+            new_by_town[p.township] = new_by_town.get(p.township, 0) + 1
+    before = {t.township: t for t in previous.townships} if previous else {}
+    changes = []
+    for t in [*night.townships, night.total]:
+        c = Change(township=t.township, new_arrivals=t.new_arrivals)
+        old = previous.total if (previous and t is night.total) else before.get(t.township)
+        if old is not None:
+            c.screened = t.screened - old.screened
+            c.under_management = t.under_management - old.under_management
+            c.released = t.released - old.released
+            c.newly_managed = max(c.under_management + c.released, 0)
+            c.problems = (sum(new_by_town.values()) if t is night.total
+                          else new_by_town.get(t.township, 0))
+        changes.append(c)
+    return changes
+
+
+def gather(config: Config, night: dt.date, store: Store,
+           history_nights: int = HISTORY_NIGHTS) -> ReportData:
+    """Read the night (and the previous night, and the trend) from the store."""
+    from ...errors import JobFailed
+    from ..figures import night_figures
+
+    if night not in store.nights():
+        raise JobFailed(f"{night:%Y-%m-%d} 这一晚还没有汇总,无法生成日报:"
+                        f"请先运行 gridkit merge --date {night:%Y-%m-%d}(或 gridkit nightly)。")
+    figures = night_figures(store, config, night)
+    kinds = column_kinds(config)
+    problems = [problem_from_record(r, kinds) for r in store.findings(night)]
+    nights = sorted(d for d in store.nights() if d < night)
+    previous = previous_problems = None
+    if nights and nights[-1] == night - dt.timedelta(days=1):
+        previous = night_figures(store, config, nights[-1])
+        previous_problems = [problem_from_record(r, kinds) for r in store.findings(nights[-1])]
+    changes = compute_changes(figures, previous, problems, previous_problems)
+    series = [_series_point(store, config, d) for d in nights[-(history_nights - 1):]]
+    series.append(SeriesPoint(night, {f: getattr(figures.total, f) for f in SERIES_FIELDS}))
+    conflicts = [c.townships for c in store.conflicts(night)]
+    return ReportData(figures, previous, problems, changes, series, conflicts)
+
+
+def _series_point(store: Store, config: Config, night: dt.date) -> SeriesPoint:
+    """A past night's totals for the trend, cached in the store's meta table and recomputed
+    when that night was merged again."""
+    from ..figures import night_figures
+
+    run = store.night_run(night)
+    stamp = run.completed_at.isoformat() if run else ""
+    key = _SERIES_KEY.format(night=night.isoformat())
+    cached = store.get_meta(key)
+    if cached:
+        data = json.loads(cached)
+        if data.get("stamp") == stamp:
+            return SeriesPoint(night, data["values"])
+    total = night_figures(store, config, night).total
+    values = {f: int(getattr(total, f)) for f in SERIES_FIELDS}
+    store.set_meta(key, json.dumps({"stamp": stamp, "values": values}))
+    return SeriesPoint(night, values)
+
+
+def _names(towns: list[TownshipFigures], status: str) -> list[str]:
+    return [t.township for t in towns if t.status == status]
+
+
+def template_context(config: Config, data: ReportData) -> dict[str, Any]:
+    """The variables the briefing templates see (listed at the top of briefing.txt.j2)."""
+    from ...store.records import LATE, MISSING, REJECTED
+
+    n = data.night
+    county = config.county
+    errors_by_town: dict[str, int] = {}
+    warnings_by_town: dict[str, int] = {}
+    for p in data.problems:
+        target = errors_by_town if p.severity == "error" else warnings_by_town
+        target[p.township] = target.get(p.township, 0) + 1
+    problem_townships = [
+        {"township": t.township, "errors": errors_by_town.get(t.township, 0),
+         "warnings": warnings_by_town.get(t.township, 0)}
+        for t in n.townships if errors_by_town.get(t.township)]
+    change = None
+    if data.previous is not None:
+        c = data.total_change
+        change = {"screened": c.screened, "under_management": c.under_management,
+                  "newly_managed": c.newly_managed, "released": c.released,
+                  "problems": c.problems, "new_arrivals": c.new_arrivals}
+    rules = config.schema.rules
+    return {
+        "county": county.name,
+        "county_short": county.name[:-1] if county.name.endswith("县") else county.name,
+        "office": county.office,
+        "date": n.date,
+        "date_text": f"{n.date.month}月{n.date.day}日",
+        "year": n.date.year,
+        "cutoff_text": f"{rules.cutoff_date.month}月{rules.cutoff_date.day}日",
+        "total": n.total,
+        "townships": n.townships,
+        "expected": n.expected, "reported": n.reported, "on_time": n.on_time, "late": n.late,
+        "missing": n.missing, "rejected": n.rejected,
+        "reporting_rate": n.reporting_rate, "on_time_rate": n.on_time_rate,
+        "missing_names": _names(n.townships, MISSING),
+        "late_names": _names(n.townships, LATE),
+        "rejected_names": _names(n.townships, REJECTED),
+        "measures": [{"name": m, "count": n.total.by_measure.get(m, 0)}
+                     for m in rules.managed_measures],
+        "change": change,
+        "changes": data.changes,
+        "problem_count": sum(errors_by_town.values()),
+        "warning_count": sum(warnings_by_town.values()),
+        "problem_townships": problem_townships,
+        "conflicts": n.conflicts,
+    }

@@ -1,0 +1,309 @@
+"""The formatted report workbook 疫情防控工作日报_YYYYMMDD.xlsx (xlsxwriter).
+
+Sheets: 日报 (title, completeness, county figures with the day-over-day change, the trend
+chart), 乡镇情况 (one row per township and the county), 报送情况, 较上日变化, 趋势 (the chart's
+data), 问题清单 (open problems by township, personal data already masked). Every sheet is set
+up for printing: A4 landscape, fit to one page wide, header rows repeated, margins, page
+numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from ...findings import ERROR, SEVERITY_TEXT, WARNING
+from ..numbers import pct
+
+if TYPE_CHECKING:
+    from ...config.county import Config
+    from .data import ReportData
+
+# (label, TownshipFigures attribute, unit) of the county figures, in report order
+METRICS: tuple[tuple[str, str, str], ...] = (
+    ("网格", "grids", "个"), ("包保住户", "households", "户"), ("住户人口", "persons", "人"),
+    ("排查登记", "screened", "人"), ("其中湖北来人员", "from_hubei", "人"),
+    ("有接触史", "with_contact", "人"), ("有症状", "symptomatic", "人"),
+    ("在管人数", "under_management", "人"), ("累计解除观察", "released", "人"),
+    ("当日抵达", "new_arrivals", "人"),
+    ("卡点", "checkpoints", "个"), ("值守班次", "checkpoint_shifts", "班"),
+    ("值守人次", "checkpoint_staff", "人次"), ("其中党员", "checkpoint_party_members", "人次"),
+    ("检查车辆", "vehicles_checked", "辆次"), ("检查人员", "persons_checked", "人次"),
+    ("卡点体温异常", "fever_at_checkpoints", "人"),
+    ("各类队伍", "teams", "支"), ("队伍人数", "team_members", "人"),
+    ("其中党员", "team_party_members", "名"),
+    ("党员志愿服务队、先锋队", "volunteer_teams", "支"),
+    ("联防队", "defence_teams", "支"), ("联防队员", "defence_members", "人"),
+    ("其中党员", "defence_party_members", "名"),
+    ("宣传资料", "leaflets", "份"), ("标语横幅", "banners", "条"),
+    ("宣传车", "propaganda_vehicles", "辆次"), ("摩托车", "motorcycles", "辆次"),
+    ("应急广播", "broadcasts", "次"), ("取消宴席聚会", "cancelled_banquets", "户"),
+    ("捐赠", "donations", "笔"), ("捐赠折合金额", "donation_amount", "元"),
+)
+# columns of 乡镇情况 (a subset that fits one landscape page)
+TOWNSHIP_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("网格", "grids"), ("住户", "households"), ("排查登记", "screened"),
+    ("湖北来", "from_hubei"), ("在管", "under_management"), ("解除观察", "released"),
+    ("当日抵达", "new_arrivals"), ("卡点", "checkpoints"), ("值守人次", "checkpoint_staff"),
+    ("队伍", "teams"), ("联防队", "defence_teams"), ("宣传资料", "leaflets"),
+    ("标语横幅", "banners"), ("捐赠金额", "donation_amount"), (SEVERITY_TEXT[ERROR], "errors"),
+    (SEVERITY_TEXT[WARNING], "warnings"),
+)
+CHANGE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("当日抵达", "new_arrivals"), ("新增排查", "screened"), ("新增管控", "newly_managed"),
+    ("在管人数变化", "under_management"), ("新增解除观察", "released"),
+    ("新增问题", "problems"),
+)
+MESSAGE_WIDTH = 60  # column width of 问题 in 问题清单
+CHART_FIELDS = ("under_management", "released")  # comparable scales on one axis
+SERIES_LABELS = {"under_management": "在管人数", "screened": "排查登记", "released": "解除观察",
+                 "from_hubei": "湖北来人员", "new_arrivals": "当日抵达"}
+
+
+def title_of(config: Config, night: dt.date) -> str:
+    return f"{config.county.name}疫情防控工作日报"
+
+
+def write_workbook(config: Config, data: ReportData, path: Path,
+                   *, generated_at: dt.datetime) -> Path:
+    """Write the report workbook atomically (aside, then replace)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.xlsx")
+    wb = xlsxwriter.Workbook(str(tmp), {"remove_timezone": True})
+    try:
+        _Writer(wb, config, data, generated_at).write()
+    finally:
+        wb.close()
+    os.replace(tmp, path)
+    return path
+
+
+class _Writer:
+    def __init__(self, wb: xlsxwriter.Workbook, config: Config, data: ReportData,
+                 generated_at: dt.datetime) -> None:
+        self.wb, self.config, self.data, self.generated_at = wb, config, data, generated_at
+        base = {"font_name": "宋体", "font_size": 11, "valign": "vcenter"}
+        self.f_title = wb.add_format({**base, "bold": True, "font_size": 18, "align": "center"})
+        self.f_sub = wb.add_format({**base, "align": "center"})
+        self.f_head = wb.add_format({**base, "bold": True, "border": 1, "align": "center",
+                                     "text_wrap": True, "bg_color": "#DDEBF7"})
+        self.f_text = wb.add_format({**base, "border": 1})
+        self.f_wrap = wb.add_format({**base, "border": 1, "text_wrap": True})
+        self.f_int = wb.add_format({**base, "border": 1, "num_format": "#,##0"})
+        self.f_money = wb.add_format({**base, "border": 1, "num_format": "#,##0.00"})
+        self.f_pct = wb.add_format({**base, "border": 1, "num_format": "0.0%"})
+        self.f_date = wb.add_format({**base, "border": 1, "num_format": "m月d日"})
+        self.f_time = wb.add_format({**base, "border": 1, "num_format": "yyyy-mm-dd hh:mm"})
+        self.f_total = wb.add_format({**base, "border": 1, "bold": True, "num_format": "#,##0",
+                                      "bg_color": "#F2F2F2"})
+        self.f_bad = wb.add_format({**base, "border": 1, "font_color": "#C00000", "bold": True})
+        self.f_late = wb.add_format({**base, "border": 1, "font_color": "#B45F06"})
+        self.f_note = wb.add_format({**base, "italic": True, "font_color": "#595959"})
+        self.f_section = wb.add_format({**base, "bold": True, "font_size": 12})
+
+    # ---------------------------------------------------------------- helpers
+    def _sheet(self, name: str, header_row: int, widths: Sequence[float]) -> Worksheet:
+        ws = self.wb.add_worksheet(name)
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
+        ws.repeat_rows(0, header_row)
+        ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
+        ws.center_horizontally()
+        ws.set_header(f"&L{self.config.county.office}&R{self.data.night.date:%Y-%m-%d}")
+        ws.set_footer("&C第 &P 页,共 &N 页")
+        for i, width in enumerate(widths):
+            ws.set_column(i, i, width)
+        return ws
+
+    def _title(self, ws: Worksheet, text: str, ncols: int) -> None:
+        d = self.data.night.date
+        ws.merge_range(0, 0, 0, ncols - 1, text, self.f_title)
+        ws.merge_range(1, 0, 1, ncols - 1,
+                       f"{d.year}年{d.month}月{d.day}日  {self.config.county.office}  "
+                       f"(生成于 {self.generated_at:%Y-%m-%d %H:%M})", self.f_sub)
+        ws.set_row(0, 30)
+
+    def _header(self, ws: Worksheet, row: int, labels: list[str]) -> None:
+        for j, label in enumerate(labels):
+            ws.write_string(row, j, label, self.f_head)
+
+    def _num(self, ws: Worksheet, row: int, col: int, value: Any, fmt: Any = None) -> None:
+        if value is None:
+            ws.write_string(row, col, "—", self.f_text)
+        elif isinstance(value, float) and not value.is_integer():
+            ws.write_number(row, col, value, fmt or self.f_money)
+        else:
+            ws.write_number(row, col, value, fmt or self.f_int)
+
+    # ---------------------------------------------------------------- sheets
+    def write(self) -> None:
+        self._summary()
+        self._townships()
+        self._completeness()
+        self._changes()
+        self._trend_data()
+        self._problems()
+        self.wb.set_properties({"title": title_of(self.config, self.data.night.date),
+                                "author": self.config.county.office})
+
+    def _summary(self) -> None:
+        n, total = self.data.night, self.data.night.total
+        ws = self._sheet("日报", 3, [24, 16, 10, 14])
+        self.summary_sheet = ws
+        self._title(ws, title_of(self.config, n.date), 4)
+        parts = [f"应报 {n.expected} 个乡镇,已报 {n.reported} 个(按时 {n.on_time}、迟报 {n.late}),"
+                 f"未报 {n.missing} 个,退回 {n.rejected} 个;报送率 {pct(n.reporting_rate)},"
+                 f"按时报送率 {pct(n.on_time_rate)}。"]
+        ws.merge_range(2, 0, 2, 3, parts[0], self.wb.add_format(
+            {"font_name": "宋体", "text_wrap": True, "valign": "vcenter"}))
+        ws.set_row(2, 36)
+        self._header(ws, 3, ["指标", "全县", "单位", "较上日"])
+        change = self.data.total_change
+        prev = self.data.previous.total if self.data.previous else None
+        for i, (label, attr, unit) in enumerate(METRICS, start=4):
+            value = getattr(total, attr)
+            ws.write_string(i, 0, label, self.f_text)
+            self._num(ws, i, 1, value)
+            ws.write_string(i, 2, unit, self.f_text)
+            delta = None if prev is None else value - getattr(prev, attr)
+            if attr == "new_arrivals":
+                delta = None
+            self._num(ws, i, 3, delta)
+        end = 4 + len(METRICS)
+        ws.write_string(end + 1, 0, f"当日抵达 {change.new_arrivals} 人;" + (
+            "无上一晚数据,暂不比较。" if change.screened is None else
+            f"新增排查 {change.screened} 人,新增管控约 {change.newly_managed} 人,"
+            f"新增解除观察 {change.released} 人,新增问题 {change.problems} 条。"), self.f_note)
+        ws.freeze_panes(4, 0)
+        self.chart_anchor = (3, 5)
+
+    def _townships(self) -> None:
+        n = self.data.night
+        labels = ["乡镇", "报送"] + [label for label, _ in TOWNSHIP_COLUMNS]
+        ws = self._sheet("乡镇情况", 2, [10, 7] + [9.5] * len(TOWNSHIP_COLUMNS))
+        self._title(ws, "各乡镇情况", len(labels))
+        self._header(ws, 2, labels)
+        for i, t in enumerate([*n.townships, n.total], start=3):
+            is_total = t is n.total
+            ws.write_string(i, 0, t.township, self.f_total if is_total else self.f_text)
+            ws.write_string(i, 1, t.status or f"{n.reported}/{n.expected}", self._status_fmt(
+                t.status))
+            for j, (_, attr) in enumerate(TOWNSHIP_COLUMNS, start=2):
+                self._num(ws, i, j, getattr(t, attr), self.f_total if is_total else None)
+        ws.freeze_panes(3, 1)
+        ws.autofilter(2, 0, 2 + len(n.townships), len(labels) - 1)
+
+    def _status_fmt(self, status: str) -> Any:
+        if status in ("未报", "退回"):
+            return self.f_bad
+        if status == "迟报":
+            return self.f_late
+        return self.f_text
+
+    def _completeness(self) -> None:
+        n = self.data.night
+        labels = ["乡镇", "状态", "文件", "送达时间", "行数", SEVERITY_TEXT[ERROR],
+                  SEVERITY_TEXT[WARNING]]
+        ws = self._sheet("报送情况", 2, [10, 7, 36, 17, 8, 8, 8])
+        self._title(ws, "报送情况", len(labels))
+        self._header(ws, 2, labels)
+        row = 3
+        for t in n.townships:
+            ws.write_string(row, 0, t.township, self.f_text)
+            ws.write_string(row, 1, t.status, self._status_fmt(t.status))
+            ws.write_string(row, 2, t.file or "", self.f_text)
+            if t.arrived_at is not None:
+                ws.write_datetime(row, 3, t.arrived_at, self.f_time)
+            else:
+                ws.write_string(row, 3, "", self.f_text)
+            for j, v in enumerate((t.rows, t.errors, t.warnings), start=4):
+                self._num(ws, row, j, v)
+            row += 1
+        row += 1
+        for label, value in (("应报", n.expected), ("已报", n.reported), ("按时", n.on_time),
+                             ("迟报", n.late), ("未报", n.missing), ("退回", n.rejected)):
+            ws.write_string(row, 0, label, self.f_head)
+            self._num(ws, row, 1, value)
+            row += 1
+        for label, rate in (("报送率", n.reporting_rate), ("按时报送率", n.on_time_rate)):
+            ws.write_string(row, 0, label, self.f_head)
+            ws.write_number(row, 1, rate, self.f_pct)
+            row += 1
+        ws.freeze_panes(3, 1)
+
+    def _changes(self) -> None:
+        labels = ["乡镇"] + [label for label, _ in CHANGE_FIELDS]
+        ws = self._sheet("较上日变化", 2, [10] + [12] * len(CHANGE_FIELDS))
+        self._title(ws, "较上日变化", len(labels))
+        self._header(ws, 2, labels)
+        for i, c in enumerate(self.data.changes, start=3):
+            is_total = i == 2 + len(self.data.changes)
+            ws.write_string(i, 0, c.township, self.f_total if is_total else self.f_text)
+            for j, (_, attr) in enumerate(CHANGE_FIELDS, start=1):
+                self._num(ws, i, j, getattr(c, attr), self.f_total if is_total else None)
+        note_row = 4 + len(self.data.changes)
+        ws.write_string(note_row, 0, "无上一晚数据,暂不比较。" if self.data.previous is None else
+                        "新增管控 = 在管人数变化 + 新增解除观察(估算)。", self.f_note)
+        ws.freeze_panes(3, 1)
+
+    def _trend_data(self) -> None:
+        fields = list(SERIES_LABELS)
+        ws = self._sheet("趋势", 2, [12] + [12] * len(fields))
+        self._title(ws, "近期趋势", len(fields) + 1)
+        self._header(ws, 2, ["日期"] + [SERIES_LABELS[f] for f in fields])
+        points = self.data.series
+        for i, p in enumerate(points, start=3):
+            ws.write_datetime(i, 0, dt.datetime.combine(p.night, dt.time()), self.f_date)
+            for j, f in enumerate(fields, start=1):
+                self._num(ws, i, j, p.values.get(f, 0))
+        last = 2 + len(points)
+        chart = self.wb.add_chart({"type": "line"})
+        for f in CHART_FIELDS:
+            j = fields.index(f) + 1
+            chart.add_series({
+                "name": ["趋势", 2, j], "categories": ["趋势", 3, 0, last, 0],
+                "values": ["趋势", 3, j, last, j], "marker": {"type": "circle"},
+            })
+        chart.set_title({"name": f"近{len(points)}日在管人数"})
+        chart.set_x_axis({"date_axis": True, "num_format": "m月d日"})
+        chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True}})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 620, "height": 340})
+        self.summary_sheet.insert_chart(*self.chart_anchor, chart)
+
+    def _problems(self) -> None:
+        labels = ["乡镇", "工作表", "单元格", "行", "列", "级别", "问题", "值", "新增", "文件"]
+        ws = self._sheet("问题清单", 2, [10, 10, 8, 6, 12, 6, MESSAGE_WIDTH, 22, 6, 28])
+        self._title(ws, "待改正问题(按乡镇)", len(labels))
+        self._header(ws, 2, labels)
+        order = {t.township: i for i, t in enumerate(self.data.night.townships)}
+        problems = sorted(self.data.problems, key=lambda p: (
+            order.get(p.township, len(order)), p.severity != "error", p.sheet or "", p.row or 0))
+        for i, p in enumerate(problems, start=3):
+            values = [p.township, p.sheet or "", p.cell or "", p.row, p.column or "",
+                      SEVERITY_TEXT[ERROR if p.severity == ERROR else WARNING], p.message,
+                      "" if p.value is None else str(p.value), "是" if p.new else "",
+                      p.file]
+            # wrapped messages: set the height (a Chinese character is ~2 width units)
+            lines = max(1, -(-len(p.message) * 2 // MESSAGE_WIDTH))
+            if lines > 1:
+                ws.set_row(i, 15 * lines)
+            for j, v in enumerate(values):
+                if isinstance(v, int):
+                    ws.write_number(i, j, v, self.f_int)
+                elif v is None:
+                    ws.write_string(i, j, "", self.f_text)
+                else:
+                    ws.write_string(i, j, v, self.f_wrap if j == 6 else self.f_text)
+        if not problems:
+            ws.write_string(3, 0, "各乡镇报表未发现待改正的问题。", self.f_note)
+        else:
+            ws.autofilter(2, 0, 2 + len(problems), len(labels) - 1)
+        ws.freeze_panes(3, 1)

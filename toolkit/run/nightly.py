@@ -1,0 +1,110 @@
+"""``gridkit nightly``: the unit of work of a night — merge, then report, then feedback.
+
+1. merge (:func:`toolkit.night.merge.merge_night`): archive, check, judge, store, master;
+2. report (:func:`toolkit.outputs.report.build_report`): the 日报 workbook and briefings;
+3. feedback (:mod:`toolkit.outputs.feedback`): every township's annotated copy and note.
+
+Everything is logged to ``<logs>/gridkit.log`` and the console. The exit code is the
+merge's (0 every township reported on time, 1 otherwise); a report or feedback step that
+fails is logged and also makes it 1. The whole night holds the workspace lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config.county import Config
+from ..errors import GridkitError
+from ..night.locking import workspace_lock
+from ..night.merge import MergeResult, merge_night
+from ..outputs.feedback import Feedback, Progress, write_feedback
+from ..outputs.report import ReportResult, build_report
+from ..store import open_store
+from .joblog import job_logging
+
+log = logging.getLogger("gridkit.nightly")
+
+
+
+@dataclass
+class NightlyResult:
+    night: dt.date
+    merge: MergeResult
+    report: ReportResult | None
+    feedback: list[Feedback]
+    log_file: Path
+    failures: list[str] = field(default_factory=list)  # steps that failed, one sentence each
+
+    @property
+    def exit_code(self) -> int:
+        return max(self.merge.exit_code, 1 if self.failures else 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.night.isoformat(),
+            "merge": self.merge.to_dict(),
+            "report": None if self.report is None else {
+                "workbook": str(self.report.workbook),
+                "briefing_text": str(self.report.briefing_text),
+                "briefing_html": str(self.report.briefing_html)},
+            "feedback": [f.to_dict() for f in self.feedback],
+            "log": str(self.log_file),
+            "failures": self.failures,
+            "exit_code": self.exit_code,
+        }
+
+
+# ---------------------------------------------------------------- the night
+def run_nightly(config: Config, night: dt.date, *, now: dt.datetime | None = None,
+                progress: Progress | None = None, console: bool = True) -> NightlyResult:
+    """Merge, report and feedback for one night (see the module docstring)."""
+    step = progress or (lambda _s, _d, _t: None)
+    failures: list[str] = []
+    with job_logging(config, console=console) as log_file, workspace_lock(config.paths.store):
+        log.info("夜间任务开始:%s。", night)
+        step("汇总", 0, 1)
+        merge = merge_night(config, night, now=now)
+        files = sum(1 for t in merge.townships if t.file) + len(merge.unattributed)
+        step(f"汇总 {files} 个文件、{merge.rows} 行", 1, 1)
+        _log_merge(merge)
+        report = None
+        store = open_store(config)
+        try:
+            step("日报", 0, 1)
+            try:
+                report = build_report(config, night, store=store, now=now)
+                log.info("日报已生成:%s", report.workbook)
+            except GridkitError as exc:
+                failures.append(f"日报未生成:{exc.message}")
+                log.error("日报未生成:%s", exc.message)
+            step("日报", 1, 1)
+            feedback = write_feedback(config, night, store, step, failures,
+                                      checks=merge.checks)
+        finally:
+            store.close()
+        log.info("反馈文件已写入 %s(%d 个乡镇)。", config.paths.outbox, len(feedback))
+        result = NightlyResult(night, merge, report, feedback, log_file, failures)
+        log.info("夜间任务结束:%s,退出码 %d。", night, result.exit_code)
+    return result
+
+
+def _log_merge(merge: MergeResult) -> None:
+    for t in merge.townships:
+        extra = f",{t.reason}" if t.reason else ""
+        log.info("  %s:%s %s 行 %d,错误 %d,警告 %d%s", t.township, t.status, t.file or "",
+                 t.rows, t.errors, t.warnings, extra)
+    for t in merge.unattributed:
+        log.warning("  无法归属的文件 %s 被退回:%s", t.file, t.reason)
+    for file, same in merge.duplicates:
+        log.info("  %s 与 %s 内容相同,只汇总一次。", file, same)
+    for file, why in merge.skipped:
+        log.info("  跳过 %s:%s。", file, why)
+    if merge.conflicts:
+        log.warning("  跨乡镇重复登记的身份证号 %d 个。", len(merge.conflicts))
+    if merge.master_fallback:
+        log.warning("  %s", merge.master_fallback)
+    log.info("汇总完成:合并 %d 行,全县汇总表 %s。", merge.rows, merge.master)

@@ -1,0 +1,68 @@
+"""The history store: every submission, merged row, finding and conflict of every night.
+
+:mod:`.records` holds what is stored (and the status words), :mod:`.protocol` the
+:class:`Store` interface, :mod:`.sqlite` the default backend (one SQLite file, no server);
+:func:`open_store` opens the configured one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .protocol import Store
+from .records import (
+    LATE,
+    MISSING,
+    REJECTED,
+    REPORTED,
+    ROW_ERROR,
+    ROW_OK,
+    ROW_WARNING,
+    Conflict,
+    ConflictSource,
+    FindingRecord,
+    NightData,
+    NightRun,
+    RowRecord,
+    StoredRow,
+    Submission,
+    TownshipStatus,
+    row_json,
+    source_text,
+)
+from .sqlite import SqliteStore
+
+if TYPE_CHECKING:
+    from ..config.county import Config
+
+
+def open_store(config: Config | Path | str) -> Store:
+    """The configured store (today always SQLite at ``config.paths.store``)."""
+    path = config if isinstance(config, str | Path) else config.paths.store
+    return SqliteStore(path)
+
+
+__all__ = [
+    "LATE",
+    "MISSING",
+    "REJECTED",
+    "REPORTED",
+    "ROW_ERROR",
+    "ROW_OK",
+    "ROW_WARNING",
+    "Conflict",
+    "ConflictSource",
+    "FindingRecord",
+    "NightData",
+    "NightRun",
+    "RowRecord",
+    "SqliteStore",
+    "Store",
+    "StoredRow",
+    "Submission",
+    "TownshipStatus",
+    "open_store",
+    "row_json",
+    "source_text",
+]
