@@ -10,13 +10,8 @@ import openpyxl
 import pytest
 
 from tests.factory import clean_register, set_cell, write_workbook
-from toolkit.annotate.workbook import (
-    ERROR_COLOR,
-    LIST_HEADER,
-    RESULT_SHEET,
-    WARNING_COLOR,
-    write_annotated,
-)
+from toolkit.annotate.content import ERROR_COLOR, LIST_HEADER, RESULT_SHEET, WARNING_COLOR
+from toolkit.annotate.copy import write_annotated
 from toolkit.check.run import check_path
 from toolkit.config.county import Config
 from toolkit.errors import UnreadableWorkbook, UsageError
@@ -191,23 +186,13 @@ def test_a_problem_cell_keeps_its_value_and_number_format(tmp_path: Path,
 def test_write_failure_is_explained_in_chinese(checked: Any, tmp_path: Path) -> None:
     """Staff read why the copy could not be written in Chinese, not the system's English."""
     path, result = checked
-    from toolkit.annotate.workbook import annotated_path
+    from toolkit.annotate.copy import annotated_path
 
     annotated_path(path, tmp_path / "out").mkdir(parents=True)  # a folder where the file goes
     with pytest.raises(UsageError) as exc:
         write_annotated(result, tmp_path / "out")
     assert "这是一个文件夹,不是文件" in exc.value.message
     assert "directory" not in exc.value.message.lower()
-
-
-def test_severity_words_have_one_source() -> None:
-    """The annotated copy, master and report write 错误/警告 from toolkit.findings; the old
-    name stays importable from toolkit.annotate."""
-    from toolkit import findings
-    from toolkit.annotate import workbook as annotate
-
-    assert annotate.SEVERITY_TEXT is findings.SEVERITY_TEXT
-    assert findings.SEVERITY_TEXT == {"error": "错误", "warning": "警告"}
 
 
 def test_xls_copy_shows_dates_as_dates(tmp_path: Path, config: Config) -> None:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.factory import clean_register, set_cell, write_workbook
-from toolkit.annotate.workbook import RESULT_SHEET
+from toolkit.annotate.content import RESULT_SHEET
 from toolkit.cli import main
 
 

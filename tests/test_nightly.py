@@ -182,7 +182,7 @@ def test_feedback_copy_is_named_as_sent_and_marks_what_check_marks(config, night
                                                                    tmp_path):
     """The township gets back its own file name, with the same cells marked as
     `gridkit check --out` marks on the file it sent (the merge's check is reused)."""
-    from toolkit.annotate.workbook import write_annotated
+    from toolkit.annotate.copy import write_annotated
     from toolkit.check.run import check_path
 
     names = night_inbox

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from tests.factory import Book, clean_register, copy_book, write_workbook
-from toolkit.annotate.workbook import write_annotated
+from toolkit.annotate.copy import write_annotated
 from toolkit.check.run import CheckResult, check_path
 from toolkit.config.catalogue import RULE_TITLES
 from toolkit.config.county import Config, load_config

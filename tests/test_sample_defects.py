@@ -70,7 +70,7 @@ def test_defect_free_files_have_no_finding(tmp_path: Path, config: Config) -> No
 
 def test_annotated_sample_files_recheck_the_same(with_defects: Checked,
                                                  tmp_path: Path) -> None:
-    from toolkit.annotate.workbook import write_annotated
+    from toolkit.annotate.copy import write_annotated
 
     _, results, config = with_defects
     for result in list(results.values())[:2]:

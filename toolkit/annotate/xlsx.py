@@ -5,7 +5,7 @@ unchanged except the sheets with problems (a style index per problem cell, a com
 and its VML drawing), ``styles.xml`` (two fills and cloned cell formats), the workbook (the
 检查结果 sheet first) and the content types. Anything it does not expect (existing comments,
 cells without addresses, a problem row with no cell…) makes :func:`fast_copy` return False
-and :mod:`toolkit.annotate` uses openpyxl instead.
+and the copy is made with openpyxl instead (:mod:`.workbook`).
 """
 
 from __future__ import annotations
@@ -16,28 +16,27 @@ import posixpath
 import re
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import unescape as xml_unescape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from ..check.run import CheckResult
 from ..findings import ERROR
 from ..read.table import column_index, column_letter
-from .workbook import (
+from .content import (
     AUTHOR,
     ERROR_COLOR,
+    LINK_COLUMN,
     RESULT_SHEET,
     WARNING_COLOR,
-    WIDTHS,
-    Content,
-    _location,
-    _plan,
-    _result_content,
-    _sheet_names,
-    row_heights,
+    Annotation,
+    ResultSheet,
+    location,
 )
+
+Build = Callable[[list[str]], Annotation]  # the annotation for the workbook's sheet names
 
 _NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
@@ -287,9 +286,10 @@ def _add_rels(existing: str | None, rels: list[tuple[str, str, str]]) -> str:
     return existing.replace("</Relationships>", items + "</Relationships>", 1)
 
 
-def _result_xml(cells: Content, links: list[tuple[int, str, str]], styles: _Styles) -> str:
+def _result_xml(content: ResultSheet, styles: _Styles) -> str:
     rows: dict[int, list[str]] = {}
-    for (r, c), (value, kind) in sorted(cells.items()):
+    links = content.links
+    for (r, c), (value, kind) in sorted(content.cells.items()):
         ref = f"{column_letter(c - 1)}{r}"
         style = f' s="{styles.plain(kind)}"' if kind else ""
         if value is None or value == "":
@@ -308,13 +308,14 @@ def _result_xml(cells: Content, links: list[tuple[int, str, str]], styles: _Styl
                    f"{_esc(value)}</t></is></c>")
         if xml:
             rows.setdefault(r, []).append(xml)
-    heights = row_heights(cells)
+    heights = content.heights()
     data = "".join(
         f'<row r="{r}" ht="{heights[r]}" customHeight="1">{"".join(cs)}</row>' if r in heights
         else f'<row r="{r}">{"".join(cs)}</row>' for r, cs in sorted(rows.items()))
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
-                   for i, w in enumerate(WIDTHS, start=1))
-    link_xml = "".join(f'<hyperlink ref="C{r}" location="{_esc(_location(sheet, ref))}" '
+                   for i, w in enumerate(content.widths, start=1))
+    link_col = column_letter(LINK_COLUMN - 1)
+    link_xml = "".join(f'<hyperlink ref="{link_col}{r}" location="{_esc(location(sheet, ref))}" '
                        f'display="{_esc(ref)}"/>' for r, sheet, ref in links)
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<worksheet xmlns="{_MAIN}" xmlns:r="{_NS_R}">'
@@ -334,17 +335,18 @@ def _attrs(tag: str) -> dict[str, str]:
     return {k: xml_unescape(v, {"&quot;": '"'}) for k, v in re.findall(r'([\w:]+)="([^"]*)"', tag)}
 
 
-def fast_copy(source: Path, out: Path, result: CheckResult) -> bool:
-    """Write the annotated copy by editing the package; False when this path cannot."""
+def fast_copy(source: Path, out: Path, build: Build) -> bool:
+    """Write the annotated copy by editing the package; False when this path cannot.
+    ``build(sheet names)`` gives the annotation for the workbook's sheets."""
     try:
         with zipfile.ZipFile(source) as zin:
-            ok = _fast_write(zin, out, result)
+            ok = _fast_write(zin, out, build)
     except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, IndexError):
         ok = False
     return ok
 
 
-def _fast_write(zin: zipfile.ZipFile, out: Path, result: CheckResult) -> bool:
+def _fast_write(zin: zipfile.ZipFile, out: Path, build: Build) -> bool:
     names_in_zip = set(zin.namelist())
 
     def read(name: str) -> str:
@@ -369,12 +371,12 @@ def _fast_write(zin: zipfile.ZipFile, out: Path, result: CheckResult) -> bool:
         return False
     styles_part = _part("xl/workbook.xml", style_rel["Target"])
     styles = _Styles(read(styles_part))
-    sheetnames = list(sheet_part)
-    names = _sheet_names(sheetnames, result)
+    annotation = build(list(sheet_part))
     new_parts: dict[str, str] = {}
     overrides: list[tuple[str, str]] = []
     block = 1
-    for n, (sheet_name, cells) in enumerate(_plan(result, names).items(), start=1):
+    for n, (sheet_name, marks) in enumerate(annotation.by_sheet().items(), start=1):
+        cells: dict[str, tuple[str, str]] = {m.cell: (m.severity, m.note) for m in marks}
         part = sheet_part[sheet_name]
         xml = read(part)
         rels_name = _rels_name(part)
@@ -395,9 +397,8 @@ def _fast_write(zin: zipfile.ZipFile, out: Path, result: CheckResult) -> bool:
         new_parts[vml], used = _vml(cells, block)
         block += used
         overrides.append((comments, _CT_COMMENTS))
-    cells_, links = _result_content(result, names, sheetnames)
     result_part = "xl/worksheets/gridkit_result.xml"
-    new_parts[result_part] = _result_xml(cells_, links, styles)
+    new_parts[result_part] = _result_xml(annotation.result, styles)
     overrides.append((result_part, _CT_SHEET))
     new_parts[styles_part] = styles.render()
     new_parts["xl/_rels/workbook.xml.rels"] = _add_rels(

@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 from ..config.catalogue import RULE_TITLES, catalogue
+from ..read import workbook_files
 from .rules import run_checks, show
-from .run import CheckResult, check_path, check_paths, check_register, exit_code, workbook_files
+from .run import CheckResult, check_path, check_paths, check_register, exit_code
 
 __all__ = ["RULE_TITLES", "CheckResult", "catalogue", "check_path", "check_paths",
            "check_register", "exit_code", "run_checks", "show", "workbook_files"]

@@ -12,15 +12,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..config.county import Config
-from ..errors import GridkitError, StructureError, UnreadableWorkbook, UsageError
+from ..errors import StructureError, UnreadableWorkbook
 from ..findings import ERROR, WARNING, Finding
-from ..read import ReadHints, gc_paused, read_register
+from ..read import ReadHints, gc_paused, read_register, workbook_files
 from ..read.explain import Reading
 from ..read.table import Register
 from .rules import run_checks, sort_findings
 
 Status = Literal["ok", "errors", "unreadable"]
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".ett")
 
 
 @dataclass
@@ -106,44 +105,14 @@ def check_path(path: str | Path, config: Config, *, file_name: str | None = None
     return result
 
 
-def workbook_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The files to check: folders expand to their workbooks (sorted; Excel's ``~$`` lock
-    files ignored); a file given by name is always checked."""
-    files: list[Path] = []
-    for path in paths:
-        p = Path(path)
-        if p.is_dir():
-            found = sorted(f for f in p.iterdir()
-                           if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES
-                           and not f.name.startswith("~$"))
-            if not found:
-                raise UsageError(f"文件夹 {p} 中没有表格文件(.xlsx、.xlsm、.xls、.ods、.et):"
-                                 f"请检查路径。")
-            files.extend(found)
-        else:
-            files.append(p)
-    return files
-
-
 def check_paths(paths: Iterable[str | Path], config: Config, *,
-                out_dir: str | Path | None = None,
                 keep_registers: bool = False) -> list[CheckResult]:
-    """Check every file, folders expanded to their workbooks; with ``out_dir``, write an
-    annotated copy of every readable file there (``result.annotated``). Each file's register
-    is dropped once it is checked (and annotated) unless ``keep_registers``, so a county's
-    files never sit in memory together."""
+    """Check every file, folders expanded to their workbooks. Each file's register is
+    dropped once it is checked unless ``keep_registers``, so a county's files never sit in
+    memory together."""
     results: list[CheckResult] = []
-    written: set[Path] = set()
     for path in workbook_files(paths):
         result = check_path(path, config)
-        if out_dir is not None and result.status != "unreadable":
-            from ..annotate.workbook import write_annotated  # annotate builds on this module
-
-            try:
-                result.annotated = write_annotated(result, out_dir, taken=written)
-                written.add(result.annotated)
-            except GridkitError as exc:
-                result.annotate_error = exc.message
         if not keep_registers:
             result.register = None
         results.append(result)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..annotate.copy import annotate_paths
 from ..check.rules.context import show
 from ..check.run import CheckResult, check_paths, exit_code
 from ..config.catalogue import RULE_TITLES
@@ -77,7 +78,8 @@ def command(config_path: Path | None, fmt: str, out_dir: Path | None,
 
     def body() -> int:
         config = get_config(config_path)
-        results = check_paths(paths, config, out_dir=out_dir)
+        results = (check_paths(paths, config) if out_dir is None
+                   else annotate_paths(paths, config, out_dir))
         output(results, fmt, render_all)
         return exit_code(results)
 

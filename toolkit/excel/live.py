@@ -17,18 +17,25 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..annotate.workbook import ERROR_COLOR, LIST_HEADER, RESULT_SHEET, WARNING_COLOR
-from ..check.rules.context import show
-from ..config.catalogue import RULE_TITLES
-from ..findings import ERROR, SEVERITY_TEXT, Finding
+from ..annotate import content
+from ..annotate.content import (
+    ERROR_COLOR,
+    LINK_COLUMN,
+    NOTE_MARK,
+    RESULT_SHEET,
+    WARNING_COLOR,
+    Annotation,
+    Mark,
+    location,
+)
+from ..check.run import CheckResult, check_register
+from ..config.county import Config
+from ..findings import ERROR, WARNING, Finding
 from ..read import RawBook, RawSheet, build_register
 from ..read.marks import ERROR_TEXTS
 
 if TYPE_CHECKING:
     import xlwings as xw
-
-    from ..check.run import CheckResult
-    from ..config.county import Config
 
 RESULTS_SHEET = RESULT_SHEET  # 检查结果, the same sheet the annotated copy has
 MARKS_SHEET = "gridkit标记"  # hidden: the cells the last check marked
@@ -45,7 +52,6 @@ def _rgb(argb: str) -> tuple[int, int, int]:
 
 ERROR_FILL = _rgb(ERROR_COLOR)  # the colours of the annotated copy (gridkit check --out)
 WARNING_FILL = _rgb(WARNING_COLOR)
-NOTE_MARK = "【gridkit】"  # first line of every note the check writes
 MARKS_HEADER = ["工作表", "单元格", "原填充色", "原批注"]
 
 
@@ -54,9 +60,14 @@ class LiveCheck:
     """What 检查本表 did to the workbook."""
 
     result: CheckResult
+    annotation: Annotation
     marked: dict[tuple[str, str], str] = field(default_factory=dict)  # (sheet, cell) -> severity
-    unplaced: list[Finding] = field(default_factory=list)  # findings without a cell
     summary: str = ""
+
+    @property
+    def unplaced(self) -> list[Finding]:
+        """Findings without a cell in this workbook."""
+        return self.annotation.unplaced
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -99,8 +110,6 @@ def raw_book(book: xw.Book) -> RawBook:
 
 def check_book(book: xw.Book, config: Config) -> CheckResult:
     """Check the live workbook exactly as ``gridkit check`` checks a file."""
-    from ..check.run import check_register
-
     register = build_register(raw_book(book), config, file_name=book.name)
     return check_register(register, config)
 
@@ -148,53 +157,35 @@ def clear_marks(book: xw.Book) -> int:
     return restored
 
 
-def _note_text(findings: list[Finding]) -> str:
-    lines = [f"【{SEVERITY_TEXT.get(f.severity, f.severity)}】{f.message}" for f in findings]
-    return NOTE_MARK + "\n" + "\n".join(lines)
-
-
 def mark_findings(book: xw.Book, check: LiveCheck) -> None:
     """Fill every problem cell and give it a note. What each cell looked like before is
     recorded in the hidden sheet FIRST, so that even a run that stops half-way can be
     undone by the next one."""
-    result = check.result
-    register = result.register
-    by_cell: dict[tuple[str, str], list[Finding]] = {}
-    for f in result.issues:
-        spec = register.sheet(f.sheet) if (register is not None and f.sheet) else None
-        where = f.source_sheet or (spec.source_name if spec is not None else None)
-        if where is None or not f.cell:
-            check.unplaced.append(f)
-            continue
-        by_cell.setdefault((where, f.cell), []).append(f)
     sheets = {s.name: s for s in book.sheets}
     records: list[list[Any]] = [MARKS_HEADER]
-    todo: list[tuple[xw.Range, str, list[Finding]]] = []
-    for (sheet_name, cell), findings in by_cell.items():
-        sheet = sheets.get(sheet_name)
+    todo: list[tuple[xw.Range, str, Mark]] = []
+    for mark in check.annotation.marks:
+        sheet = sheets.get(mark.sheet)
         if sheet is None:
-            check.unplaced.extend(findings)
             continue
-        rng = sheet[cell]
+        rng = sheet[mark.cell]
         note = rng.note
         original = note.text if note is not None else ""
         if original.startswith(NOTE_MARK):  # a mark left over from a check not undone
             original = ""
-        records.append([sheet_name, cell, _hex(rng.color), original])
-        todo.append((rng, original, findings))
+        records.append([mark.sheet, mark.cell, _hex(rng.color), original])
+        todo.append((rng, original, mark))
     marks = book.sheets.add(MARKS_SHEET, after=book.sheets[len(book.sheets) - 1])
     marks["A1"].value = [[as_text(v) for v in row] for row in records]
     marks.visible = False
-    for rng, original, findings in todo:
-        severity = ERROR if any(f.severity == ERROR for f in findings) else "warning"
-        rng.color = ERROR_FILL if severity == ERROR else WARNING_FILL
-        text = _note_text(findings)
+    for rng, original, mark in todo:
+        rng.color = ERROR_FILL if mark.severity == ERROR else WARNING_FILL
         note = rng.note
         if note is not None:
-            note.text = f"{original}\n----\n{text}" if original else text
+            note.text = f"{original}\n----\n{mark.note}" if original else mark.note
         else:
-            rng.add_note(text)
-        check.marked[(rng.sheet.name, rng.address.replace("$", ""))] = severity
+            rng.add_note(mark.note)
+        check.marked[(rng.sheet.name, rng.address.replace("$", ""))] = mark.severity
 
 
 # -- the 检查结果 sheet -------------------------------------------------------------------
@@ -207,7 +198,7 @@ def as_text(value: Any) -> Any:
 
 
 def _link(sheet_name: str, cell: str) -> str:
-    target = "#'" + sheet_name.replace("'", "''") + "'!" + cell
+    target = "#" + location(sheet_name, cell)
     return f'=HYPERLINK("{target.replace(chr(34), chr(34) * 2)}","{cell}")'
 
 
@@ -218,57 +209,39 @@ def summary_sentence(result: CheckResult) -> str:
             f"黄色为警告),详见“{RESULTS_SHEET}”表。")
 
 
+_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
+
+
 def write_results(book: xw.Book, check: LiveCheck) -> None:
-    """Replace the 检查结果 sheet (the same layout as the annotated copy's): the facts, a
-    count by rule, and every problem with a link to its cell. It becomes the first sheet."""
-    result = check.result
-    register = result.register
+    """Replace the 检查结果 sheet with the annotation's (the same content as the annotated
+    copy's, cell by cell), written in one call; it becomes the first sheet."""
+    content = check.annotation.result
     old = _sheet(book, RESULTS_SHEET)
     if old is not None:
         old.delete()
     sheet = book.sheets.add(RESULTS_SHEET, before=book.sheets[0])
-    grid: list[list[Any]] = [
-        ["网格化管理登记表检查结果"],
-        ["文件", book.name],
-        ["乡镇", result.township or ""],
-        ["填报日期", result.report_date],
-        ["检查时间", result.checked_at],
-        ["结果", f"{result.errors}个错误、{result.warnings}个警告。红色单元格是错误(必须改正),"
-                 "黄色是警告(请核实);把鼠标移到单元格上可看到说明,点击下面的单元格地址可跳到该处。"
-         if result.issues else "没有发现问题。"],
-        [],
-        ["按规则汇总"],
-        ["规则", "说明", "级别", "条数"],
-    ]
-    for rule, severity, n in sorted(result.counts_by_rule(),
-                                    key=lambda x: (x[1] != ERROR, -x[2], x[0])):
-        grid.append([rule, RULE_TITLES.get(rule, ""), SEVERITY_TEXT[severity], n])
-    if result.reading is not None:
-        grid += [[], ["读取说明"], *[[None, line] for line in result.reading.lines()]]
-    grid += [[], ["问题清单"]]
-    list_header = len(grid) + 1
-    grid.append(list(LIST_HEADER))
-    for i, f in enumerate(result.issues, 1):
-        spec = register.sheet(f.sheet) if (register is not None and f.sheet) else None
-        sheet_name = f.source_sheet or (spec.source_name if spec is not None else (f.sheet or ""))
-        placed = spec is not None or f.source_sheet is not None
-        cell: Any = _link(sheet_name, f.cell) if (f.cell and placed) else (f.cell or "")
-        grid.append([i, sheet_name, cell, f.rule, SEVERITY_TEXT.get(f.severity, f.severity),
-                     as_text(f.message), "" if f.value is None else as_text(show(f.value))])
-    width = len(LIST_HEADER)
-    sheet["A1"].value = [r + [None] * (width - len(r)) for r in grid]
-    sheet["A1"].font.bold = True
-    sheet["A2:A6"].font.bold = True
-    sheet["A8"].font.bold = True
-    sheet["A9:D9"].font.bold = True
-    if result.reading is not None:
-        sheet[f"A{10 + len(result.counts_by_rule()) + 1}"].font.bold = True
-    sheet[f"A{list_header - 1}"].font.bold = True
-    sheet[f"A{list_header}"].resize(1, width).font.bold = True
-    sheet["B4"].number_format = "yyyy-mm-dd"
-    sheet["B5"].number_format = "yyyy-mm-dd hh:mm"
-    for letter, w in zip("ABCDEFG", (10, 14, 10, 26, 8, 70, 24), strict=True):
-        sheet[f"{letter}1"].column_width = w
+    grid = content.grid()
+    for r, target, cell in content.links:
+        grid[r - 1][LINK_COLUMN - 1] = _link(target, cell)
+    linked = {r for r, _, _ in content.links}
+    sheet["A1"].value = [[v if (r + 1 in linked and c + 1 == LINK_COLUMN) else as_text(v)
+                          for c, v in enumerate(row)] for r, row in enumerate(grid)]
+    for (r, c), (_value, kind) in content.cells.items():
+        if kind is None or kind == "link":
+            continue
+        rng = sheet.range((r, c))
+        if kind in ("bold", "title"):
+            rng.font.bold = True
+            if kind == "title":
+                rng.font.size = 14
+        elif kind in _FORMATS:
+            rng.number_format = _FORMATS[kind]
+        elif kind in (ERROR, WARNING):
+            rng.color = ERROR_FILL if kind == ERROR else WARNING_FILL
+        elif kind == "wrap":
+            rng.wrap_text = True
+    for i, w in enumerate(content.widths):
+        sheet.range((1, i + 1)).column_width = w
     sheet.activate()
 
 
@@ -277,7 +250,9 @@ def check_and_mark(book: xw.Book, config: Config) -> LiveCheck:
     the previous marks, mark, write 检查结果."""
     result = check_book(book, config)
     clear_marks(book)
-    check = LiveCheck(result=result, summary=summary_sentence(result))
+    names = [s.name for s in book.sheets if s.name not in OWN_SHEETS]
+    check = LiveCheck(result, content.build(result, names, file_name=book.name),
+                      summary=summary_sentence(result))
     mark_findings(book, check)
     write_results(book, check)
     return check

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..annotate.workbook import write_annotated
+from ..annotate.copy import write_annotated
 from ..check.run import CheckResult, check_path
 from ..config.county import Config
 from ..errors import GridkitError, os_reason

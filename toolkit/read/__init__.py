@@ -24,6 +24,7 @@ from .raw import (
     display_name,
     gc_paused,
     read_raw,
+    workbook_files,
     workbook_from_raw,
 )
 
@@ -43,4 +44,4 @@ def read_register(path: str | Path, config: Config, *, file_name: str | None = N
 
 __all__ = ["DATE_FORMAT", "InspectResult", "RawBook", "RawSheet", "ReadHints", "build_register",
            "display_name", "gc_paused", "inspect_file", "inspect_paths", "read_raw",
-           "read_register", "workbook_from_raw"]
+           "read_register", "workbook_files", "workbook_from_raw"]

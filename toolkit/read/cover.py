@@ -19,15 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .explain import CONFIG, COVER, FILE_NAME, FORM_LINE, SOURCE_TEXT, SOURCES, TITLE, Fact
 from .headers import ColumnLookup
 from .normalize import normalise_value, parse_date_text
 from .table import column_letter
 from .text import fold, nfkc
-
-COVER, FORM_LINE, TITLE, FILE_NAME, CONFIG = "cover", "form-line", "title", "file-name", "config"
-SOURCE_TEXT = {COVER: "填报信息表", FORM_LINE: "表中的填报信息行", TITLE: "标题",
-               FILE_NAME: "文件名", CONFIG: "汇总设置"}
-SOURCES = (COVER, FORM_LINE, TITLE, FILE_NAME, CONFIG)
 
 _DATE_IN_TEXT = re.compile(
     r"(?<!\d)(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*日?(?!\d)"
@@ -35,20 +31,6 @@ _DATE_IN_TEXT = re.compile(
     r"|(?<![\d.])(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 _TOWNSHIP_NAME = re.compile(r"^(?!乡镇)[\u4e00-\u9fff]{2,}?(?:镇|乡|街道|办事处)")
 _VALUE_TRIM = " \t\u3000,,;;、"
-
-
-@dataclass(frozen=True)
-class Fact:
-    """A value of the cover and where it was read: ``where`` is ``sheet!cell`` (or the file
-    name); ``sheet``/``row``/``letter`` locate the cell (None for the file name)."""
-
-    column: str  # canonical cover column
-    value: Any
-    source: str
-    where: str
-    sheet: str | None = None
-    row: int | None = None
-    letter: str | None = None
 
 
 _PERIOD_AFTER = re.compile(r"\s*(?:以来|以后|之后|后|起|开始|至|到|-|—|~|〜)")

@@ -12,8 +12,27 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cover import SOURCE_TEXT, Fact
 from .rows import REASON_TEXT
+
+# where township and date were read, first source first
+COVER, FORM_LINE, TITLE, FILE_NAME, CONFIG = "cover", "form-line", "title", "file-name", "config"
+SOURCE_TEXT = {COVER: "填报信息表", FORM_LINE: "表中的填报信息行", TITLE: "标题",
+               FILE_NAME: "文件名", CONFIG: "汇总设置"}
+SOURCES = (COVER, FORM_LINE, TITLE, FILE_NAME, CONFIG)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A value of the cover and where it was read: ``where`` is ``sheet!cell`` (or the file
+    name); ``sheet``/``row``/``letter`` locate the cell (None for the file name)."""
+
+    column: str  # canonical cover column
+    value: Any
+    source: str
+    where: str
+    sheet: str | None = None
+    row: int | None = None
+    letter: str | None = None
 
 
 @dataclass
@@ -142,4 +161,5 @@ def _skipped_text(skipped: list[SkippedRows], limit: int = 6) -> str:
     return ",跳过" + "、".join(parts[:limit]) + more
 
 
-__all__ = ["ColumnReading", "Reading", "SheetReading", "SkippedRows"]
+__all__ = ["CONFIG", "COVER", "FILE_NAME", "FORM_LINE", "SOURCES", "SOURCE_TEXT", "TITLE",
+           "ColumnReading", "Fact", "Reading", "SheetReading", "SkippedRows"]

@@ -17,7 +17,7 @@ from ..errors import StructureError, UnreadableWorkbook
 from ..findings import Finding
 from .build import ReadHints, build_register
 from .explain import Reading
-from .raw import gc_paused, read_raw
+from .raw import gc_paused, read_raw, workbook_files
 
 if TYPE_CHECKING:
     from ..config.county import Config
@@ -60,8 +60,6 @@ def inspect_file(path: str | Path, config: Config, *, file_name: str | None = No
 
 def inspect_paths(paths: Iterable[str | Path], config: Config) -> list[InspectResult]:
     """Every file (folders expanded to their workbooks)."""
-    from ..check.run import workbook_files
-
     return [inspect_file(p, config) for p in workbook_files(paths)]
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import python_calamine as calamine
 
-from ..errors import UnreadableWorkbook, os_reason
+from ..errors import UnreadableWorkbook, UsageError, os_reason
 from . import marks
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ DATE_FORMAT = "yyyy-mm-dd"  # dates written into a workbook built from raw value
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 WPS_SUFFIXES = (".et", ".ett")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".ett")
 
 # A merged range: ((first row, first col), (last row, last col)), 0-based absolute.
 Merge = tuple[tuple[int, int], tuple[int, int]]
@@ -204,3 +205,22 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def workbook_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The files to check: folders expand to their workbooks (sorted; Excel's ``~$`` lock
+    files ignored); a file given by name is always checked."""
+    files: list[Path] = []
+    for path in paths:
+        p = Path(path)
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir()
+                           if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES
+                           and not f.name.startswith("~$"))
+            if not found:
+                raise UsageError(f"文件夹 {p} 中没有表格文件(.xlsx、.xlsm、.xls、.ods、.et):"
+                                 f"请检查路径。")
+            files.extend(found)
+        else:
+            files.append(p)
+    return files
