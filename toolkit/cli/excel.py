@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from ..excel.attach import BUTTON_SETS, AttachResult, attach, build_workbooks, default_interpreter
+from ..excel.actions import BUTTON_SETS
+from ..excel.attach import AttachResult, attach, build_workbooks, default_interpreter
 from ._common import config_option, format_option, get_config, output, run
 
 

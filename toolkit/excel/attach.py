@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import io
 import re
+import sys
+import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -31,9 +33,12 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import xlsxwriter
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from ..errors import UnreadableWorkbook, UsageError
+from ..outputs.forms import write_templates
+from .actions import ACTIONS, MASTER_ACTIONS, REGISTER_ACTIONS
 from .county import DATE_KEY
 from .live import BUTTONS_SHEET, CONF_SHEET
 from .runner import CONFIG_KEY
@@ -43,20 +48,6 @@ BUTTON_VML = "xl/drawings/gridkitButtons_vmlDrawing1.vml"  # openpyxl keeps *vml
 XLWINGS_MARK = b"x\x00l\x00w\x00i\x00n\x00g\x00s"  # "xlwings" in the project's UTF-16 names
 BAS_NAME = "gridkit.bas"
 MODULE = "macros"
-
-# caption -> (Python function in macros/, what it does, for the button sheet)
-ACTIONS: dict[str, tuple[str, str]] = {
-    "检查本表": ("check_this_workbook",
-             "检查本工作簿:问题单元格标红(错误)或标黄(警告)并加批注,问题清单写在“检查结果”表。"
-             "再次检查前会先清除上次的标记。"),
-    "汇总": ("merge_now", "立即汇总今晚各乡镇报送的登记表,并刷新本工作簿中的汇总数据。"),
-    "生成日报": ("make_report", "生成当天的疫情防控工作日报并打开。"),
-    "生成反馈": ("make_feedback", "为每个乡镇生成反馈文件(标出问题的登记表),放在发件箱文件夹中。"),
-}
-REGISTER_ACTIONS = ("检查本表",)
-MASTER_ACTIONS = ("汇总", "生成日报", "生成反馈")
-BUTTON_SETS = {"register": REGISTER_ACTIONS, "master": MASTER_ACTIONS, "all": tuple(ACTIONS)}
-
 
 @dataclass
 class AttachResult:
@@ -107,8 +98,6 @@ def bas_module() -> str:
 def _button_vml(captions: tuple[str, ...], first_row: int) -> bytes:
     """VML for Form-control buttons, drawn by XlsxWriter, then given the RunPython call
     as their macro (XlsxWriter only writes ``[0]!Name``)."""
-    import xlsxwriter
-
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     ws = wb.add_worksheet()
@@ -137,7 +126,7 @@ def lost_parts(source: Path) -> list[str]:
         return []
     lost = []
     try:
-        import PIL  # noqa: F401  (openpyxl keeps pictures only with Pillow)
+        import PIL  # noqa: F401  (a probe: openpyxl keeps pictures only with Pillow)
     except ImportError:
         if any(n.startswith("xl/media/") for n in names):
             lost.append("图片")
@@ -315,8 +304,6 @@ def _attach(wb: openpyxl.Workbook, src: Path, target: Path, actions: tuple[str, 
 def default_interpreter() -> str:
     """On the office's Windows PC, the Python running gridkit (pythonw.exe: no console
     window); elsewhere empty (xlwings then runs ``python`` from PATH)."""
-    import sys
-
     if not sys.platform.startswith("win"):
         return ""
     exe = Path(sys.executable)
@@ -332,10 +319,6 @@ def build_workbooks(config: Any, directory: str | Path, *, interpreter: str = ""
     """The macro versions of the templates: 网格登记表.xlsm (检查本表) and 全县汇总表.xlsm
     (汇总, 生成日报, 生成反馈), each beside its .xlsx in ``directory``. A missing .xlsx is
     generated from the config first (in a temporary folder; the .xlsx are not written)."""
-    import tempfile
-
-    from ..outputs.forms import write_templates
-
     folder = Path(directory)
     results: list[AttachResult] = []
     with tempfile.TemporaryDirectory() as tmp:

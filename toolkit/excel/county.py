@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
+from ..night.merge import merge_night
+from ..outputs.feedback import feedback_for_night
+from ..outputs.report import build_report
+from ..read import read_raw
 from ..run.joblog import job_logging
 from .live import as_text
 from .runner import conf_sheet
@@ -60,8 +64,6 @@ def refresh_from(book: xw.Book, source: Path) -> Refresh:
     Values only: the open book keeps its own formatting and buttons. A sheet of more than
     REFRESH_MAX_CELLS cells (the county's 排查登记) is not copied: its place says where the
     master file is."""
-    from ..read import read_raw
-
     raw = read_raw(source)
     existing = {s.name: s for s in book.sheets}
     done = Refresh()
@@ -89,8 +91,6 @@ def _value(v: Any) -> Any:
 
 def merge_and_refresh(book: xw.Book, config: Config) -> str:
     """汇总: run the night's merge now, then refresh the open workbook from the master."""
-    from ..night.merge import merge_night
-
     night = night_for(book)
     with job_logging(config, console=False):  # the county's gridkit.log records it too
         log.info("Excel 按钮“汇总”:%s", night)
@@ -117,8 +117,6 @@ def merge_and_refresh(book: xw.Book, config: Config) -> str:
 
 def report_and_open(book: xw.Book, config: Config) -> str:
     """生成日报: write the night's report and open its workbook in Excel."""
-    from ..outputs.report import build_report
-
     night = night_for(book)
     with job_logging(config, console=False):
         result = build_report(config, night)
@@ -128,8 +126,6 @@ def report_and_open(book: xw.Book, config: Config) -> str:
 
 def write_feedback(book: xw.Book, config: Config) -> str:
     """生成反馈: write each township's feedback (note + annotated copy) into the outbox."""
-    from ..outputs.feedback import feedback_for_night
-
     night = night_for(book)
     with job_logging(config, console=False):
         written = feedback_for_night(config, night)

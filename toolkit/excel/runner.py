@@ -19,6 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import xlwings as xw
+from xlwings.utils import read_config_sheet
+
 from ..config.county import CONFIG_NAME, Config, load_config
 from ..errors import ConfigError, GridkitError
 from ..run.crashlog import log_dir
@@ -54,8 +57,6 @@ def _logger() -> logging.Logger:
 
 def conf_sheet(book: xw.Book) -> dict[str, Any]:
     """The xlwings.conf sheet as {KEY: value} (keys upper-cased), {} when there is none."""
-    from xlwings.utils import read_config_sheet
-
     data = read_config_sheet(book) or {}
     return {str(k).strip().upper(): v for k, v in data.items() if k}
 
@@ -112,8 +113,6 @@ def failure_sentence(exc: BaseException) -> str:
 def run_button(name: str, action: Callable[[xw.Book, Config], str]) -> str:
     """Run one button: ``action(book, config)`` returns the one-line summary to show.
     Returns the sentence shown (for tests and logs). Never raises."""
-    import xlwings as xw
-
     log = _logger()
     book: xw.Book | None = None
     started = dt.datetime.now()

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ..config.county import Config
+from ..errors import UsageError
+from ..store import open_store
 from ..store.protocol import Store
 from ..store.records import LATE, MISSING, REJECTED, REPORTED
 
@@ -377,9 +379,6 @@ class TraceResult:
 def trace_figure(config: Config, night: dt.date, township: str, figure: str) -> TraceResult:
     """Where a township's figure in 汇总 comes from. ``figure`` is the 汇总 column title
     (e.g. 湖北来威(人)) or the field name (from_hubei)."""
-    from ..errors import UsageError
-    from ..store import open_store
-
     if config.county.township(township) is None:
         raise UsageError(f"“{township}”不是{config.county.name}的乡镇:可选 "
                          f"{'、'.join(config.county.township_names)}。")

@@ -19,6 +19,7 @@ from .headers import ColumnLookup, HeaderBlock, HeaderGrid, find_block, row_text
 from .raw import RawSheet
 from .rows import RowClassifier, flagged_values
 from .sheets import SheetMatch
+from .table import column_letter
 from .text import fold
 
 UNDER_HEADER_ROWS = 3  # rows right under a header checked for units / numbering / examples
@@ -212,8 +213,6 @@ def _block_at(raw: RawSheet, rows: list[list[Any]], i: int,
 
 
 def _columns_read(raw: RawSheet, b: HeaderBlock) -> list[ColumnReading]:
-    from .table import column_letter
-
     row = raw.first_row + b.last
     out = [(j, ColumnReading(f"{column_letter(raw.first_col + j)}{row}", text, name))
            for name, (j, text) in b.mapping.items()]

@@ -10,6 +10,7 @@ units, a trailing colon) and with the schema's header synonyms applied (号码 �
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from functools import lru_cache
@@ -74,8 +75,6 @@ def starts_with_label(text: str, labels: tuple[str, ...]) -> bool:
 
 def closest_text(target: str, candidates: list[str]) -> str | None:
     """The candidate most like ``target`` (difflib), or None when nothing is close."""
-    import difflib
-
     if not candidates:
         return None
     scored = [(difflib.SequenceMatcher(None, target, c).ratio(), c) for c in candidates]

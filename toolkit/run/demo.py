@@ -30,6 +30,7 @@ from ..config.county import CONFIG_NAME, Config, load_config
 from ..config.init import init_county
 from ..errors import UsageError
 from ..outputs.report.briefing import PACKAGE_TEMPLATES
+from ..sample import generate
 from .nightly import NightlyResult, Progress, run_nightly
 
 DEFAULT_DIR = "gridkit-demo"
@@ -76,8 +77,6 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, night: dt.date = DEMO_NIGHT
              scale: float = DEMO_SCALE, progress: Progress | None = None,
              console: bool = False) -> DemoResult:
     """Set up ``directory`` and run two sample nights in it (see the module docstring)."""
-    from ..sample import generate
-
     d = Path(directory).resolve()
     if d.exists() and not d.is_dir():
         raise UsageError(f"{d} 已存在且不是文件夹,请换一个文件夹名。")

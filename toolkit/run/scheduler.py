@@ -32,7 +32,11 @@ from typing import Any
 import schedule
 
 from ..config.county import Config
+from ..night.archive import inbox_files, township_from_name
 from ..night.locking import RunLock
+from ..store import open_store
+from .joblog import job_logging
+from .nightly import run_nightly
 
 log = logging.getLogger("gridkit.schedule")
 
@@ -86,8 +90,6 @@ class NightlyScheduler:
 
     # ------------------------------------------------------------ the store
     def _store(self) -> contextlib.closing[Any]:
-        from ..store import open_store
-
         return contextlib.closing(open_store(self.config))
 
     def last_completed(self) -> dt.date | None:
@@ -155,8 +157,6 @@ class NightlyScheduler:
     def missing_townships(self, night: dt.date) -> list[str]:
         """Townships with no file for ``night`` yet: none in the inbox (by file name,
         modified that day) and none received by the store for that night."""
-        from ..night.archive import inbox_files, township_from_name
-
         seen: set[str] = set()
         inbox = self.config.paths.inbox
         if inbox.is_dir():
@@ -228,8 +228,6 @@ class NightlyScheduler:
 
 def _default_job(config: Config) -> Job:
     def job(night: dt.date) -> int:
-        from .nightly import run_nightly
-
         return run_nightly(config, night).exit_code
     return job
 
@@ -277,7 +275,5 @@ def _schedule_clock(clock: Callable[[], dt.datetime]) -> Iterator[None]:
 def run_schedule(config: Config, **kwargs: Any) -> ScheduleRun:
     """The library entry of ``gridkit schedule``: logging to the logs folder and the console,
     then :class:`NightlyScheduler` until stopped."""
-    from .joblog import job_logging
-
     with job_logging(config):
         return NightlyScheduler(config, **kwargs).run()

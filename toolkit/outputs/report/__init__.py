@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...store import open_store
 from .briefing import make_environment, render
 from .data import Change, Problem, ReportData, gather, template_context
 from .workbook import write_workbook
@@ -70,8 +71,6 @@ class ReportResult:
 def build_report(config: Config, night: dt.date, *, out_dir: Path | None = None,
                  store: Store | None = None, now: dt.datetime | None = None) -> ReportResult:
     """Build the night's report from the store (opened from the config unless given)."""
-    from ...store import open_store
-
     own = store is None
     st = open_store(config) if store is None else store
     try:

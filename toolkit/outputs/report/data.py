@@ -12,7 +12,9 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ...store.records import FindingRecord
+from ...errors import JobFailed
+from ...store.records import LATE, MISSING, REJECTED, FindingRecord
+from ..figures import night_figures
 from ..privacy import mask_text, mask_value
 
 if TYPE_CHECKING:
@@ -124,9 +126,6 @@ def compute_changes(night: NightFigures, previous: NightFigures | None,
 def gather(config: Config, night: dt.date, store: Store,
            history_nights: int = HISTORY_NIGHTS) -> ReportData:
     """Read the night (and the previous night, and the trend) from the store."""
-    from ...errors import JobFailed
-    from ..figures import night_figures
-
     if night not in store.nights():
         raise JobFailed(f"{night:%Y-%m-%d} 这一晚还没有汇总,无法生成日报:"
                         f"请先运行 gridkit merge --date {night:%Y-%m-%d}(或 gridkit nightly)。")
@@ -148,8 +147,6 @@ def gather(config: Config, night: dt.date, store: Store,
 def _series_point(store: Store, config: Config, night: dt.date) -> SeriesPoint:
     """A past night's totals for the trend, cached in the store's meta table and recomputed
     when that night was merged again."""
-    from ..figures import night_figures
-
     run = store.night_run(night)
     stamp = run.completed_at.isoformat() if run else ""
     key = _SERIES_KEY.format(night=night.isoformat())
@@ -170,8 +167,6 @@ def _names(towns: list[TownshipFigures], status: str) -> list[str]:
 
 def template_context(config: Config, data: ReportData) -> dict[str, Any]:
     """The variables the briefing templates see (listed at the top of briefing.txt.j2)."""
-    from ...store.records import LATE, MISSING, REJECTED
-
     n = data.night
     county = config.county
     errors_by_town: dict[str, int] = {}
