@@ -188,4 +188,5 @@ def test_configured_templates_folder(config, tmp_path):
 @pytest.mark.parametrize("name", ["briefing.txt.j2", "briefing.html.j2"])
 def test_repo_templates_match_the_shipped_copy(name):
     assert filecmp.cmp(REPO_TEMPLATES / name, PACKAGE_TEMPLATES / name, shallow=False), (
-        f"templates/{name} and toolkit/report/templates/{name} differ: copy one to the other")
+        f"templates/{name} and toolkit/outputs/report/templates/{name} differ: "
+        "copy one to the other")

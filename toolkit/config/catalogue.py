@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Literal
 
 from ..findings import ERROR, WARNING, Severity
@@ -69,4 +70,35 @@ def planted_in(sheet: str) -> tuple[str, ...]:
 
 RULE_TITLES: dict[str, str] = {c: r.title for c, r in catalogue().items()}
 
-__all__ = ["RULE_TITLES", "Rule", "catalogue", "planted_in", "rule", "severity"]
+GUIDE_START, GUIDE_END = "<!-- 规则表开始 -->", "<!-- 规则表结束 -->"
+_WORD = {ERROR: "错误", WARNING: "警告"}
+
+
+def guide_table() -> str:
+    """The user guide's rule table, from the catalogue (docs/用户手册.md holds it between
+    the two markers; ``python -m toolkit.config.catalogue docs/用户手册.md`` rewrites it)."""
+    lines = ["| 规则代码 | 程度 | 含义 |", "|---|---|---|"]
+    lines += [f"| `{r.code}` | {_WORD[r.severity]} | {r.help} |" for r in catalogue().values()]
+    return "\n".join(lines)
+
+
+def rewrite_guide(path: str | Path) -> bool:
+    """Put :func:`guide_table` between the markers of the guide at ``path``; True if it
+    changed."""
+    doc = Path(path)
+    text = doc.read_text(encoding="utf-8")
+    start, end = text.index(GUIDE_START) + len(GUIDE_START), text.index(GUIDE_END)
+    new = text[:start] + "\n" + guide_table() + "\n" + text[end:]
+    if new != text:
+        doc.write_text(new, encoding="utf-8")
+    return new != text
+
+
+if __name__ == "__main__":
+    import sys
+
+    for arg in sys.argv[1:]:
+        print(f"{arg}: {'rewritten' if rewrite_guide(arg) else 'already up to date'}")
+
+__all__ = ["RULE_TITLES", "Rule", "catalogue", "guide_table", "planted_in", "rewrite_guide",
+           "rule", "severity"]

@@ -309,7 +309,7 @@ def schema_from_dict(data: dict[str, Any], source: str) -> Schema:
                                  f"引用的 {s}.{c} 不是 key 列")
     for role in staffing:
         try:
-            schema.sheet("网格").column(role)
+            schema.sheet_by_id("grids").column(role)
         except KeyError:
             raise r.fail(f"rules.grid_staffing.{role}", "网格工作表中没有这一列") from None
     return schema

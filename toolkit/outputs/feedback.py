@@ -19,7 +19,7 @@ from ..check.run import CheckResult, check_path
 from ..config.county import Config
 from ..errors import GridkitError, os_reason
 from ..read import ReadHints
-from ..store import REJECTED, Store, Submission, TownshipStatus, open_store
+from ..store import LATE, MISSING, REJECTED, Store, Submission, TownshipStatus, open_store
 from .privacy import mask_text
 
 log = logging.getLogger("gridkit.feedback")
@@ -71,7 +71,7 @@ def write_feedback(config: Config, night: dt.date, store: Store, step: Progress,
         sub = submissions.get(status.submission_id) if status else None
         folder = config.paths.outbox / name
         folder.mkdir(parents=True, exist_ok=True)
-        fb = Feedback(name, status.status if status else "未报",
+        fb = Feedback(name, status.status if status else MISSING,
                       folder / NOTE_NAME.format(night=night))
         if sub is not None and _needs_copy(status):
             try:
@@ -116,17 +116,17 @@ def feedback_note(config: Config, night: dt.date, township: str,
     county = config.county
     day = f"{night.month}月{night.day}日"
     lines = [f"{township}:{day}网格化管理登记表反馈说明", ""]
-    state = status.status if status else "未报"
-    if state == "未报":
+    state = status.status if status else MISSING
+    if state == MISSING:
         lines.append(f"截至汇总时({county.nightly_at:%H:%M})未收到贵乡镇{day}的登记表,"
                      f"请尽快报送(每天 {county.deadline:%H:%M} 前)。")
-    elif state == "退回":
+    elif state == REJECTED:
         reason = (status.reason if status else None) or (sub.reason if sub else "") or ""
         lines.append(f"贵乡镇报送的文件“{status.file if status else ''}”被退回,未纳入汇总:{reason}")
         lines.append("请按上述说明改正后重新报送。")
     else:
         when = f"{status.arrived_at:%H:%M}" if status and status.arrived_at else ""
-        late = f"(晚于截止时间 {county.deadline:%H:%M},记为迟报)" if state == "迟报" else ""
+        late = f"(晚于截止时间 {county.deadline:%H:%M},记为迟报)" if state == LATE else ""
         lines.append(f"已收到贵乡镇的文件“{status.file if status else ''}”,送达时间 {when}"
                      f"{late},已纳入全县汇总,共 {status.rows if status else 0} 行。")
         errors, warnings = (status.errors, status.warnings) if status else (0, 0)

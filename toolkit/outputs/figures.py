@@ -1,7 +1,7 @@
 """The night's figures per township and for the county, computed from the history store,
 and every figure traceable back to the cells it came from.
 
-Each figure is declared once (:data:`FIGURES`: which sheet, which column, count or sum or
+Each figure is declared once (:func:`figure_specs`: which sheet, which column, count or sum or
 distinct, which values count), so :func:`night_figures` and :func:`trace` can never
 disagree. Sheets and columns are named by their schema ids; the values that count (是, 有,
 the symptoms, the management measures) come from the schema.

@@ -7,7 +7,7 @@ for the county lists and the rule hints, by their schema ``id`` (``township``, `
 ``arrival_date``, ``observation_start``, ``observation_end``), never by a hard-coded list.
 
 ``write_templates`` also writes the empty county master (全县汇总表.xlsx) through
-``toolkit.master.write_empty_master``, which belongs to the night merge.
+``toolkit.outputs.master.write_empty_master``, which belongs to the night merge.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from ..files import replace_file
 from ..findings import ERROR, SEVERITY_TEXT, WARNING
 from ..store.protocol import Store
 from ..store.records import (
+    LATE,
     MISSING,
     REJECTED,
     ROW_ERROR,
@@ -119,7 +120,7 @@ class _Formats:
         self.total_money = wb.add_format({"bold": True, "top": 1, "num_format": "#,##0.00"})
         self.error = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
         self.warning = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
-        self.bad = {REJECTED: self.error, MISSING: self.error, "迟报": self.warning}
+        self.bad = {REJECTED: self.error, MISSING: self.error, LATE: self.warning}
 
 
 def _header(ws: Any, row: int, names: list[str], fmt: _Formats,

@@ -4,7 +4,7 @@ ID numbers and phone numbers are sensitive personal information (domain brief, "
 protection"). The county master and the history store keep them whole; every report,
 briefing and feedback note shows them masked:
 
-* ID numbers: area and last four kept, ``530629********1234`` (:func:`toolkit.idcard.mask`);
+* ID numbers: area and last four kept, ``530629********1234`` (:func:`toolkit.check.idcard.mask`);
 * mobiles: ``138****5678``;
 * landlines: area code and last four kept, ``0870-***8276``.
 

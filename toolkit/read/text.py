@@ -2,7 +2,7 @@
 
 Offices decorate headers ('*姓名', '身份证号(必填)', '联系\\n电话', '家庭人口数(人)') and use
 words the alias list does not have ('身份证号码(18位)', '联系手机'). A header is matched first
-by its folded text (:func:`toolkit.schema.fold_header`: no spaces, half-width brackets), then
+by its folded text (:func:`toolkit.config.schema.fold_header`: no spaces, half-width brackets), then
 by its *key*: the folded text without decorations (required markers, bracketed notes and
 units, a trailing colon) and with the schema's header synonyms applied (号码 → 号, 手机 →
 电话 …). Everything here works on one distinct text at a time and is cached.

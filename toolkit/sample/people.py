@@ -23,7 +23,7 @@ class Person:
 
 
 class IdFactory:
-    """Makes valid 18-digit IDs (toolkit.idcard.make_id) that are unique across a whole
+    """Makes valid 18-digit IDs (toolkit.check.idcard.make_id) that are unique across a whole
     sample run, so that only planted duplicates are duplicates. No ID ends in 000: the
     checks read that as an ID Excel destroyed."""
 

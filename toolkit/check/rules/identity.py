@@ -4,7 +4,7 @@
 The common case (a valid 18-digit text ID) takes a fast path: a precomputed set of real
 birth dates and the check digit computed with one ``int(..., 13)`` (13 ≡ 2 mod 11, and the
 GB 11643 weights are the powers of 2 mod 11). Anything else goes through
-:func:`toolkit.idcard.problem` for the exact reason.
+:func:`toolkit.check.idcard.problem` for the exact reason.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from typing import Any
 
 from .context import Context, show
 
-_DATES = (dt.date, dt.datetime)
 YES = "是"  # 是否湖北来威
 HAS_CONTACT = "有"  # 接触史
 

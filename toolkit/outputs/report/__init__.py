@@ -5,7 +5,7 @@
 * ``疫情防控工作日报_YYYYMMDD.xlsx``: the formatted, printable report workbook;
 * ``疫情防控工作日报_YYYYMMDD.txt`` and ``.html``: the prose briefing in the county's own
   style, rendered from the Jinja2 templates ``briefing.txt.j2`` / ``briefing.html.j2``
-  (see :mod:`toolkit.report.templates` for where they are looked up).
+  (see :mod:`toolkit.outputs.report.briefing` for where they are looked up).
 
 ID numbers and phones are masked in all of them; the master and the store keep them whole.
 """

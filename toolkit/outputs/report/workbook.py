@@ -19,6 +19,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ...findings import ERROR, SEVERITY_TEXT, WARNING
+from ...store.records import LATE, MISSING, REJECTED
 from ..numbers import pct
 
 if TYPE_CHECKING:
@@ -201,9 +202,9 @@ class _Writer:
         ws.autofilter(2, 0, 2 + len(n.townships), len(labels) - 1)
 
     def _status_fmt(self, status: str) -> Any:
-        if status in ("未报", "退回"):
+        if status in (MISSING, REJECTED):
             return self.f_bad
-        if status == "迟报":
+        if status == LATE:
             return self.f_late
         return self.f_text
 
