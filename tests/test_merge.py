@@ -151,7 +151,7 @@ def test_whole_night_statuses(config: Config, messy_night: Path) -> None:
 
 def test_rejected_files_are_quarantined_with_reason(config: Config, messy_night: Path) -> None:
     merge_night(config, NIGHT, now=NOW)
-    notes = {p.parent.name: p.read_text(encoding="utf-8")
+    notes = {p.parent.name: p.read_text(encoding="utf-8-sig")
              for p in config.paths.quarantine.rglob("*.退回原因.txt")}
     assert set(notes) == {"长安镇", "庙沟镇"}
     assert "退回原因" in notes["庙沟镇"] and "2月3日" in notes["庙沟镇"]

@@ -64,10 +64,10 @@ def test_nightly_merges_reports_and_writes_feedback(config, night_inbox):
     assert bad.annotated is not None
     wb = openpyxl.load_workbook(bad.annotated)
     assert "检查结果" in wb.sheetnames
-    assert "检查发现错误" in bad.note.read_text(encoding="utf-8")
+    assert "检查发现错误" in bad.note.read_text(encoding="utf-8-sig")
     assert by_town[names[0]].annotated is None  # nothing to fix: only the note
-    assert "检查未发现问题" in by_town[names[0]].note.read_text(encoding="utf-8")
-    assert "未收到贵乡镇" in by_town[names[-1]].note.read_text(encoding="utf-8")
+    assert "检查未发现问题" in by_town[names[0]].note.read_text(encoding="utf-8-sig")
+    assert "未收到贵乡镇" in by_town[names[-1]].note.read_text(encoding="utf-8-sig")
     log_text = result.log_file.read_text(encoding="utf-8")
     assert "夜间任务开始" in log_text and "夜间任务结束" in log_text and names[-1] in log_text
 
@@ -129,7 +129,7 @@ def test_no_full_id_or_phone_leaves_the_office(config, night_inbox):
     texts = ["\n".join(str(v) for ws in wb.worksheets for r in ws.iter_rows(values_only=True)
                        for v in r if v is not None),
              result.report.text, result.report.briefing_html.read_text(encoding="utf-8")]
-    texts += [fb.note.read_text(encoding="utf-8") for fb in result.feedback]
+    texts += [fb.note.read_text(encoding="utf-8-sig") for fb in result.feedback]
     assert any("****" in t for t in texts[:1])  # the problem list shows masked values
     for text in texts:
         leaked = [s for s in secrets if s in text]

@@ -43,7 +43,7 @@ def test_complete_night_briefing_in_the_county_style(config, tmp_path):
     assert "对1月8日后到威信人员进行“拉网式”排查" in text
     assert f"共排查登记{figures.total.screened}人" in text
     assert "无上日数据" in text
-    assert result.briefing_text.read_text(encoding="utf-8") == text
+    assert result.briefing_text.read_text(encoding="utf-8-sig") == text
     html = result.briefing_html.read_text(encoding="utf-8")
     assert "8万余份" in html and "<td>三桃乡</td>" in html
 

@@ -1,7 +1,12 @@
-"""Files replaced atomically, and the named points where tests kill a run.
+"""Files gridkit writes, and the named points where tests kill a run.
 
 * :func:`replace_file` writes a file aside (same folder) and moves it into place with
-  ``os.replace``, so a reader sees the old file or the new one, never half of one.
+  ``os.replace``, so a reader sees the old file or the new one, never half of one; the file
+  gets the permissions the umask gives (readable by the office's group on a shared folder),
+  not the 0600 of a temporary file. :func:`write_text` does it for a text file.
+* :func:`sweep` removes what a killed run left of its temporary files.
+* :func:`safe_name` / :func:`short_name`: a file name as it can be shown, logged and stored
+  (any bytes, any length), and a short one for a file gridkit names itself.
 * :func:`crash_point` lets tests kill a run with SIGKILL at a named point
   (``GRIDKIT_CRASH_AT=<point>``); it does nothing otherwise.
 """
@@ -11,12 +16,27 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import re
 import signal
+import stat
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 CRASH_ENV = "GRIDKIT_CRASH_AT"
+# our temporary files: ".<stem>.<pid>.tmp<suffix>" (replace_file) and older ".<name>.tmp<pid>"
+_TEMP = re.compile(r"^\..+\.(?:\d+\.tmp(?:\.[^.]*)?|tmp\d+)$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
 
 
 def crash_point(point: str) -> None:
@@ -48,7 +68,7 @@ def aside(target: Path) -> Iterator[Path]:
         raise
 
 
-def replace_file(target: Path, write: Callable[[Path], None], *,
+def replace_file(target: Path, write: Callable[[Path], object], *,
                  fallback: Path | None = None) -> Path:
     """Write ``target`` atomically: ``write(tmp)`` beside it, then ``os.replace``.
 
@@ -57,6 +77,7 @@ def replace_file(target: Path, write: Callable[[Path], None], *,
     """
     with aside(target) as tmp:
         write(tmp)
+        readable(tmp)
         crash_point("before-replace")
         try:
             os.replace(tmp, target)
@@ -66,3 +87,67 @@ def replace_file(target: Path, write: Callable[[Path], None], *,
             os.replace(tmp, fallback)
             return fallback
     return target
+
+
+def readable(path: Path) -> None:
+    """The permissions a new file gets from the umask (0644 under the usual 022), whatever
+    wrote it (a temporary file is 0600)."""
+    with contextlib.suppress(OSError):
+        os.chmod(path, (stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IWGRP
+                        | stat.S_IROTH | stat.S_IWOTH) & ~_UMASK)
+
+
+def write_text(path: Path, text: str, *, bom: bool = False, crlf: bool = False) -> Path:
+    """A text file written atomically (UTF-8; ``bom`` and ``crlf`` for Windows Notepad)."""
+    data = (text.replace("\r\n", "\n").replace("\n", "\r\n") if crlf else text).encode("utf-8")
+    if bom:
+        data = b"\xef\xbb\xbf" + data
+    return replace_file(path, lambda tmp: tmp.write_bytes(data))
+
+
+def sweep(folder: Path, *, recursive: bool = True) -> list[Path]:
+    """Remove the temporary files a killed run left in ``folder`` (only gridkit's own
+    names); the caller holds the workspace lock. Returns what was removed."""
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for p in (folder.rglob(".*") if recursive else folder.glob(".*")):
+        if _TEMP.match(p.name) and p.is_file() and not p.is_symlink():
+            with contextlib.suppress(OSError):
+                p.unlink()
+                removed.append(p)
+    return removed
+
+
+def safe_name(name: str) -> str:
+    """A file name as it can be shown, logged and stored: bytes that are not UTF-8 (a GBK
+    name on a Linux share) read as GBK when they are, else replaced; control characters
+    (a newline in a name) and surrogates gone."""
+    if any("\udc80" <= ch <= "\udcff" for ch in name):
+        raw = name.encode("utf-8", "surrogateescape")
+        for encoding in ("gbk", "gb18030"):
+            try:
+                name = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            name = raw.decode("utf-8", "replace")
+    name = unicodedata.normalize("NFC", name)
+    return _CONTROL.sub("_", name)
+
+
+def short_name(name: str, limit: int = 150) -> str:
+    """A name for a file gridkit writes itself: safe, without path separators, at most
+    ``limit`` bytes in UTF-8 (its suffix kept), so that a 200-character name a township sent
+    can still be archived beside a hash prefix (file systems allow 255 bytes)."""
+    name = safe_name(name).replace("/", "_").replace("\\", "_").strip(" .") or "未命名"
+    if len(name.encode("utf-8")) <= limit:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or len(suffix) > 8:
+        stem, suffix = name, ""
+    tail = ("…." + suffix) if suffix else "…"
+    while len((stem + tail).encode("utf-8")) > limit:
+        stem = stem[:-1]
+    return stem + tail

@@ -22,6 +22,7 @@ from openpyxl.workbook.workbook import Workbook
 from ..check.run import CheckResult, check_paths
 from ..config.county import Config
 from ..errors import GridkitError, UnreadableWorkbook, UsageError, os_reason
+from ..files import replace_file
 from ..read import read_raw, workbook_from_raw
 from . import content, workbook, xlsx
 from .content import RESULT_SHEET
@@ -68,7 +69,7 @@ def write_annotated(result: CheckResult, out_dir: str | Path, *,
             return out
         wb = _open(source)
         workbook.render(wb, content.build(result, wb.sheetnames, file_name=file_name))
-        wb.save(out)
+        replace_file(out, wb.save)
     except OSError as exc:
         raise UsageError(f"无法写入 {out}:{os_reason(exc)}。如果该文件正在Excel中打开,"
                          f"请先关闭再重试。") from exc

@@ -20,6 +20,7 @@ import openpyxl
 from openpyxl.cell.cell import MergedCell
 
 from ..errors import JobFailed, UsageError, os_reason
+from ..files import replace_file
 from ..findings import json_value
 from ..read import DATE_FORMAT, RawBook, build_register, read_raw, workbook_from_raw
 from ..read.normalize import PLACEHOLDER
@@ -170,7 +171,7 @@ def fix_file(path: str | Path, out: str | Path, config: Config) -> FixResult:
     applied = _apply(wb, register, changes)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        wb.save(target)
+        replace_file(target, wb.save)
     except OSError as exc:
         raise JobFailed(f"无法写入“{target}”({os_reason(exc)}),"
                         "请确认文件夹存在且文件没有在Excel中打开。") from exc

@@ -11,10 +11,8 @@ and the copy is made with openpyxl instead (:mod:`.workbook`).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import posixpath
 import re
-import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +21,7 @@ from xml.sax.saxutils import unescape as xml_unescape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from ..files import replace_file
 from ..findings import ERROR
 from ..read.table import column_index, column_letter
 from .content import (
@@ -423,9 +422,7 @@ def _fast_write(zin: zipfile.ZipFile, out: Path, build: Build) -> bool:
                 head = fh.read(4096).decode("utf-8", "ignore")
             if 'tabSelected="1"' in head:
                 new_parts[part] = _unselect(read(part))
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=out.parent)
-    os.close(fd)
-    try:
+    def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in zin.infolist():
                 data = (new_parts.pop(info.filename).encode("utf-8")
@@ -433,10 +430,7 @@ def _fast_write(zin: zipfile.ZipFile, out: Path, build: Build) -> bool:
                 zout.writestr(info.filename, data, compresslevel=1 if len(data) > 1 << 20 else 6)
             for name, text in new_parts.items():
                 zout.writestr(name, text.encode("utf-8"))
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    replace_file(out, write)
     return True
 
 

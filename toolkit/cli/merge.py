@@ -42,6 +42,8 @@ def render_text(result: MergeResult) -> str:
         lines.append(f"重复文件:{name} 与 {same} 内容完全相同,只汇总一次。")
     for name, why in result.skipped:
         lines.append(f"跳过:{name}({why})")
+    for name, why in result.left:
+        lines.append(f"暂不汇总:{name}({why})")
     if result.conflicts:
         lines.append(f"跨乡镇重复登记的身份证号 {len(result.conflicts)} 个:")
         for k in result.conflicts[:20]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, os_reason
+from .limits import Limits, limits_from_dict
 from .schema import Schema, load_schema
 from .toml import TomlReader, builtin_text, parse_toml
 
@@ -96,13 +97,17 @@ class Config:
     base_dir: Path
     # the [paths] table as written in the file, so with_base keeps a county's own folders
     path_settings: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    limits: Limits = field(default_factory=Limits)
 
     def with_base(self, base_dir: Path) -> Config:
         """The same county with every relative path resolved against ``base_dir``
         (the demo and tests run a whole night inside one folder)."""
         paths = _paths(dict(self.path_settings), base_dir, TomlReader(self.source))
-        return Config(self.county, paths, self.schema, self.source, base_dir,
-                      self.path_settings)
+        return replace(self, paths=paths, base_dir=base_dir)
+
+    def with_limits(self, **changes: int) -> Config:
+        """The same county with some limits changed (tests, benchmarks)."""
+        return replace(self, limits=replace(self.limits, **changes))
 
 
 def _time(r: TomlReader, table: dict[str, Any], key: str, default: str) -> dt.time:
@@ -253,7 +258,8 @@ def load_config(path: str | Path | None = None, *, cwd: Path | None = None) -> C
     schema = load_schema(schema_path)
     county, paths = county_from_dict(data, source, base, schema)
     settings = tuple((k, v) for k, v in path_table(data, source).items() if isinstance(v, str))
+    limits = limits_from_dict(r.get(data, "limits", "", dict, {}), r)
     return Config(county=county, paths=paths, schema=schema, source=source, base_dir=base,
-                  path_settings=settings)
+                  path_settings=settings, limits=limits)
 
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import shutil
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config.county import Config
-from ..files import crash_point, replace_file
+from ..errors import os_reason
+from ..files import crash_point, readable, replace_file, safe_name, short_name, write_text
 from ..store.protocol import Store
 from ..store.records import Submission
 
@@ -45,9 +48,17 @@ def ignored_because(path: Path) -> str | None:
     return None
 
 
+def _regular(p: Path) -> bool:
+    """A regular file of its own (not a link to one, not a pipe or a device)."""
+    try:
+        return stat.S_ISREG(p.lstat().st_mode)
+    except OSError:
+        return False
+
+
 def inbox_files(inbox: Path) -> list[Path]:
-    """The files to take from the inbox (not in sub-folders), oldest first."""
-    files = [p for p in inbox.iterdir() if p.is_file() and not is_ignored(p)]
+    """The files to take from the inbox (regular files, not in sub-folders), oldest first."""
+    files = [p for p in inbox.iterdir() if _regular(p) and not is_ignored(p)]
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
 
 
@@ -55,12 +66,15 @@ def passed_over(inbox: Path) -> list[tuple[str, str]]:
     """(name, why) of every inbox entry that is not taken: temporary files and folders."""
     out: list[tuple[str, str]] = []
     for p in sorted(inbox.iterdir(), key=lambda p: p.name):
-        if p.is_dir():
-            out.append((p.name, "文件夹,其中的文件不汇总:请把报表直接放在收件箱中"))
-            continue
-        why = ignored_because(p)
-        if why is not None:
-            out.append((p.name, why))
+        name = safe_name(p.name)
+        if p.is_symlink():
+            out.append((name, "是一个链接(快捷方式),不读取它指向的文件:请把报表文件本身放进收件箱"))
+        elif p.is_dir():
+            out.append((name, "文件夹,其中的文件不汇总:请把报表直接放在收件箱中"))
+        elif not _regular(p):
+            out.append((name, "不是普通文件,不读取"))
+        elif (why := ignored_because(p)) is not None:
+            out.append((name, why))
     return out
 
 
@@ -83,44 +97,94 @@ class ArchiveResult:
     received: list[Submission] = field(default_factory=list)  # new this run
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, same as file)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    left: list[tuple[str, str]] = field(default_factory=list)  # (file, why): for the next run
 
 
 def archive_path(config: Config, night: dt.date, township: str | None, sha256: str,
                  name: str) -> Path:
+    """``archive/<night>/<township>/<sha256 prefix>_<name>``: the name made safe and short
+    (any bytes, any length a township sent), the hash keeping it unique."""
     return (config.paths.archive / night.isoformat() / (township or UNKNOWN)
-            / f"{sha256[:HASH_PREFIX]}_{name}")
+            / f"{sha256[:HASH_PREFIX]}_{short_name(name)}")
+
+
+def _settling(st: os.stat_result, now: dt.datetime, settle: int) -> bool:
+    """A file changed in the last ``settle`` seconds may still be being copied in."""
+    return settle > 0 and now.timestamp() - st.st_mtime < settle
+
+
+def _receive(src: Path, tmp: Path) -> tuple[str, int]:
+    """Copy ``src`` to ``tmp`` and hash the same bytes (so the stored hash is the archived
+    file's, whatever the inbox file does meanwhile); returns (sha256, size)."""
+    h = hashlib.sha256()
+    size = 0
+    with src.open("rb") as fin, tmp.open("wb") as fout:
+        for block in iter(lambda: fin.read(1 << 20), b""):
+            h.update(block)
+            fout.write(block)
+            size += len(block)
+    return h.hexdigest(), size
 
 
 def archive_inbox(config: Config, night: dt.date, store: Store, inbox: Path,
                   now: dt.datetime) -> ArchiveResult:
     """Copy every new inbox file into the archive and record it as a submission of
-    ``night`` (each committed at once, before any file is read)."""
+    ``night`` (each committed at once, before any file is read). A file still being copied
+    in (changed in the last seconds, or while it was copied) is left for the next run."""
     result = ArchiveResult(skipped=passed_over(inbox))
     seen: dict[str, str] = {}  # sha256 -> file name, this run
+    settle = config.limits.settle_seconds
+    incoming = config.paths.archive / night.isoformat()
+    incoming.mkdir(parents=True, exist_ok=True)
     for path in inbox_files(inbox):
-        sha = sha256_file(path)
-        if sha in seen:
-            result.duplicates.append((path.name, seen[sha]))
+        name = safe_name(path.name)
+        try:
+            before = path.stat()
+        except OSError:
+            continue  # gone since the folder was listed
+        if _settling(before, now, settle):
+            result.left.append((name, f"文件在{settle}秒内刚被修改,可能还在复制中,留到下次汇总"))
             continue
-        seen[sha] = path.name
+        tmp = incoming / f".incoming.{os.getpid()}.tmp"
+        try:
+            sha, size = _receive(path, tmp)
+            after = path.stat()
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            result.left.append((name, f"无法读取({os_reason(exc)}),留到下次汇总"))
+            continue
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) \
+                or size != after.st_size:
+            tmp.unlink(missing_ok=True)
+            result.left.append((name, "文件在复制时仍在变化,留到下次汇总"))
+            continue
+        if sha in seen:
+            tmp.unlink()
+            result.duplicates.append((name, seen[sha]))
+            continue
+        seen[sha] = name
         known = store.submission_by_hash(sha)
         same_night = [s for s in known if s.night == night]
         if same_night:
-            if same_night[0].file_name != path.name:
-                result.duplicates.append((path.name, same_night[0].file_name))
+            tmp.unlink()
+            if same_night[0].file_name != name:
+                result.duplicates.append((name, same_night[0].file_name))
             continue
         merged = [s for s in known if s.accepted]
         if merged:  # it belongs to another night, where it was merged
+            tmp.unlink()
             result.skipped.append(
-                (path.name, f"与 {merged[0].night:%Y-%m-%d} 已汇总的文件 {merged[0].file_name} "
-                            "完全相同,不再重复汇总"))
+                (name, f"与 {merged[0].night:%Y-%m-%d} 已汇总的文件 {merged[0].file_name} "
+                       "完全相同,不再重复汇总"))
             continue
-        arrived = dt.datetime.fromtimestamp(path.stat().st_mtime)
+        arrived = dt.datetime.fromtimestamp(before.st_mtime)
         arrived = min(arrived, now).replace(microsecond=0)
-        guess = township_from_name(path.name, config)
-        target = archive_path(config, night, guess, sha, path.name)
-        replace_file(target, _copier(path))
-        sub = Submission(night=night, file_name=path.name, archive_path=str(target),
+        guess = township_from_name(name, config)
+        target = archive_path(config, night, guess, sha, name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        readable(tmp)
+        os.replace(tmp, target)
+        sub = Submission(night=night, file_name=name, archive_path=str(target),
                          sha256=sha, arrived_at=arrived, township=guess)
         store.add_submission(sub)
         result.received.append(sub)
@@ -142,14 +206,13 @@ def quarantine(config: Config, submission: Submission, reason: str) -> Path:
     folder = (config.paths.quarantine / submission.night.isoformat()
               / (submission.township or UNKNOWN))
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{submission.sha256[:HASH_PREFIX]}_{submission.file_name}"
+    target = folder / f"{submission.sha256[:HASH_PREFIX]}_{short_name(submission.file_name)}"
     src = Path(submission.archive_path)
     if src.exists() and not target.exists():
         replace_file(target, _copier(src))
     note = target.with_name(target.name + ".退回原因.txt")
-    note.write_text(
-        f"文件:{submission.file_name}\n"
-        f"收到时间:{submission.arrived_at:%Y-%m-%d %H:%M:%S}\n"
-        f"SHA-256:{submission.sha256}\n"
-        f"退回原因:{reason}\n", encoding="utf-8")
+    write_text(note, f"文件:{submission.file_name}\n"
+                     f"收到时间:{submission.arrived_at:%Y-%m-%d %H:%M:%S}\n"
+                     f"SHA-256:{submission.sha256}\n"
+                     f"退回原因:{reason}\n", bom=True, crlf=True)
     return target

@@ -20,7 +20,7 @@ from typing import Any
 from ..check.run import CheckResult, check_path
 from ..config.county import Config
 from ..errors import UsageError
-from ..files import crash_point
+from ..files import crash_point, sweep
 from ..findings import ERROR, WARNING, json_value
 from ..outputs.master import MasterRow, write_master
 from ..read import ReadHints
@@ -59,6 +59,7 @@ class MergeResult:
     unattributed: list[TownshipStatus] = field(default_factory=list)  # rejected, no township
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, same as)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    left: list[tuple[str, str]] = field(default_factory=list)  # (file, why): the next run's
     rows: int = 0  # rows merged into the master
     # submission id -> its check result (register freed, ``file`` = the archived copy):
     # the nightly feedback annotates these instead of reading every file again
@@ -110,11 +111,23 @@ def merge_night(config: Config, night: dt.date, *, inbox: Path | str | None = No
         raise UsageError(f"收件箱文件夹 {inbox_dir} 不存在:请检查 --inbox 或配置中的 inbox 路径"
                          f"(可先运行 gridkit init 创建)。")
     with workspace_lock(config.paths.store):
+        clean_leftovers(config, night)
         store = open_store(config)
         try:
             return _merge(config, night, store, inbox_dir, now)
         finally:
             store.close()
+
+
+def clean_leftovers(config: Config, night: dt.date) -> list[Path]:
+    """What a killed run left of its temporary files (the night's archive folder, the
+    master's folder, reports/, outbox/): removed before this run writes (under the lock)."""
+    removed: list[Path] = []
+    for folder, deep in ((config.paths.archive / night.isoformat(), True),
+                         (config.paths.master.parent, False), (config.paths.reports, False),
+                         (config.paths.outbox, True)):
+        removed += sweep(folder, recursive=deep)
+    return removed
 
 
 def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
@@ -191,7 +204,8 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
     store.set_meta("last_merged_night", night.isoformat())
     return MergeResult(date=night, townships=statuses, conflicts=conflicts, master=master,
                        master_fallback=note, unattributed=unattributed,
-                       duplicates=archived.duplicates, skipped=archived.skipped, rows=merged,
+                       duplicates=archived.duplicates, skipped=archived.skipped,
+                       left=archived.left, rows=merged,
                        checks=checks)
 
 

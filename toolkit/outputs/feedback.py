@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from ..annotate.copy import write_annotated
 from ..check.run import CheckResult, check_path
 from ..config.county import Config
 from ..errors import GridkitError, os_reason
+from ..files import write_text
 from ..read import ReadHints
 from ..store import LATE, MISSING, REJECTED, Store, Submission, TownshipStatus, open_store
 from .privacy import mask_text
@@ -84,7 +84,8 @@ def write_feedback(config: Config, night: dt.date, store: Store, step: Progress,
                 failures.append(f"{name} 的反馈文件未写出:{fb.problem}")
                 log.error("%s 的反馈文件未写出:%s", name, fb.problem)
         mine = [c for c in conflicts if name in c.townships]
-        _write_text(fb.note, feedback_note(config, night, name, status, sub, fb, mine))
+        write_text(fb.note, feedback_note(config, night, name, status, sub, fb, mine),
+                   bom=True, crlf=True)
         out.append(fb)
     step("反馈", len(names), len(names))
     return out
@@ -151,8 +152,3 @@ def feedback_note(config: Config, night: dt.date, township: str,
     lines += ["", county.office, f"{night:%Y-%m-%d}"]
     return mask_text("\n".join(lines)) + "\n"
 
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

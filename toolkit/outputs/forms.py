@@ -28,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..config.county import Config
 from ..config.schema import ColumnSpec, Rules, SheetSpec
 from ..errors import JobFailed, UsageError, os_reason
+from ..files import replace_file
 from .master import write_empty_master
 
 REGISTER_NAME = "网格登记表.xlsx"
@@ -87,7 +88,7 @@ def write_register_template(config: Config, path: str | Path) -> Path:
     p = Path(path)
     wb = build_register_template(config)
     try:
-        wb.save(p)
+        replace_file(p, wb.save)
     except PermissionError as exc:
         raise JobFailed(f"无法写入 {p}:文件可能正在 Excel 中打开,请关闭后重试。") from exc
     except OSError as exc:

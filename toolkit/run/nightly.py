@@ -103,6 +103,8 @@ def _log_merge(merge: MergeResult) -> None:
         log.info("  %s 与 %s 内容相同,只汇总一次。", file, same)
     for file, why in merge.skipped:
         log.info("  跳过 %s:%s。", file, why)
+    for file, why in merge.left:
+        log.warning("  暂不汇总 %s:%s。", file, why)
     if merge.conflicts:
         log.warning("  跨乡镇重复登记的身份证号 %d 个。", len(merge.conflicts))
     if merge.master_fallback:

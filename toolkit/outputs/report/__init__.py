@@ -13,11 +13,11 @@ ID numbers and phones are masked in all of them; the master and the store keep t
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...files import write_text
 from ...store import open_store
 from .briefing import make_environment, render
 from .data import Change, Problem, ReportData, gather, template_context
@@ -95,13 +95,7 @@ def render_report(config: Config, data: ReportData, *, out_dir: Path | None = No
     stem = REPORT_STEM.format(night=night)
     out.mkdir(parents=True, exist_ok=True)
     workbook = write_workbook(config, data, out / f"{stem}.xlsx", generated_at=generated_at)
-    text_path = _write_text(out / f"{stem}.txt", text)
-    html_path = _write_text(out / f"{stem}.html", html)
+    text_path = write_text(out / f"{stem}.txt", text, bom=True, crlf=True)
+    html_path = write_text(out / f"{stem}.html", html)
     return ReportResult(night, workbook, text_path, html_path, text, data.night, data)
 
-
-def _write_text(path: Path, text: str) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path

@@ -10,7 +10,6 @@ numbers.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from ...files import replace_file
 from ...findings import ERROR, SEVERITY_TEXT, WARNING
 from ...store.records import LATE, MISSING, REJECTED
 from ..numbers import pct
@@ -74,15 +74,14 @@ def title_of(config: Config, night: dt.date) -> str:
 def write_workbook(config: Config, data: ReportData, path: Path,
                    *, generated_at: dt.datetime) -> Path:
     """Write the report workbook atomically (aside, then replace)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.xlsx")
-    wb = xlsxwriter.Workbook(str(tmp), {"remove_timezone": True})
-    try:
-        _Writer(wb, config, data, generated_at).write()
-    finally:
-        wb.close()
-    os.replace(tmp, path)
-    return path
+    def write(tmp: Path) -> None:
+        wb = xlsxwriter.Workbook(str(tmp), {"remove_timezone": True,
+                                            "strings_to_formulas": False})
+        try:
+            _Writer(wb, config, data, generated_at).write()
+        finally:
+            wb.close()
+    return replace_file(path, write)
 
 
 class _Writer:
