@@ -126,7 +126,32 @@ def test_duplicate_id_reports_both_rows(config: Config) -> None:
     set_cell(book, "住户", 3, "身份证号", pid(1))
     findings = check(book, config)
     assert [(f.rule, f.cell) for f in findings] == [("duplicate-id", "D2"), ("duplicate-id", "D4")]
-    assert "第2、4行" in findings[0].message
+    assert "另见第4行" in findings[0].message and "另见第2行" in findings[1].message
+
+
+def test_a_duplicate_names_a_few_other_rows_never_all(config: Config) -> None:
+    """16,000 rows with one ID: each row's message names three others and the count, so the
+    findings grow with the rows, never with their square."""
+    book = clean_register()
+    header, *rows = book["排查登记"]
+    book["排查登记"] = [header, *[list(rows[0]) for _ in range(600)]]
+    findings = [f for f in check(book, config) if f.rule == "duplicate-id"]
+    assert len(findings) == 600
+    assert {len(f.message) for f in findings} <= {len(findings[0].message),
+                                                   len(findings[0].message) + 1}
+    assert "出现600次(另见第3、4、5行等)" in findings[0].message
+
+
+def test_findings_of_a_rule_beyond_the_cap_are_counted_in_one(config: Config) -> None:
+    book = clean_register()
+    header, *rows = book["排查登记"]
+    bad = list(rows[0])
+    bad[header.index("联系电话")] = "12345"
+    book["排查登记"] = [header, *[list(bad) for _ in range(30)]]
+    capped = config.with_limits(findings_per_rule=10)
+    phones = [f for f in check(book, capped) if f.rule == "phone-invalid"]
+    assert len(phones) == 11 and phones[-1].cell is None and phones[-1].value == 20
+    assert "另有20处" in phones[-1].message
 
 
 def test_duplicate_key_reports_both_rows(config: Config) -> None:

@@ -7,6 +7,7 @@ a severity, a Chinese message saying what is wrong and how to fix it, and the of
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -49,6 +50,8 @@ def json_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, tuple | list):
         return [json_value(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no inf / nan
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)

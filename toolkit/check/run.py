@@ -17,6 +17,7 @@ from ..findings import ERROR, WARNING, Finding
 from ..read import ReadHints, gc_paused, read_register, workbook_files
 from ..read.explain import Reading
 from ..read.table import Register
+from .isolate import map_bounded
 from .rules import run_checks, sort_findings
 
 Status = Literal["ok", "errors", "unreadable"]
@@ -107,16 +108,27 @@ def check_path(path: str | Path, config: Config, *, file_name: str | None = None
 
 def check_paths(paths: Iterable[str | Path], config: Config, *,
                 keep_registers: bool = False) -> list[CheckResult]:
-    """Check every file, folders expanded to their workbooks. Each file's register is
-    dropped once it is checked unless ``keep_registers``, so a county's files never sit in
-    memory together."""
-    results: list[CheckResult] = []
-    for path in workbook_files(paths):
-        result = check_path(path, config)
+    """Check every file, folders expanded to their workbooks: each in its own bounded
+    worker (a file that exhausts the limits is unreadable with the sentence why), several
+    at once. ``keep_registers`` checks in this process and keeps each file's register."""
+    files = workbook_files(paths)
+    if keep_registers or not config.limits.isolated:
+        results = [check_path(path, config) for path in files]
         if not keep_registers:
-            result.register = None
-        results.append(result)
-    return results
+            for r in results:
+                r.register = None
+        return results
+    done = map_bounded(_checked, [(path.name, (str(path), config)) for path in files],
+                       config.limits)
+    return [r if isinstance(r, CheckResult) else unreadable(path, r.message.split("\n")[0])
+            for path, r in zip(files, done, strict=True)]
+
+
+def _checked(path: str, config: Config) -> CheckResult:
+    """One file checked in a worker, sent back without its register."""
+    result = check_path(path, config)
+    result.register = None
+    return result
 
 
 def exit_code(results: list[CheckResult]) -> int:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..check.run import CheckResult, check_path
+from ..check.isolate import Refused, map_bounded
+from ..check.run import CheckResult, check_path, unreadable
 from ..config.county import Config
 from ..errors import UsageError
 from ..files import crash_point, sweep
@@ -133,9 +134,8 @@ def clean_leftovers(config: Config, night: dt.date) -> list[Path]:
 def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
            now: dt.datetime) -> MergeResult:
     archived: ArchiveResult = archive_inbox(config, night, store, inbox, now)
-    judged = {s.id: _Judged(s) for s in store.submissions(night)}
-    for j in judged.values():
-        _read(config, night, j)
+    subs = store.submissions(night)
+    judged = {s.id: j for s, j in zip(subs, judge_all(config, night, subs), strict=True)}
     current, rejected_latest = _choose(config, night, judged)
     statuses: list[TownshipStatus] = []
     deadline = deadline_of(config, night)
@@ -223,6 +223,32 @@ def check_submission(sub: Submission, config: Config) -> CheckResult:
     night."""
     return check_path(sub.archive_path, config, file_name=sub.file_name,
                       hints=ReadHints(report_date=sub.night))
+
+
+def judge_all(config: Config, night: dt.date, subs: list[Submission]) -> list[_Judged]:
+    """Every submission read, checked and judged: each file in its own bounded worker
+    (:mod:`toolkit.check.isolate`), several at once; a file whose worker did not finish is
+    that township's 退回 with the sentence why."""
+    if not config.limits.isolated:
+        return [judge(config, night, sub) for sub in subs]
+    done = map_bounded(judge, [(sub.file_name, (config, night, sub)) for sub in subs],
+                       config.limits)
+    out: list[_Judged] = []
+    for sub, j in zip(subs, done, strict=True):
+        if isinstance(j, Refused):
+            sub.status, sub.reason = REJECTED, j.message.split("\n", 1)[0]
+            sub.accepted = sub.replaced = False
+            j = _Judged(sub, unreadable(sub.archive_path, sub.reason))
+        out.append(j)
+    return out
+
+
+def judge(config: Config, night: dt.date, sub: Submission) -> _Judged:
+    """Read and check one submission's archived copy and judge it for ``night``: accepted
+    (its rows as the store keeps them) or rejected with the reason."""
+    j = _Judged(sub)
+    _read(config, night, j)
+    return j
 
 
 def _read(config: Config, night: dt.date, j: _Judged) -> None:

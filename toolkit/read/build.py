@@ -435,6 +435,8 @@ class _Builder:
         base_r, base_c = raw.first_row - 1, raw.first_col
         by_j = {j: name for name, (j, _t) in seg.mapping.items()}
         kept = {i: k for k, i in enumerate(seg.kept)}
+        cap = self.config.limits.findings_per_rule
+        listed = sum(1 for f in self.findings if f.rule == "excel-error-value")
         for (r, c), text in sorted(raw.errors.items()):
             i, j = r - base_r, c - base_c
             if i not in kept or j not in by_j:
@@ -442,6 +444,9 @@ class _Builder:
             name = by_j[j]
             cell = f"{letters[name]}{r + 1}"
             self.blind.add((raw.name, cell))
+            listed += 1
+            if cap and listed > cap:
+                continue  # blind all the same; the first ones are named
             self.findings.append(Finding(
                 "excel-error-value", severity("excel-error-value"),
                 f"{name}单元格{cell}是Excel错误值{text}(公式出错),原来的内容已看不到:"

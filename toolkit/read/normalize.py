@@ -363,9 +363,18 @@ def value_normaliser(column_type: str, year: int,
     raise ValueError(f"unknown column type {column_type!r}")
 
 
+def _finite(v: Any) -> Any:
+    """A non-finite float as the text a person reads (the check then says it is no
+    number); anything else unchanged."""
+    if type(v) is float and not math.isfinite(v):
+        return "无穷大" if v > 0 else "负无穷大" if v < 0 else "非数字(NaN)"
+    return v
+
+
 def normalise_value(value: Any, column_type: str, year: int,
                     vocab: Vocab = NO_VOCAB) -> tuple[Any, str | None]:
     """One value normalised (slow path, for single cells): ``(new value, kind or None)``."""
+    value = _finite(value)
     if value == "" or value is None:
         return None, None
     result = value_normaliser(column_type, year, vocab)(value)
@@ -453,6 +462,11 @@ def normalise_column(values: Values, column_type: str, year: int,
     has_blank = distinct.pop("", _SAME) is not _SAME
     distinct.pop(None, None)
     types = set(map(type, distinct))
+    if float in types and not all(map(math.isfinite, (v for v in distinct
+                                                        if type(v) is float))):
+        # inf / nan (1e400 typed in a cell): never a number the store or master could hold
+        values = [_finite(v) for v in values]
+        return normalise_column(values, column_type, year, vocab)
     changes: list[Change] = []
     if len(types & _NUMERIC_TYPES) > 1:  # 1, 1.0 and True would share a dict slot
         return _normalise_slow(values, fn, changes), changes

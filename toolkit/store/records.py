@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
@@ -86,22 +87,28 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ""),
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False,
                            default=_json_default).encode
 # the C encoder made once (json.dumps builds one per call: half the cost of a short row);
 # markers=None skips the circular-reference check a flat row of values does not need
 _C_ENCODE = None if c_make_encoder is None else c_make_encoder(
-    None, _json_default, encode_basestring, None, "", ",", False, False, True)
+    None, _json_default, encode_basestring, None, ":", ",", False, False, False)
 
 
 def row_json(row: RowRecord) -> str:
     """The row's values as the compact JSON array the store keeps (the same text as
-    ``json.dumps(values, ensure_ascii=False, separators=(",", ""))``, dates as ISO)."""
+    ``json.dumps(values, ensure_ascii=False, separators=(",", ":"))``, dates as ISO). A
+    non-finite number (which the reader never gives) is stored as null: the store only ever
+    holds JSON every reader can read back."""
     if row.values is None:
         return row.data
-    if _C_ENCODE is not None:
-        return "".join(_C_ENCODE(row.values, 0))
-    return _ENCODE(row.values)
+    try:
+        if _C_ENCODE is not None:
+            return "".join(_C_ENCODE(row.values, 0))
+        return _ENCODE(row.values)
+    except ValueError:  # inf or nan
+        return _ENCODE(tuple(None if isinstance(v, float) and not math.isfinite(v) else v
+                             for v in row.values))
 
 
 @dataclass

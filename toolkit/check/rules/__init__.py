@@ -9,8 +9,9 @@ plants defects under the same codes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
+from ...config.catalogue import RULE_TITLES, severity
 from ...config.county import Config
 from ...findings import Finding
 from ...read.table import Register, column_index
@@ -34,7 +35,18 @@ def run_checks(register: Register, config: Config) -> list[Finding]:
     ctx = Context(register, config)
     for rule_module in RULE_MODULES:
         rule_module(ctx)
-    return sort_findings(ctx.findings, register, config)
+    return sort_findings([*ctx.findings, *unlisted_findings(ctx.unlisted, config)], register,
+                         config)
+
+
+def unlisted_findings(unlisted: Mapping[str, int], config: Config) -> list[Finding]:
+    """One finding per rule that had more findings than a file gets in full, counting the
+    rest."""
+    cap = config.limits.findings_per_rule
+    return [Finding(rule, severity(rule),
+                    f"另有{n}处“{RULE_TITLES.get(rule, rule)}”的问题没有逐一列出(每条规则最多列出"
+                    f"{cap}处):请先改正上面列出的,再检查一次会列出其余的。", value=n)
+            for rule, n in unlisted.items() if n]
 
 
 def sort_findings(findings: Iterable[Finding], register: Register | None,

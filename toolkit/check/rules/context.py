@@ -49,6 +49,11 @@ class Context:
         self.findings: list[Finding] = []
         self._specs = {s.id: s for s in self.schema.sheets}
         self._blind = register.blind
+        # findings of one rule beyond the cap are only counted (a hostile file never grows
+        # the findings without bound): rule -> how many were not listed
+        self._cap = config.limits.findings_per_rule
+        self._counts: Counter[str] = Counter()
+        self.unlisted: Counter[str] = Counter()
 
     # -- lookups -------------------------------------------------------------------------
     def spec(self, sheet_id: str) -> SheetSpec | None:
@@ -107,6 +112,11 @@ class Context:
         source, row, cell = sheet.locate(column, i)
         if self._blind and (source, cell) in self._blind:
             return
+        if self._cap:
+            self._counts[rule] += 1
+            if self._counts[rule] > self._cap:
+                self.unlisted[rule] += 1
+                return
         self.findings.append(Finding(
             rule=rule, severity=severity(rule), message=message, sheet=sheet.name,
             row=row, column=column, cell=cell, value=value, source_sheet=source))
@@ -124,14 +134,21 @@ def duplicate_rows(values: list[Any], counts_as: Callable[[Any], bool]) -> dict[
     return rows
 
 
+OTHERS_NAMED = 3  # a duplicate's finding names this many of the other rows
+
+
 def report_duplicates(ctx: Context, sheet: Sheet, column: str, rows: dict[Any, list[int]],
                       rule: str, fix: str) -> None:
-    """One error on EVERY row of each duplicated value, naming all its Excel rows."""
+    """One error on EVERY row of each duplicated value, naming a few of its other rows and
+    how many there are (the message never grows with the file)."""
     for v, idx in rows.items():
-        where = "、".join(str(sheet.rows[i]) for i in idx)
+        n = len(idx)
+        head = idx[:OTHERS_NAMED + 1]
         for i in idx:
-            ctx.report(rule, f"{column}“{show(v)}”在本表重复出现{len(idx)}次(第{where}行):{fix}",
-                      sheet, i, column, v)
+            others = [str(sheet.rows[k]) for k in head if k != i][:OTHERS_NAMED]
+            more = "等" if n - 1 > len(others) else ""
+            ctx.report(rule, f"{column}“{show(v)}”在本表出现{n}次(另见第{'、'.join(others)}行"
+                             f"{more}):{fix}", sheet, i, column, v)
 
 
 def party_members_exceed_size(ctx: Context, sheet_id: str, size_id: str, party_id: str,
