@@ -16,6 +16,7 @@ ERROR: Severity = "error"
 WARNING: Severity = "warning"
 # how a severity is written for office staff (cell comments, problem lists, column headers)
 SEVERITY_TEXT: dict[str, str] = {ERROR: "错误", WARNING: "警告"}
+VALUE_CHARACTERS = 500  # a finding's value as JSON, the store and the outputs carry it
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,8 @@ def json_value(value: Any) -> Any:
         return [json_value(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)  # JSON has no inf / nan
+    if isinstance(value, str) and len(value) > VALUE_CHARACTERS:
+        return value[:VALUE_CHARACTERS - 1] + "…"  # a 32,767-character cell: not all of it
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)

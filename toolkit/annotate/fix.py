@@ -161,7 +161,7 @@ def fix_file(path: str | Path, out: str | Path, config: Config) -> FixResult:
     Raises :class:`~toolkit.errors.UnreadableWorkbook` / ``StructureError`` for a file that
     cannot be read as a register, :class:`UsageError` when ``out`` is the original."""
     source, target = Path(path), Path(out)
-    raw = read_raw(source)
+    raw = read_raw(source, limits=config.limits)
     register = build_register(raw, config, file_name=source.name)
     target = _target(source, target)
     wb = _load(source, target, raw)

@@ -15,6 +15,7 @@ pipe and leaves with ``os._exit``.
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing as mp
 import os
 import sys
@@ -66,8 +67,13 @@ def _limit_memory(megabytes: int) -> None:
 
 def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...],
            megabytes: int) -> None:
-    """The worker: bound itself, run, send ("ok", result) or ("memory"/"error", text)."""
+    """The worker: bound itself, run, send ("ok", result) or ("memory"/"error", text).
+    What a parser prints when it aborts (Rust's out-of-memory backtrace) is not the
+    office's business: the worker's stderr goes nowhere, its failure is reported."""
     try:
+        faulthandler.disable()  # a parser's abort is reported by the parent, not dumped
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
         _limit_memory(megabytes)
         try:
             conn.send(("ok", fn(*args)))

@@ -30,6 +30,8 @@ from ..annotate.content import (
 )
 from ..check.run import CheckResult, check_register
 from ..config.county import Config
+from ..config.limits import Limits
+from ..errors import UnreadableWorkbook
 from ..findings import ERROR, WARNING, Finding
 from ..read import RawBook, RawSheet, build_register
 from ..read.marks import ERROR_TEXTS
@@ -82,15 +84,23 @@ def _cell_value(v: Any) -> Any:
     return v
 
 
-def raw_book(book: xw.Book) -> RawBook:
+def raw_book(book: xw.Book, limits: Limits | None = None) -> RawBook:
     """The workbook's sheets (gridkit's own sheets left out) as raw values with their
     Excel offsets, read in one call per sheet; error values (#REF!…) as a file read
-    gives them (an empty cell, and the error recorded)."""
+    gives them (an empty cell, and the error recorded). A sheet whose used range is past
+    ``limits`` is refused before its values are fetched."""
+    limits = limits or Limits()
     sheets: list[RawSheet] = []
     for sheet in book.sheets:
         if sheet.name in OWN_SHEETS:
             continue
         used = sheet.used_range
+        height, width = used.shape
+        if limits.max_cells and height * width > limits.max_cells:
+            raise UnreadableWorkbook(
+                f"工作表“{sheet.name}”的使用范围达到{height}行×{width}列,超出了县里设定的读取上限:"
+                "请删去表格右下方的多余内容(按Ctrl+End可看到最后一个单元格)后保存,再检查一次。",
+                f"excel:{book.name}")
         values = used.options(ndim=2, err_to_str=True).value
         r0, c0 = used.row - 1, used.column - 1
         errors: dict[tuple[int, int], str] = {}
@@ -110,7 +120,7 @@ def raw_book(book: xw.Book) -> RawBook:
 
 def check_book(book: xw.Book, config: Config) -> CheckResult:
     """Check the live workbook exactly as ``gridkit check`` checks a file."""
-    register = build_register(raw_book(book), config, file_name=book.name)
+    register = build_register(raw_book(book, config.limits), config, file_name=book.name)
     return check_register(register, config)
 
 

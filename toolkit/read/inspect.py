@@ -48,7 +48,7 @@ def inspect_file(path: str | Path, config: Config, *, file_name: str | None = No
     name = file_name or p.name
     with gc_paused():
         try:
-            raw = read_raw(p)
+            raw = read_raw(p, limits=config.limits)
             register = build_register(raw, config, file_name=name, hints=hints)
         except StructureError as exc:
             reading = exc.reading if isinstance(exc.reading, Reading) else None

@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 import python_calamine as calamine
 
+from ..config.limits import Limits
 from ..errors import UnreadableWorkbook, UsageError, os_reason
 from . import marks
+from .guard import check_package
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
@@ -96,12 +98,13 @@ def _corrupt_error(name: str, path: str) -> UnreadableWorkbook:
         "请用Excel或WPS打开确认后另存为.xlsx重新报送。", path)
 
 
-def read_raw(path: str | Path) -> RawBook:
+def read_raw(path: str | Path, *, limits: Limits | None = None) -> RawBook:
     """Every sheet of a workbook as raw values (calamine), with sheet visibility, merged
     ranges, error cells and formulas without a cached value.
 
     Raises :class:`UnreadableWorkbook` (one Chinese sentence naming the file) when the file
-    is missing, not a workbook, corrupt, password-protected or empty."""
+    is missing, not a workbook, corrupt, password-protected, empty, or past ``limits``
+    (checked before it is parsed)."""
     path = Path(path)
     name = display_name(path)
     if not path.is_file():
@@ -121,6 +124,7 @@ def read_raw(path: str | Path) -> RawBook:
         raise UnreadableWorkbook(f"文件“{name}”是空文件(0字节),请重新导出后报送。", str(path))
     if head == _OLE_MAGIC and _is_encrypted_ole(path):
         raise _password_error(name, str(path))
+    check_package(path, name, head, limits or Limits())
     sheets: list[RawSheet] = []
     pending = marks.collect_in_background(path, head)
     try:

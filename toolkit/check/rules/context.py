@@ -25,17 +25,23 @@ def is_empty(value: Any) -> bool:
     return value is None or value == "" or value == ()
 
 
+SHOWN_CHARACTERS = 60  # a value quoted in a message: a 32,767-character cell is cut
+
+
 def show(value: Any) -> str:
-    """A value as office staff would recognise it in a message."""
+    """A value as office staff would recognise it in a message (at most
+    SHOWN_CHARACTERS of it: no message grows with what a cell holds)."""
     if isinstance(value, tuple):
-        return "、".join(str(v) for v in value)
-    if isinstance(value, dt.datetime):
-        return f"{value:%Y-%m-%d %H:%M}"
-    if isinstance(value, dt.date):
-        return f"{value:%Y-%m-%d}"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
+        text = "、".join(str(v) for v in value)
+    elif isinstance(value, dt.datetime):
+        text = f"{value:%Y-%m-%d %H:%M}"
+    elif isinstance(value, dt.date):
+        text = f"{value:%Y-%m-%d}"
+    elif isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        text = str(int(value))
+    else:
+        text = str(value)
+    return text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS - 1] + "…"
 
 
 class Context:
