@@ -8,6 +8,9 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -320,16 +323,70 @@ def test_file_already_merged_on_an_earlier_night_is_skipped(config: Config) -> N
 
 # --- lock and fallback ---------------------------------------------------------------------
 
-def test_second_run_gets_lock_busy(config: Config) -> None:
-    full_night(config)
+@pytest.fixture
+def running_run() -> Any:
+    """A live process whose command line is a gridkit run (holding the lock)."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
+                             "gridkit", "nightly"])
+    time.sleep(0.2)
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def _write_lock(config: Config, owner: dict[str, Any] | None, *, age: float = 0) -> Path:
     lock = workspace_lock(config.paths.store)
     lock.path.parent.mkdir(parents=True, exist_ok=True)
-    lock.path.write_text(json.dumps({"pid": os.getppid(), "host": socket.gethostname(),
-                                     "started": "2020-02-04T22:00:00"}), encoding="utf-8")
+    lock.path.write_text("" if owner is None else json.dumps(owner), encoding="utf-8")
+    if age:
+        old = time.time() - age
+        os.utime(lock.path, (old, old))
+    return lock.path
+
+
+def test_second_run_gets_lock_busy(config: Config, running_run: Any,
+                                   tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    full_night(config)
+    _write_lock(config, {"pid": running_run.pid, "host": socket.gethostname(),
+                         "started": dt.datetime.now().isoformat(timespec="seconds")})
     with pytest.raises(LockBusy) as exc:
         merge_night(config, NIGHT, now=NOW)
     assert "另一个 gridkit 任务正在运行" in exc.value.message
     assert not config.paths.master.exists()
+    monkeypatch.chdir(tmp_path)  # "busy" has its own exit code: the scheduler retries
+    res = CliRunner().invoke(main, ["merge", "--date", "2020-02-04", "--inbox",
+                                    str(config.paths.inbox)])
+    assert res.exit_code == 3
+
+
+@pytest.mark.parametrize(("owner", "age", "taken"), [
+    (None, 120, True),  # empty: a run killed while writing it, a while ago
+    (None, 0, False),  # empty and fresh: a run is writing it right now
+    ({"pid": "x"}, 120, True),  # unreadable owner
+    ({"host": "another-pc", "pid": 1}, 13 * 3600, True),  # a shared folder, long ago
+    ({"host": "another-pc", "pid": 1}, 60, False),
+], ids=["empty-old", "empty-fresh", "garbled", "other-host-old", "other-host-recent"])
+def test_an_odd_lock_is_judged_by_its_age(config: Config, owner: dict[str, Any] | None,
+                                          age: float, taken: bool) -> None:
+    full_night(config)
+    _write_lock(config, owner, age=age)
+    if taken:
+        assert merge_night(config, NIGHT, now=NOW).exit_code == 0
+    else:
+        with pytest.raises(LockBusy):
+            merge_night(config, NIGHT, now=NOW)
+
+
+def test_a_lock_whose_pid_now_belongs_to_another_program_is_stale(config: Config) -> None:
+    full_night(config)
+    other = subprocess.Popen(["sleep", "30"])  # a reused pid: alive, not gridkit
+    try:
+        _write_lock(config, {"pid": other.pid, "host": socket.gethostname(),
+                             "started": "2020-02-04T22:00:00"})
+        assert merge_night(config, NIGHT, now=NOW).exit_code == 0
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_stale_lock_is_taken_over(config: Config) -> None:

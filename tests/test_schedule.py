@@ -8,6 +8,9 @@ import logging
 import os
 import signal
 import socket
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -152,17 +155,25 @@ def test_stops_cleanly_on_a_signal(config, signum):
 
 
 def test_only_one_instance(config):
-    # another live process (our parent) holds the schedule lock
-    lock_file = config.paths.store.parent / LOCK_NAME
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    lock_file.write_text(json.dumps({"pid": os.getppid(), "host": socket.gethostname(),
-                                     "started": "2020-02-04T09:00:00"}), encoding="utf-8")
-    ran = []
-    s, _ = make(config, at(D, 9), at(D, 23), lambda n: ran.append(n) or 0, remind=False)
-    with pytest.raises(LockBusy) as info:
-        s.run(handle_signals=False)
-    assert "另一个 gridkit 任务正在运行" in info.value.message
-    assert ran == []
+    # another live gridkit schedule holds the schedule lock
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
+                              "gridkit", "schedule"])
+    try:
+        time.sleep(0.2)
+        lock_file = config.paths.store.parent / LOCK_NAME
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        lock_file.write_text(json.dumps({
+            "pid": other.pid, "host": socket.gethostname(),
+            "started": dt.datetime.now().isoformat(timespec="seconds")}), encoding="utf-8")
+        ran = []
+        s, _ = make(config, at(D, 9), at(D, 23), lambda n: ran.append(n) or 0, remind=False)
+        with pytest.raises(LockBusy) as info:
+            s.run(handle_signals=False)
+        assert "另一个 gridkit 任务正在运行" in info.value.message
+        assert ran == []
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_reminder_at_the_deadline_names_townships_without_a_file(config, caplog):

@@ -66,9 +66,9 @@ class TemplateError(GridkitError):
 
 
 class LockBusy(GridkitError):
-    """Another gridkit run holds the lock (two nightly runs at once)."""
+    """Another gridkit run holds the lock (two nightly runs at once): try again later."""
 
-    exit_code = 1
+    exit_code = 3
 
 
 class JobFailed(GridkitError):

@@ -24,6 +24,7 @@ from ..files import replace_file
 from ..findings import json_value
 from ..read import DATE_FORMAT, RawBook, build_register, read_raw, workbook_from_raw
 from ..read.normalize import PLACEHOLDER
+from ..read.raw import put_value
 from ..read.table import Normalisation, Register
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ def _apply(wb: Workbook, register: Register, changes: list[Normalisation]) -> li
         value = change.after
         if isinstance(value, tuple):
             value = "、".join(value)
-        cell.value = value
+        put_value(cell, value)
         if isinstance(value, dt.date):
             cell.number_format = DATE_FORMAT
         elif isinstance(value, str) and value[:1].isdigit():

@@ -11,6 +11,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..findings import ERROR, WARNING
+from ..read.raw import put_value
 from .content import (
     AUTHOR,
     ERROR_COLOR,
@@ -59,11 +60,7 @@ def _result_sheet(wb: Workbook, content: ResultSheet) -> None:
     ws.sheet_view.tabSelected = True
     for (r, c), (value, kind) in content.cells.items():
         cell = ws.cell(r, c)
-        if isinstance(value, str):
-            cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell.data_type = "s"  # text stays text, never a formula
-        else:
-            cell.value = value
+        put_value(cell, ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
         if kind in _FONTS:
             cell.font = _FONTS[kind]
         elif kind in _FORMATS:

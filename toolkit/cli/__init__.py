@@ -21,7 +21,7 @@ from .. import __version__
 # Command name -> the module defining it (as ``command``), in the order --help lists them.
 COMMAND_MODULES = (
     "init", "template", "sample", "check", "inspect", "fix", "merge", "trace", "report",
-    "nightly", "schedule", "demo", "excel",
+    "nightly", "schedule", "store", "demo", "excel",
 )
 
 

@@ -1,8 +1,13 @@
 """One run at a time: :class:`RunLock` is a lock file created with ``O_EXCL`` holding the
-owner's pid, host and start time. A lock whose process is gone (killed, power cut) is stale
-and taken over. A second live run gets :class:`~toolkit.errors.LockBusy` with one Chinese
-sentence. The lock is re-entrant within one process (the nightly job holds it and calls the
-merge)."""
+owner's pid, host and start time. A second live run gets :class:`~toolkit.errors.LockBusy`
+(its own exit code) with one Chinese sentence. The lock is re-entrant within one process
+(the nightly job holds it and calls the merge).
+
+A lock is stale, and taken over, when its owner is gone: its process no longer runs, or the
+pid now belongs to another program (pids are reused after a reboot), or that process started
+after the lock was written; an empty or unreadable lock left by a run killed while writing it
+is stale once it is a minute old; a lock written on another machine (a shared folder) is
+judged by its age alone."""
 
 from __future__ import annotations
 
@@ -17,6 +22,9 @@ from pathlib import Path
 from ..errors import LockBusy
 
 LOCK_NAME = "gridkit.lock"
+EMPTY_GRACE = dt.timedelta(minutes=1)  # a run writes its lock at once: an empty one is stale
+MAX_RUN = dt.timedelta(hours=12)  # no night takes longer: older foreign locks are stale
+_OURS = ("gridkit", "toolkit", "macros", "xlwings", "pytest")  # in the command line of a run
 
 _held: dict[str, int] = {}  # lock path -> re-entrant depth in this process
 
@@ -45,6 +53,25 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def _is_our_run(pid: int, started: str) -> bool:
+    """Whether the live process ``pid`` is the gridkit run that wrote the lock: its command
+    line is a gridkit run, and it started before the lock was written (where /proc tells;
+    elsewhere a live pid counts as the owner)."""
+    proc = Path(f"/proc/{pid}")
+    try:
+        cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return True  # no /proc (Windows, macOS): cannot tell, be safe
+    if not any(word in cmdline for word in _OURS):
+        return False  # the pid was reused by another program
+    try:
+        when = dt.datetime.fromisoformat(started)
+        began = dt.datetime.fromtimestamp(proc.stat().st_mtime)  # about when it started
+    except (ValueError, OSError):
+        return True
+    return began <= when + dt.timedelta(seconds=5)
+
+
 class RunLock:
     """``with RunLock(path):`` — at most one gridkit run at a time on this workspace."""
 
@@ -59,16 +86,23 @@ class RunLock:
             return None
         return data if isinstance(data, dict) else None
 
+    def _age(self) -> dt.timedelta:
+        try:
+            written = dt.datetime.fromtimestamp(self.path.stat().st_mtime)
+        except OSError:
+            return dt.timedelta(0)
+        return dt.datetime.now() - written
+
     def _stale(self, owner: dict[str, object] | None) -> bool:
-        if owner is None:
-            # unreadable or empty: a run killed between creating and writing the file
-            return True
-        pid = owner.get("pid")
+        pid = owner.get("pid") if owner else None
+        if not owner or not isinstance(pid, int) or isinstance(pid, bool):
+            # empty or unreadable: a run killed between creating and writing the file
+            return self._age() > EMPTY_GRACE
         if owner.get("host") != socket.gethostname():
-            return False  # another machine's lock: cannot tell, be safe
-        if not isinstance(pid, int):
+            return self._age() > MAX_RUN  # another machine's: only its age tells
+        if pid == os.getpid() or not pid_alive(pid):
             return True
-        return pid == os.getpid() or not pid_alive(pid)
+        return not _is_our_run(pid, str(owner.get("started") or ""))
 
     def acquire(self) -> None:
         key = str(self.path.resolve())

@@ -27,6 +27,7 @@ from ..outputs.master import MasterRow, write_master
 from ..read import ReadHints
 from ..read.table import Register
 from ..store import open_store
+from ..store.maintenance import backup_after_night
 from ..store.protocol import Store
 from ..store.records import (
     LATE,
@@ -46,6 +47,7 @@ from ..store.records import (
     TownshipStatus,
     source_text,
 )
+from ..store.sqlite import SqliteStore
 from .archive import ArchiveResult, archive_inbox, quarantine
 from .locking import workspace_lock
 
@@ -202,6 +204,8 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
                 f"本次结果已另存为 {master.name};请关闭原文件后重新运行汇总。")
     store.record_run(NightRun(night, now, str(master), note))
     store.set_meta("last_merged_night", night.isoformat())
+    if isinstance(store, SqliteStore):
+        backup_after_night(store, config, now)
     return MergeResult(date=night, townships=statuses, conflicts=conflicts, master=master,
                        master_fallback=note, unattributed=unattributed,
                        duplicates=archived.duplicates, skipped=archived.skipped,

@@ -60,9 +60,10 @@ def write_feedback(config: Config, night: dt.date, store: Store, step: Progress,
     """The annotated copy and the note of every township, into ``outbox/<township>/``.
     ``checks`` are the merge's check results by submission id; a submission without one
     (feedback written apart from a merge) is checked again from the archive."""
-    statuses = {s.township: s for s in store.statuses(night)}
-    submissions = {s.id: s for s in store.submissions(night)}
-    conflicts = store.conflicts(night)
+    with store.snapshot():
+        statuses = {s.township: s for s in store.statuses(night)}
+        submissions = {s.id: s for s in store.submissions(night)}
+        conflicts = store.conflicts(night)
     names = config.county.township_names
     out: list[Feedback] = []
     for i, name in enumerate(names):

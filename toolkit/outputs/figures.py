@@ -392,12 +392,13 @@ def trace_figure(config: Config, night: dt.date, township: str, figure: str) -> 
                          f"请先运行 gridkit merge。")
     store = open_store(config)
     try:
-        if night not in store.nights():
-            raise UsageError(f"{night:%Y-%m-%d} 这一晚还没有汇总:请先运行 gridkit merge --date "
-                             f"{night:%Y-%m-%d}。")
-        cells = trace(store, config, night, township, spec.name)
-        town = next(t for t in night_figures(store, config, night).townships
-                    if t.township == township)
+        with store.snapshot():
+            if night not in store.nights():
+                raise UsageError(f"{night:%Y-%m-%d} 这一晚还没有汇总:请先运行 gridkit merge "
+                                 f"--date {night:%Y-%m-%d}。")
+            cells = trace(store, config, night, township, spec.name)
+            town = next(t for t in night_figures(store, config, night).townships
+                        if t.township == township)
     finally:
         store.close()
     return TraceResult(night, township, spec.name, spec.label, spec.op,

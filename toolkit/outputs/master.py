@@ -63,8 +63,13 @@ def write_master(config: Config, night: dt.date, store: Store, *,
     target = config.paths.master
     stamp = (now or dt.datetime.now()).strftime("%H%M%S")
     fallback = target.with_name(f"{target.stem}_{night:%Y%m%d}_{stamp}{target.suffix}")
-    return replace_file(target, lambda tmp: _write(tmp, config, night, store, rows),
-                        fallback=fallback)
+    def write(tmp: Path) -> None:
+        if rows is not None:  # the merge's own rows, inside its run
+            _write(tmp, config, night, store, rows)
+            return
+        with store.snapshot():
+            _write(tmp, config, night, store, rows)
+    return replace_file(target, write, fallback=fallback)
 
 
 def _stored_rows(store: Any, night: dt.date) -> RowSource:

@@ -8,7 +8,8 @@ briefing and feedback note shows them masked:
 * mobiles: ``138****5678``;
 * landlines: area code and last four kept, ``0870-***8276``.
 
-:func:`mask_text` finds and masks such numbers inside free text (finding messages, values).
+:func:`mask_text` finds and masks such numbers inside free text (finding messages, values),
+and any other long run of digits, in whatever form it was typed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from ..check.idcard import mask as mask_id_number
 _ID_RE = re.compile(r"(?<![0-9])(?:\d{17}[\dXx]|\d{15})(?![0-9Xx])")
 # an ID Excel turned into a float/scientific notation: 5.30629198005172E+17
 _SCI_RE = re.compile(r"\d\.\d+[Ee]\+?\d{1,2}")
-_MOBILE_RE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?![0-9])")
+_MOBILE_RE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?(1[3-9]\d)[-. ]?(\d{4})[-. ]?(\d{4})(?![0-9])")
+# anything else that is a long run of digits (17 or 19 digits, 530629-19800101-1234 …): an ID
+# or a phone in a form the patterns above do not know; a date (2020-02-04) is not one
+_LONG_RE = re.compile(r"(?<![\d*])(?!\d{4}-\d{1,2}-\d{1,2}(?![\d]))\d(?:[- ]?\d){6,}(?![\d*])")
 _LANDLINE_RE = re.compile(r"(?<![0-9])(0\d{2,3})([- ]?)(\d{3,4})(\d{4})(?![0-9])")
 
 
@@ -63,8 +67,16 @@ def mask_text(text: Any) -> str:
     s = _ID_RE.sub(lambda m: mask_id_number(m.group(0)), s)
     s = _SCI_RE.sub(lambda m: m.group(0)[:3] + "****", s)
     s = _MOBILE_RE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", s)
-    return _LANDLINE_RE.sub(
+    s = _LANDLINE_RE.sub(
         lambda m: f"{m.group(1)}-{'*' * len(m.group(3))}{m.group(4)}", s)
+    return _LONG_RE.sub(lambda m: _mask_run(m.group(0)), s)
+
+
+def _mask_run(run: str) -> str:
+    """Every digit of a long run masked but the first three and the last two."""
+    digits = [i for i, ch in enumerate(run) if ch.isdigit()]
+    keep = set(digits[:3] + digits[-2:])
+    return "".join(ch if i in keep or not ch.isdigit() else "*" for i, ch in enumerate(run))
 
 
 def mask_value(value: Any, kind: str | None = None) -> Any:

@@ -183,16 +183,22 @@ def workbook_from_raw(raw: RawBook) -> Workbook:
                 if isinstance(value, dt.timedelta):
                     value = str(value)
                 cell = ws.cell(row=rs.first_row + r, column=rs.first_col + c + 1)
-                cell.value = value
-                if isinstance(value, str):
-                    cell.data_type = "s"  # "=cmd|…" typed as text stays text
-                elif isinstance(value, dt.date):
+                put_value(cell, value)
+                if isinstance(value, dt.date):
                     cell.number_format = DATE_FORMAT
         for (r0, c0), (r1, c1) in rs.merged:
             if (r0, c0) != (r1, c1):
                 ws.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1,
                                end_column=c1 + 1)
     return wb
+
+
+def put_value(cell: Any, value: Any) -> None:
+    """Write a value into an openpyxl cell as a value: text stays text, so "=cmd|' /C calc'!A0"
+    a township typed never becomes a live formula in a file gridkit writes."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
 
 
 @contextmanager

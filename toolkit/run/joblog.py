@@ -13,6 +13,17 @@ from pathlib import Path
 from ..config.county import Config
 
 LOG_NAME = "gridkit.log"
+_CONTROL = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": " ", "\x1b": "\\e"})
+
+
+class OneLineFormatter(logging.Formatter):
+    """Every record on one line: a newline inside a message (a file name a township chose)
+    cannot forge another log line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record = logging.makeLogRecord(record.__dict__)
+        record.msg, record.args = record.getMessage().translate(_CONTROL), None
+        return super().format(record)
 
 
 @contextlib.contextmanager
@@ -25,7 +36,7 @@ def job_logging(config: Config, *, console: bool = True) -> Iterator[Path]:
         yield path
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fmt = OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers: list[logging.Handler] = []
     file_handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=5 * 1024 * 1024, backupCount=5, encoding="utf-8")
@@ -33,7 +44,7 @@ def job_logging(config: Config, *, console: bool = True) -> Iterator[Path]:
     handlers.append(file_handler)
     if console:
         stream = logging.StreamHandler(sys.stderr)
-        stream.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        stream.setFormatter(OneLineFormatter("%(asctime)s %(message)s", "%H:%M:%S"))
         handlers.append(stream)
     for h in handlers:
         h.gridkit_log = path  # type: ignore[attr-defined]

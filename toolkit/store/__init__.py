@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .maintenance import guard
 from .protocol import Store
 from .records import (
     LATE,
@@ -38,9 +39,12 @@ if TYPE_CHECKING:
 
 
 def open_store(config: Config | Path | str) -> Store:
-    """The configured store (today always SQLite at ``config.paths.store``)."""
-    path = config if isinstance(config, str | Path) else config.paths.store
-    return SqliteStore(path)
+    """The configured store (today always SQLite at ``config.paths.store``); a store that
+    lost the history its backups show is refused (:func:`.maintenance.guard`)."""
+    if isinstance(config, str | Path):
+        return SqliteStore(config)
+    guard(config)
+    return SqliteStore(config.paths.store)
 
 
 __all__ = [

@@ -7,8 +7,10 @@ ones, each in its own transaction. Never edit a released migration: append a new
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -135,6 +137,18 @@ def _dt(value: str | None) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromisoformat(value)
 
 
+def damaged(path: Path, exc: BaseException) -> JobFailed:
+    """The sentence for a store SQLite cannot use: full disk, or a damaged file."""
+    text = str(exc).lower()
+    if "full" in text:
+        return JobFailed(f"磁盘已满,历史库 {path} 没有写入(这一次的汇总没有完成,上一次的结果不变):"
+                         "请清理磁盘空间后重新运行。")
+    if "locked" in text or "busy" in text:
+        return JobFailed(f"历史库 {path} 正被另一个程序占用:请等它结束后重试。")
+    return JobFailed(f"历史库 {path} 已损坏,无法读取:请运行 gridkit store restore 从最近的备份恢复"
+                     "(恢复前会把损坏的文件另存一份)。")
+
+
 class SqliteStore:
     """The history store in one SQLite file."""
 
@@ -148,8 +162,47 @@ class SqliteStore:
             if migrate:
                 self.migrate()
         except sqlite3.DatabaseError as exc:
-            raise JobFailed(f"历史数据库 {self.path} 无法打开({exc}),请检查该文件是否损坏或被占用。"
-                            ) from exc
+            raise damaged(self.path, exc) from exc
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read inside sees one state of the store: a night being merged meanwhile
+        is seen wholly as it was or (after) wholly as it is, never mixed."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")
+
+    def backup(self, target: Path) -> Path:
+        """A consistent copy of the store (SQLite's backup API), verified before it counts:
+        ``integrity_check`` and the same nights. Written aside, then moved into place."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp{target.suffix}")
+        try:
+            copy = sqlite3.connect(tmp)
+            try:
+                self.conn.backup(copy)
+                ok = copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+                nights = copy.execute("SELECT count(*) FROM nights").fetchone()[0]
+            finally:
+                copy.close()
+            mine = self.conn.execute("SELECT count(*) FROM nights").fetchone()[0]
+            if not ok or nights != mine:
+                raise JobFailed(f"历史库的备份 {target} 校验未通过,已丢弃:请检查磁盘后重新运行。")
+            os.replace(tmp, target)
+        except sqlite3.DatabaseError as exc:
+            raise damaged(target, exc) from exc
+        finally:
+            tmp.unlink(missing_ok=True)
+        return target
+
+    def integrity(self) -> str:
+        """``ok``, or what SQLite says is wrong."""
+        return "; ".join(r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall())
 
     # -- schema ---------------------------------------------------------------------------
     @property
@@ -208,6 +261,12 @@ class SqliteStore:
 
     # -- the night, in one transaction ------------------------------------------------------
     def replace_night(self, data: NightData) -> None:
+        try:
+            self._replace_night(data)
+        except sqlite3.OperationalError as exc:
+            raise damaged(self.path, exc) from exc
+
+    def _replace_night(self, data: NightData) -> None:
         night = data.night.isoformat()
         c = self.conn
         c.execute("BEGIN IMMEDIATE")

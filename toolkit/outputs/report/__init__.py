@@ -74,7 +74,8 @@ def build_report(config: Config, night: dt.date, *, out_dir: Path | None = None,
     own = store is None
     st = open_store(config) if store is None else store
     try:
-        data = gather(config, night, st)
+        with st.snapshot():  # one state of the store, even while a merge re-runs the night
+            data = gather(config, night, st)
     finally:
         if own:
             st.close()

@@ -1,0 +1,161 @@
+"""Keeping the history safe: a verified backup after every night (the last
+``limits.backups`` kept), refusing to start on a store that lost its history, and
+``gridkit store check`` / ``gridkit store restore``.
+
+A 0-byte or missing store file when the county has backups means the history was lost
+(a copy that failed, a disk error): gridkit stops and says how to restore instead of
+silently starting an empty history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config.county import Config
+from ..errors import JobFailed, UsageError
+from .sqlite import SqliteStore
+
+BACKUP_FOLDER = "backups"
+_BACKUP = re.compile(r"^gridkit-(\d{8})-(\d{6})\.sqlite3$")
+
+
+def backup_folder(config: Config) -> Path:
+    return config.paths.store.parent / BACKUP_FOLDER
+
+
+def backups(config: Config) -> list[Path]:
+    """The store's backups, oldest first."""
+    folder = backup_folder(config)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if _BACKUP.match(p.name))
+
+
+def guard(config: Config) -> None:
+    """Refuse to open a store whose history is gone although it existed."""
+    path = config.paths.store
+    saved = backups(config)
+    if not saved:
+        return
+    if not path.exists():
+        raise JobFailed(f"历史库 {path} 不见了,但已有 {len(saved)} 个备份:请运行 gridkit store "
+                        "restore 从最近的备份恢复(如果是有意换了新的历史库位置,"
+                        "请先把备份文件夹一起移过去)。")
+    if path.stat().st_size == 0:
+        raise JobFailed(f"历史库 {path} 是空文件(0字节),以前的汇总历史不在里面了:请运行 gridkit "
+                        "store restore 从最近的备份恢复。")
+
+
+def backup_after_night(store: SqliteStore, config: Config,
+                       now: dt.datetime | None = None) -> Path | None:
+    """A verified backup of the store, the oldest beyond ``limits.backups`` removed."""
+    keep = config.limits.backups
+    if keep <= 0:
+        return None
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    target = store.backup(backup_folder(config) / f"gridkit-{stamp}.sqlite3")
+    for old in backups(config)[:-keep]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+@dataclass
+class StoreCheck:
+    path: str
+    ok: bool
+    message: str  # Chinese, one sentence
+    nights: list[str] = field(default_factory=list)
+    backups: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"store": self.path, "ok": self.ok, "message": self.message,
+                "nights": self.nights, "backups": self.backups}
+
+
+def check_store(config: Config) -> StoreCheck:
+    """``gridkit store check``: can the store be read, is it whole, which nights it holds."""
+    path = config.paths.store
+    saved = [str(p) for p in backups(config)]
+    if not path.exists():
+        return StoreCheck(str(path), not saved,
+                          "历史库还不存在(还没有汇总过)。" if not saved else
+                          "历史库不见了,但有备份:请运行 gridkit store restore。", backups=saved)
+    try:
+        guard(config)
+        store = SqliteStore(path)
+    except JobFailed as exc:
+        return StoreCheck(str(path), False, exc.message, backups=saved)
+    try:
+        problem = store.integrity()
+        nights = [d.isoformat() for d in store.nights()]
+    except sqlite3.DatabaseError:
+        problem, nights = "damaged", []
+    finally:
+        store.close()
+    if problem != "ok":
+        return StoreCheck(str(path), False, "历史库已损坏:请运行 gridkit store restore 从最近的备份"
+                          "恢复。", nights, saved)
+    last = f",最近一晚 {nights[-1]}" if nights else ""
+    return StoreCheck(str(path), True,
+                      f"历史库完好:共 {len(nights)} 晚{last},备份 {len(saved)} 个。", nights, saved)
+
+
+@dataclass
+class Restored:
+    store: str
+    backup: str
+    kept: str | None  # where the replaced (damaged) store was put aside
+    nights: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"store": self.store, "backup": self.backup, "kept": self.kept,
+                "nights": self.nights}
+
+
+def restore_store(config: Config, backup: str | Path | None = None) -> Restored:
+    """``gridkit store restore [BACKUP]``: the latest (or the named) backup, verified, put in
+    place of the store; the store it replaces is kept beside it (``.replaced-<time>``)."""
+    saved = backups(config)
+    if backup is None:
+        if not saved:
+            raise UsageError(f"没有找到历史库的备份(应在 {backup_folder(config)} 中),无法恢复。")
+        source = saved[-1]
+    else:
+        source = Path(backup)
+        if not source.is_file():
+            raise UsageError(f"找不到备份文件 {source}:可用的备份有 "
+                             f"{'、'.join(p.name for p in saved) or '(没有)'}。")
+    try:
+        copy = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            ok = copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            nights = int(copy.execute("SELECT count(*) FROM nights").fetchone()[0])
+        finally:
+            copy.close()
+    except sqlite3.DatabaseError as exc:
+        raise JobFailed(f"备份 {source} 也无法读取({exc}),请换一个更早的备份。") from exc
+    if not ok:
+        raise JobFailed(f"备份 {source} 校验未通过,请换一个更早的备份。")
+    path = config.paths.store
+    kept = None
+    if path.exists():
+        aside = path.with_name(f"{path.name}.replaced-{dt.datetime.now():%Y%m%d-%H%M%S}")
+        os.replace(path, aside)
+        kept = str(aside)
+        for extra in ("-wal", "-shm"):
+            Path(f"{path}{extra}").unlink(missing_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, path)
+    return Restored(str(path), str(source), kept, nights)
+
+
+__all__ = ["BACKUP_FOLDER", "Restored", "StoreCheck", "backup_after_night", "backups",
+           "check_store", "guard", "restore_store"]
