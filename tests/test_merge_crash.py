@@ -66,3 +66,38 @@ def test_killed_run_then_rerun(config: Config, tmp_path: Path, point: str) -> No
     assert len(after["排查登记"]) == 1 + 3 * len(names)
     assert not list(config.paths.master.parent.glob(".*.tmp*"))
     assert len(list(config.paths.archive.rglob("*.xlsx"))) == len(names)
+
+
+@pytest.mark.parametrize("point", ["report-workbook-written", "feedback-one-written",
+                                   "before-replace"])
+def test_killed_nightly_leaves_nothing_half_written(config: Config, tmp_path: Path,
+                                                    point: str) -> None:
+    """A nightly killed while writing the report or the feedback: the re-run writes every
+    output whole and no temporary file of the killed run is left behind."""
+    from toolkit.run.nightly import run_nightly
+
+    inbox = config.paths.inbox
+    inbox.mkdir(parents=True)
+    names = config.county.township_names
+    for k, name in enumerate(names, start=1):
+        book = township_book(name, k)
+        if k == 2:  # one township with a problem: it gets an annotated copy
+            book["排查登记"][1][book["排查登记"][0].index("联系电话")] = "12345"
+        send(inbox, f"{name}_20200204.xlsx", book)
+    env = {**os.environ, CRASH_ENV: point}
+    proc = subprocess.run([sys.executable, "-c", MERGE, "nightly", "--date", "2020-02-04"],
+                          cwd=tmp_path, env=env, capture_output=True, timeout=180)
+    assert proc.returncode == -9, proc.stderr.decode()
+
+    result = run_nightly(config, NIGHT, now=NOW, console=False)
+    assert result.exit_code == 0
+    assert result.report is not None and result.report.workbook.is_file()
+    assert [f.annotated is not None for f in result.feedback].count(True) == 1
+    assert all(f.note.is_file() for f in result.feedback)
+    assert sheet_values(result.report.workbook)  # a whole workbook, readable
+    for folder in (config.paths.outbox, config.paths.reports, config.paths.master.parent,
+                   config.paths.archive):
+        leftovers = [p for p in folder.rglob(".*") if p.is_file()]
+        assert leftovers == [], leftovers
+    total, distinct = store_rows(config)
+    assert total == distinct == 16 * len(names)

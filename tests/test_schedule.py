@@ -217,3 +217,20 @@ def test_schedule_command_summarises_each_night(monkeypatch, fmt):
     else:
         assert result.output.splitlines() == ["2020-02-04  退出码 1", "2020-02-05  出错:磁盘已满",
                                               "计划任务已停止(SIGTERM)。"]
+
+
+def test_a_night_that_left_files_is_run_again_soon(config):
+    """Files still being copied at 22:00 (or the 汇总 button running): the night stays due
+    and runs again five minutes later, then is recorded."""
+    from toolkit.run.scheduler import RETRY_LATER
+
+    ran = []
+    set_last(config, D - dt.timedelta(days=1))
+
+    def job(night):
+        ran.append(clock.now)
+        return RETRY_LATER if len(ran) == 1 else 0
+    s, clock = make(config, at(D, 21, 59), at(D, 22, 20), job, remind=False)
+    s.run(handle_signals=False)
+    assert ran == [at(D, 22), at(D, 22, 5)]
+    assert get_last(config) == D.isoformat()

@@ -17,7 +17,7 @@ from ..annotate.copy import write_annotated
 from ..check.run import CheckResult, check_path
 from ..config.county import Config
 from ..errors import GridkitError, os_reason
-from ..files import write_text
+from ..files import crash_point, write_text
 from ..read import ReadHints
 from ..store import LATE, MISSING, REJECTED, Store, Submission, TownshipStatus, open_store
 from .privacy import mask_text
@@ -87,6 +87,7 @@ def write_feedback(config: Config, night: dt.date, store: Store, step: Progress,
         mine = [c for c in conflicts if name in c.townships]
         write_text(fb.note, feedback_note(config, night, name, status, sub, fb, mine),
                    bom=True, crlf=True)
+        crash_point("feedback-one-written")
         out.append(fb)
     step("反馈", len(names), len(names))
     return out

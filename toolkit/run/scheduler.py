@@ -32,6 +32,7 @@ from typing import Any
 import schedule
 
 from ..config.county import Config
+from ..errors import LockBusy
 from ..night.archive import inbox_files, township_from_name
 from ..night.locking import RunLock
 from ..store import open_store
@@ -44,6 +45,9 @@ LAST_COMPLETED = "last_completed_night"
 LOCK_NAME = "gridkit-schedule.lock"
 MAX_CATCH_UP = 31  # nights; a longer gap runs only the latest ones (and says so)
 MAX_SLEEP = 1.0  # seconds per sleep, so a stop request is seen quickly
+# a night whose run was busy or left files still being copied is run again this often
+RETRY_MINUTES = 5
+RETRY_LATER = 75  # what the job returns for that (EX_TEMPFAIL; not an exit code gridkit shows)
 
 Job = Callable[[dt.date], int]  # runs one night, returns its exit code
 
@@ -147,11 +151,27 @@ class NightlyScheduler:
             log.exception("%s 的夜间任务出错:%s 该晚会在下次运行时补跑。", night, message)
             outcome = NightOutcome(night, None, str(message))
         else:
-            self._record(night)
+            if code == RETRY_LATER:
+                log.info("%s 的收件箱中还有正在复制的文件(或另一个任务在运行),%d 分钟后再运行一次。",
+                         night, RETRY_MINUTES)
+                self._retry_soon()
+                code = 1
+            else:
+                self._record(night)
             log.info("%s 的夜间任务完成,退出码 %s。", night, code)
             outcome = NightOutcome(night, code)
         self.result.outcomes.append(outcome)
         return outcome
+
+    def _retry_soon(self) -> None:
+        """Run the due nights once more in RETRY_MINUTES (one pending retry at a time)."""
+        if any("retry" in job.tags for job in self.scheduler.get_jobs()):
+            return
+
+        def once() -> Any:
+            self._safe(self.run_due)()
+            return schedule.CancelJob
+        self.scheduler.every(RETRY_MINUTES).minutes.do(once).tag("retry")
 
     # ------------------------------------------------------------ reminder
     def missing_townships(self, night: dt.date) -> list[str]:
@@ -228,7 +248,11 @@ class NightlyScheduler:
 
 def _default_job(config: Config) -> Job:
     def job(night: dt.date) -> int:
-        return run_nightly(config, night).exit_code
+        try:
+            result = run_nightly(config, night)
+        except LockBusy:
+            return RETRY_LATER  # another run (the 汇总 button) holds the lock: try again
+        return RETRY_LATER if result.merge.left else result.exit_code
     return job
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...files import write_text
+from ...files import crash_point, write_text
 from ...store import open_store
 from .briefing import make_environment, render
 from .data import Change, Problem, ReportData, gather, template_context
@@ -96,6 +96,7 @@ def render_report(config: Config, data: ReportData, *, out_dir: Path | None = No
     stem = REPORT_STEM.format(night=night)
     out.mkdir(parents=True, exist_ok=True)
     workbook = write_workbook(config, data, out / f"{stem}.xlsx", generated_at=generated_at)
+    crash_point("report-workbook-written")
     text_path = write_text(out / f"{stem}.txt", text, bom=True, crlf=True)
     html_path = write_text(out / f"{stem}.html", html)
     return ReportResult(night, workbook, text_path, html_path, text, data.night, data)
