@@ -152,8 +152,8 @@ class NightlyScheduler:
             outcome = NightOutcome(night, None, str(message))
         else:
             if code == RETRY_LATER:
-                log.info("%s 的收件箱中还有正在复制的文件(或另一个任务在运行),%d 分钟后再运行一次。",
-                         night, RETRY_MINUTES)
+                log.info("%s 的收件箱中还有正在复制的文件(或另一个任务在运行),"
+                         "%d 分钟后再运行一次。", night, RETRY_MINUTES)
                 self._retry_soon()
                 code = 1
             else:
