@@ -26,21 +26,47 @@ def config_option(func: F) -> F:
     return click.option(
         "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
         default=None,
-        help="County config TOML (default: ./gridkit.toml, else the built-in sample county).",
+        help="本县配置文件 gridkit.toml 的路径(默认:当前文件夹中的 gridkit.toml,"
+             "没有时用内置的示例县)。",
     )(func)
 
 
 def format_option(func: F) -> F:
     return click.option(
         "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-        show_default=True, help="Output format.",
+        show_default=True, help="输出格式:text 为文字,json 供其他程序读取。",
     )(func)
+
+
+class DateType(click.ParamType):
+    """A date written 2020-02-04 or 20200204 (a ``datetime`` at midnight); anything else is
+    refused with one Chinese sentence (click's own message quotes strptime formats)."""
+
+    name = "date"
+    FORMATS = ("%Y-%m-%d", "%Y%m%d")
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, dt.date):
+            return dt.datetime.combine(value, dt.time())
+        text = str(value).strip()
+        for fmt in self.FORMATS:
+            try:
+                return dt.datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+        self.fail(f"日期“{text}”无效,请写成 2020-02-04 这样的格式。", param, ctx)
+
+
+DATE = DateType()
 
 
 def date_option(func: F) -> F:
     return click.option(
-        "--date", "date", type=click.DateTime(formats=["%Y-%m-%d", "%Y%m%d"]), default=None,
-        help="The night, as YYYY-MM-DD (default: today).",
+        "--date", "date", type=DATE, default=None, metavar="YYYY-MM-DD",
+        help="哪一晚,写成 2020-02-04 这样的格式(默认:今天)。",
     )(func)
 
 

@@ -67,13 +67,16 @@ def render_all(results: list[CheckResult]) -> str:
 @config_option
 @format_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Write an annotated copy of every file into this folder.")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+              default=None, help="把每个文件的标注副本(问题标在单元格上)写到这个文件夹。")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path),
+                metavar="文件或文件夹...")
 def command(config_path: Path | None, fmt: str, out_dir: Path | None,
             paths: tuple[Path, ...]) -> None:
-    """Check township registers (files or folders) against every rule.
+    """按全部规则检查乡镇报表。
 
-    Exit 0: no error (warnings allowed); 1: errors found; 2: a file unreadable.
+    可以写一个或多个文件,也可以写文件夹(检查其中每个报表)。
+
+    退出码:0 没有错误(可以有警告);1 有错误;2 有文件无法读取。
     """
 
     def body() -> int:

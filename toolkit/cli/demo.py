@@ -35,12 +35,16 @@ def render(result: DemoResult) -> None:
 
 @click.command("demo")
 @format_option
-@click.option("--scale", type=float, default=1.0, show_default=True, hidden=True,
-              help="Sample size (1 = 400 screened persons per township).")
+@click.option("--scale", type=float, default=1.0, show_default=True, hidden=True, metavar="倍数",
+              help="样例规模(1 = 每个乡镇 400 名排查人员)。")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path),
-                default=DEFAULT_DIR, required=False)
+                default=DEFAULT_DIR, required=False, metavar="[文件夹]")
 def command(fmt: str, scale: float, directory: Path) -> None:
-    """Generate sample submissions and run a whole night in DIRECTORY (./gridkit-demo)."""
+    """演示:用样例报表跑完整的一晚。
+
+    在文件夹(默认 ./gridkit-demo)中生成示例县十个乡镇的报表,跑完归档、检查、汇总、
+    日报和反馈,最后列出各个结果文件在哪里。
+    """
 
     def body() -> int:
         result = run_demo(directory, scale=scale, progress=progress_printer(fmt == "text"))

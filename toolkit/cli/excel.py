@@ -35,26 +35,27 @@ def render_all(results: list[AttachResult]) -> None:
 
 @click.group("excel")
 def command() -> None:
-    """Excel buttons: attach them to a workbook, build the macro templates."""
+    """Excel 按钮:装进工作簿,生成带宏的模板。"""
 
 
 @command.command("attach")
 @format_option
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The macro workbook to write (.xlsm; default: WORKBOOK as .xlsm).")
+              help="要写出的带宏工作簿(.xlsm;默认:与原工作簿同名的 .xlsm)。")
 @click.option("--buttons", "buttons", type=click.Choice(list(BUTTON_SETS)),
               default="register", show_default=True,
-              help="register: 检查本表; master: 汇总/生成日报/生成反馈; all: every button.")
-@click.option("--interpreter", default=None,
-              help="Python for xlwings.conf Interpreter_Win (default: this Python on Windows, "
-                   "else python from PATH).")
-@click.option("--pythonpath", default="", help="PYTHONPATH for xlwings.conf.")
-@click.option("--gridkit-config", "gridkit_config", default="",
-              help="Path of gridkit.toml for the buttons (xlwings.conf GRIDKIT_CONFIG).")
-@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+              help="register:“检查本表”;master:“汇总”“生成日报”“生成反馈”;all:全部按钮。")
+@click.option("--interpreter", default=None, metavar="PYTHON",
+              help="按钮使用的 Python(写入 xlwings.conf 的 Interpreter_Win;默认:在 Windows "
+                   "上为当前的 Python,否则为 PATH 中的 python)。")
+@click.option("--pythonpath", default="", metavar="路径",
+              help="写入 xlwings.conf 的 PYTHONPATH(一般不用填)。")
+@click.option("--gridkit-config", "gridkit_config", default="", metavar="文件",
+              help="按钮使用的本县配置 gridkit.toml 的路径(写入 xlwings.conf 的 GRIDKIT_CONFIG)。")
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path), metavar="工作簿")
 def attach_command(fmt: str, out: Path | None, buttons: str, interpreter: str | None,
                    pythonpath: str, gridkit_config: str, workbook: Path) -> None:
-    """Turn WORKBOOK (.xlsx/.xlsm) into a macro workbook with gridkit's buttons."""
+    """把工作簿(.xlsx/.xlsm)做成带 gridkit 按钮的宏工作簿。"""
 
     def body() -> int:
         result = attach(workbook, out, actions=BUTTON_SETS[buttons],
@@ -69,12 +70,16 @@ def attach_command(fmt: str, out: Path | None, buttons: str, interpreter: str | 
 @command.command("build-workbooks")
 @config_option
 @format_option
-@click.option("--interpreter", default="", help="Python for xlwings.conf Interpreter_Win.")
+@click.option("--interpreter", default="", metavar="PYTHON",
+              help="按钮使用的 Python(写入 xlwings.conf 的 Interpreter_Win)。")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path),
-                default=Path("workbooks"))
+                default=Path("workbooks"), metavar="[文件夹]")
 def build_command(config_path: Path | None, fmt: str, interpreter: str,
                   directory: Path) -> None:
-    """Write 网格登记表.xlsm and 全县汇总表.xlsm beside the templates in DIRECTORY."""
+    """生成带按钮的 网格登记表.xlsm 和 全县汇总表.xlsm。
+
+    写在文件夹(默认 workbooks)中的模板旁边。
+    """
 
     def body() -> int:
         results = build_workbooks(get_config(config_path), directory, interpreter=interpreter)

@@ -44,13 +44,15 @@ def render_text(result: FixResult) -> str:
 @config_option
 @format_option
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the fixed copy (.xlsx; an .xls is written as .xlsx).")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+              help="修正后的副本写到哪里(.xlsx;.xls 文件也写成 .xlsx)。")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), metavar="文件")
 def command(config_path: Path | None, fmt: str, out: Path, file: Path) -> None:
-    """Write a copy of FILE with the safe normalisations applied and list what changed.
+    """写出做了安全修正的副本,并列出改了哪些地方。
 
-    ID numbers that Excel turned into numbers are listed, never guessed.
-    Exit 0: copy written; 2: FILE unreadable or the usage is wrong.
+    只做不会改变意思的修正(全角数字、多余空格、文字日期等),原文件不改动。被 Excel
+    存成数字、后几位已丢失的身份证号只列出来,绝不猜测。
+
+    退出码:0 已写出副本;2 文件无法读取或用法有误。
     """
 
     def body() -> int:

@@ -23,10 +23,14 @@ def render(result: InitResult) -> None:
 
 @click.command("init")
 @format_option
-@click.option("--force", is_flag=True, help="Overwrite gridkit.toml and schema.toml if present.")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="已有 gridkit.toml 和 schema.toml 时也覆盖。")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), metavar="文件夹")
 def command(fmt: str, force: bool, directory: Path) -> None:
-    """Write editable gridkit.toml + schema.toml into DIRECTORY and create the folders."""
+    """在文件夹中写出可修改的本县配置,并建好各个文件夹。
+
+    写出 gridkit.toml(本县、乡镇、截止时间、文件夹)和 schema.toml(登记表结构),
+    并创建收件箱、归档等文件夹。
+    """
 
     def body() -> int:
         result = init_county(directory, force=force)

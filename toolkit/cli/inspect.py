@@ -45,12 +45,15 @@ def render_all(results: list[InspectResult]) -> str:
 @click.command("inspect")
 @config_option
 @format_option
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path),
+                metavar="文件...")
 def command(config_path: Path | None, fmt: str, paths: tuple[Path, ...]) -> None:
-    """Show how each file is read: every sheet and what it is taken for, header rows,
-    each column's field, rows skipped and why, where township and date came from.
+    """显示 gridkit 怎样读取每个文件。
 
-    Exit 0: every file can be read; 2: a file cannot be used.
+    列出每个工作表被当作哪张表、表头在哪几行、每一列对应哪一项、跳过了哪些行及原因、
+    乡镇和日期是从哪里读到的。
+
+    退出码:0 每个文件都能读取;2 有文件无法使用。
     """
 
     def body() -> int:

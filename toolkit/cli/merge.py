@@ -61,11 +61,16 @@ def render_text(result: MergeResult) -> str:
 @config_option
 @date_option
 @click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder the townships' files arrive in (default: the config's inbox).")
+              help="乡镇报表所在的收件箱文件夹(默认:配置中的 inbox)。")
 @format_option
 def command(config_path: Path | None, date: dt.datetime | None, inbox: Path | None,
             fmt: str) -> None:
-    """Merge the night's township files into the county master workbook."""
+    """把这一晚收件箱中的乡镇报表汇总进全县汇总表。
+
+    先归档每个文件,再检查、判定(已报/迟报/退回),写入历史库和全县汇总表。
+
+    退出码:0 所有乡镇按时报送;1 有乡镇未报、迟报或被退回。
+    """
 
     def body() -> int:
         config = get_config(config_path)

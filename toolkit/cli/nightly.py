@@ -50,7 +50,12 @@ def render(result: NightlyResult, echo: Callable[[str], None] = click.echo) -> N
 @format_option
 @date_option
 def command(config_path: Path | None, fmt: str, date: dt.datetime | None) -> None:
-    """Run a night: merge the inbox, write the report and the townships' feedback."""
+    """夜间任务:汇总收件箱,生成日报和给各乡镇的反馈。
+
+    计划任务每晚运行的就是这个命令。
+
+    退出码:0 所有乡镇按时报送;1 有乡镇未报、迟报或被退回,或某一步没有完成。
+    """
 
     def body() -> int:
         config = get_config(config_path)

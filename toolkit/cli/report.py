@@ -24,10 +24,13 @@ def render(result: ReportResult) -> None:
 @format_option
 @date_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the report files (default: the config's reports folder).")
+              help="日报文件写到哪个文件夹(默认:配置中的 reports)。")
 def command(config_path: Path | None, fmt: str, date: dt.datetime | None,
             out_dir: Path | None) -> None:
-    """Write the daily report (workbook + briefing) of a night from the history store."""
+    """根据历史库生成这一晚的疫情防控工作日报。
+
+    写出日报工作簿和文字、网页简报(身份证号、电话已遮挡)。
+    """
 
     def body() -> int:
         config = get_config(config_path)

@@ -12,7 +12,7 @@ import click
 
 from ..errors import UsageError
 from ..sample import SampleResult, generate
-from ._common import config_option, format_option, get_config, output, run
+from ._common import DATE, config_option, format_option, get_config, output, run
 
 
 def parse_townships(text: str | None) -> int | list[str] | None:
@@ -43,32 +43,35 @@ def render_text(result: SampleResult) -> str:
 @click.command("sample")
 @config_option
 @format_option
-@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--date", "date", required=True,
-              type=click.DateTime(formats=["%Y-%m-%d", "%Y%m%d"]),
-              help="The submission date, as YYYY-MM-DD.")
-@click.option("--scale", type=float, default=1.0, show_default=True,
-              help="Size: 1 = 400 screened persons per township; 100 = county size "
-                   "(40,000 per township, 400,000 in all).")
-@click.option("--defects", type=float, default=0.0, show_default=True,
-              help="Rate per row of planted defects (e.g. 0.01); >0 also adds harmless drift.")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="文件夹")
+@click.option("--date", "date", required=True, type=DATE, metavar="YYYY-MM-DD",
+              help="报送日期,写成 2020-02-04 这样的格式。")
+@click.option("--scale", type=float, default=1.0, show_default=True, metavar="倍数",
+              help="规模:1 = 每个乡镇 400 名排查人员;100 = 全县规模"
+                   "(每个乡镇 4 万人,共 40 万人)。")
+@click.option("--defects", type=float, default=0.0, show_default=True, metavar="比例",
+              help="每行埋入问题的比例(例如 0.01);大于 0 时也加入无害的格式变化。")
 @click.option("--drift/--no-drift", default=None,
-              help="Add harmless real-world drift (default: with --defects).")
+              help="是否加入真实报表中常见的无害变化(默认:有 --defects 时加入)。")
 @click.option("--layouts", is_flag=True, default=False,
-              help="Lay each township's file out in its own mix of real layouts (cover "
-                   "forms, renamed and per-village sheets, two-level headers, merged cells, "
-                   "subtotals, footers, counts with units); values stay valid.")
+              help="每个乡镇的文件用各自的一套真实格式(表单式封面、改名和按村分开的工作表、"
+                   "两级表头、合并单元格、小计、表尾签名、带单位的数字);数值仍然正确。")
 @click.option("--truth", "truth", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Write what was planted where as JSON.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-@click.option("--townships", default=None,
-              help="How many townships (first N) or which ones (names, comma separated).")
+              default=None, help="把埋入了什么问题、在哪里,写成 JSON 文件。")
+@click.option("--seed", type=int, default=0, show_default=True, metavar="整数",
+              help="随机数种子。")
+@click.option("--townships", default=None, metavar="乡镇",
+              help="生成几个乡镇(前 N 个)或哪些乡镇(名称,用逗号分开)。")
 @click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Processes writing files; 0 = automatic (the cores when --scale >= 10).")
+              metavar="个数",
+              help="同时写文件的进程数;0 = 自动(--scale 不小于 10 时用全部 CPU 核)。")
 def command(config_path: Path | None, fmt: str, out_dir: Path, date: dt.datetime,
             scale: float, defects: float, drift: bool | None, layouts: bool,
             truth: Path | None, seed: int, townships: str | None, workers: int) -> None:
-    """Write one realistic sample submission per township (e.g. 扎西镇_20200204.xlsx)."""
+    """为每个乡镇写一份逼真的样例报表。
+
+    文件名如 扎西镇_20200204.xlsx,可用来练习和测试。
+    """
 
     def body() -> int:
         config = get_config(config_path)

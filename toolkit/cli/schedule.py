@@ -22,10 +22,13 @@ def render_text(result: ScheduleRun) -> str:
 @config_option
 @format_option
 @click.option("--remind/--no-remind", default=None,
-              help="Remind at the deadline of townships that have not sent a file "
-                   "(default: the config's remind_at_deadline).")
+              help="到报送截止时间时提醒哪些乡镇还没有报送"
+                   "(默认:按配置中的 remind_at_deadline)。")
 def command(config_path: Path | None, fmt: str, remind: bool | None) -> None:
-    """Run the nightly job every day at county.nightly_at until stopped."""
+    """每天按配置的时间(nightly_at)运行夜间任务,直到停止。
+
+    在前台运行,按 Ctrl-C 停止;电脑关机期间错过的晚上会补跑。
+    """
 
     def body() -> int:
         config = get_config(config_path)

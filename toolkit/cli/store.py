@@ -27,16 +27,16 @@ def render_restore(result: Restored) -> str:
 
 @click.group("store")
 def command() -> None:
-    """The history store: check it, restore it from a backup."""
+    """历史库:检查是否完好,从备份恢复。"""
 
 
 @command.command("check")
 @config_option
 @format_option
 def check(config_path: Path | None, fmt: str) -> None:
-    """Check the history store: readable, whole, which nights; the backups.
+    """检查历史库:能否读取、是否完整、有哪些晚上,以及备份。
 
-    Exit 0: the store is whole; 1: it is damaged or lost (restore it).
+    退出码:0 历史库完好;1 已损坏或丢失(请用 gridkit store restore 恢复)。
     """
 
     def body() -> int:
@@ -50,10 +50,13 @@ def check(config_path: Path | None, fmt: str) -> None:
 @command.command("restore")
 @config_option
 @format_option
-@click.argument("backup", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("backup", required=False, type=click.Path(dir_okay=False, path_type=Path),
+                metavar="[备份文件]")
 def restore(config_path: Path | None, fmt: str, backup: Path | None) -> None:
-    """Put the latest backup (or BACKUP) in place of the history store, after verifying it;
-    the store it replaces is kept beside it."""
+    """用最近的备份(或指定的备份文件)恢复历史库。
+
+    先核实备份完好再替换;被替换的历史库另存在旁边。
+    """
 
     def body() -> int:
         output(restore_store(get_config(config_path), backup), fmt, render_restore)

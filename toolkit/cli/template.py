@@ -21,9 +21,12 @@ def render(result: TemplateResult) -> None:
 @format_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("workbooks"), show_default=True,
-              help="Folder to write 网格登记表.xlsx and 全县汇总表.xlsx into.")
+              help="网格登记表.xlsx 和 全县汇总表.xlsx 写到哪个文件夹。")
 def command(config_path: Path | None, fmt: str, out_dir: Path) -> None:
-    """Write the township register template (网格登记表.xlsx) and the empty master."""
+    """生成乡镇登记表模板和空白的全县汇总表。
+
+    模板 网格登记表.xlsx 按本县的登记表结构和乡镇生成,发给各乡镇填写。
+    """
 
     def body() -> int:
         result = write_templates(get_config(config_path), out_dir)

@@ -31,12 +31,14 @@ def render_text(result: TraceResult) -> str:
 @config_option
 @format_option
 @date_option
-@click.option("--township", required=True, help="The township (乡镇), e.g. 扎西镇.")
-@click.argument("figure")
+@click.option("--township", required=True, metavar="乡镇", help="乡镇名称,例如 扎西镇。")
+@click.argument("figure", metavar="数字名称")
 def command(config_path: Path | None, fmt: str, date: dt.datetime | None, township: str,
             figure: str) -> None:
-    """Show the township cells behind FIGURE of the night's 汇总 (its column title, e.g.
-    湖北来威(人), or its field name, e.g. from_hubei)."""
+    """查看汇总表中一个数字来自乡镇报表的哪些单元格。
+
+    数字名称写汇总表中的列标题(例如 湖北来威(人))或字段名(例如 from_hubei)。
+    """
 
     def body() -> int:
         result = trace_figure(get_config(config_path), as_date(date), township, figure)
