@@ -90,7 +90,9 @@ def test_killed_nightly_leaves_nothing_half_written(config: Config, tmp_path: Pa
     assert proc.returncode == -9, proc.stderr.decode()
 
     result = run_nightly(config, NIGHT, now=NOW, console=False)
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # the township with an error is 有错待改
+    assert not result.failures
+    assert [t.word for t in result.merge.townships].count("有错待改") == 1
     assert result.report is not None and result.report.workbook.is_file()
     assert [f.annotated is not None for f in result.feedback].count(True) == 1
     assert all(f.note.is_file() for f in result.feedback)

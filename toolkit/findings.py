@@ -58,3 +58,29 @@ def json_value(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
+
+
+def display_value(value: Any) -> str:
+    """A value as the clerk sees it in Excel, for problem lists: a list of names as
+    ``刘昌俊、吕翠``, a whole float without ``.0`` or an exponent, a date as 2020-02-04,
+    a time as 19:40, 是/否 for booleans."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, tuple | list):
+        return "、".join(display_value(v) for v in value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value.is_integer():
+            return f"{value:.0f}"
+        return f"{value:.10g}"
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d %H:%M}" if (value.hour or value.minute) else f"{value:%Y-%m-%d}"
+    if isinstance(value, dt.date):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, dt.time):
+        return f"{value:%H:%M}"
+    text = str(value)
+    return text if len(text) <= VALUE_CHARACTERS else text[:VALUE_CHARACTERS - 1] + "…"

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from ..night.merge import MergeResult, merge_night
-from ..store.records import LATE, REPORTED
 from ._common import as_date, config_option, date_option, format_option, get_config, output, run
 
 
@@ -26,18 +25,15 @@ def render_text(result: MergeResult) -> str:
     head = ["乡镇", "状态", "行数", "错误", "警告", "收到时间", "文件 / 说明"]
     table = [head]
     for t in [*result.townships, *result.unattributed]:
-        note = t.file or ""
-        if t.reason:
-            note = f"{note}:{t.reason}" if note else t.reason
-        table.append([t.township or "(未识别)", t.status, str(t.rows), str(t.errors),
+        note = "：".join(x for x in (t.file, t.note) if x)
+        table.append([t.township or "(未识别)", t.word, str(t.rows), str(t.errors),
                       str(t.warnings),
                       t.arrived_at.strftime("%m-%d %H:%M") if t.arrived_at else "", note])
     widths = [max(_width(r[i]) for r in table) for i in range(len(head) - 1)]
     for r in table:
         lines.append("  ".join(_pad(c, w) for c, w in zip(r, widths, strict=False))
                      + "  " + r[-1])
-    done = sum(1 for t in result.townships if t.status in (REPORTED, LATE))
-    lines.append(f"应报 {len(result.townships)} 个乡镇,已报 {done} 个,合并 {result.rows} 行。")
+    lines.append(f"{result.status_sentence}合并{result.rows}行。")
     for name, same in result.duplicates:
         lines.append(f"重复文件:{name} 与 {same} 内容完全相同,只汇总一次。")
     for name, why in result.skipped:

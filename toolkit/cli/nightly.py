@@ -26,9 +26,10 @@ def render(result: NightlyResult, echo: Callable[[str], None] = click.echo) -> N
     m = result.merge
     echo(f"{result.night:%Y-%m-%d} 夜间任务:")
     for t in m.townships:
-        extra = f"  {t.reason}" if t.reason else ""
-        echo(f"  {t.township:<5} {t.status}  {t.file or '-'}  行 {t.rows}  错误 {t.errors}  "
+        extra = f"  {t.note}" if t.note else ""
+        echo(f"  {t.township:<5} {t.word}  {t.file or '-'}  行 {t.rows}  错误 {t.errors}  "
              f"警告 {t.warnings}{extra}")
+    echo(m.status_sentence)
     echo(f"合并 {m.rows} 行;跨乡镇重复身份证号 {len(m.conflicts)} 个。")
     echo(f"全县汇总表:{m.master}")
     if m.master_fallback:

@@ -37,6 +37,7 @@ from ..store.records import (
     ROW_ERROR,
     ROW_OK,
     ROW_WARNING,
+    STATUS_WORDS,
     Conflict,
     ConflictSource,
     FindingRecord,
@@ -46,6 +47,7 @@ from ..store.records import (
     Submission,
     TownshipStatus,
     source_text,
+    status_sentence,
 )
 from ..store.sqlite import SqliteStore
 from .archive import ArchiveResult, archive_inbox, quarantine
@@ -70,9 +72,15 @@ class MergeResult:
 
     @property
     def complete(self) -> bool:
-        """Every expected township merged on time and no file rejected."""
-        return (all(t.status == REPORTED for t in self.townships)
+        """Every expected township merged on time without errors, no file rejected."""
+        return (all(t.word == REPORTED for t in self.townships)
                 and not self.unattributed)
+
+    @property
+    def status_sentence(self) -> str:
+        counts = {w: sum(1 for t in self.townships if t.word == w) for w in STATUS_WORDS}
+        on_time = sum(1 for t in self.townships if t.merged and not t.late)
+        return status_sentence(len(self.townships), counts, on_time)
 
     @property
     def exit_code(self) -> int:
@@ -82,6 +90,8 @@ class MergeResult:
         return {
             "date": self.date.isoformat(),
             "townships": [t.to_dict() for t in self.townships],
+            "unattributed": [t.to_dict() for t in self.unattributed],
+            "summary": self.status_sentence,
             "conflicts": [{"id_number": k.id_number,
                            "townships": [s.to_dict() for s in k.sources]}
                           for k in self.conflicts],

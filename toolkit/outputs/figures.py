@@ -18,7 +18,16 @@ from ..config.county import Config
 from ..errors import UsageError
 from ..store import open_store
 from ..store.protocol import Store
-from ..store.records import LATE, MISSING, REJECTED, REPORTED
+from ..store.records import (
+    LATE,
+    MISSING,
+    REJECTED,
+    REPORTED,
+    STATUS_WORDS,
+    TO_FIX,
+    TownshipStatus,
+    status_sentence,
+)
 
 TOTAL = "全县"
 # 队伍.类型 values that are volunteer/vanguard teams (architecture contract)
@@ -28,7 +37,9 @@ VOLUNTEER_KINDS = ("党员志愿服务队", "党员先锋队")
 @dataclass
 class TownshipFigures:
     township: str  # "全县" for the total
-    status: str  # 已报 / 迟报 / 未报 / 退回 (total: "")
+    status: str  # 已报 / 迟报 / 有错待改 / 退回 / 未报 (TownshipStatus.word; total: "")
+    note: str = ""  # the 说明 beside the status (TownshipStatus.note)
+    late: bool = False  # merged, arrived after the deadline
     file: str | None = None
     arrived_at: dt.datetime | None = None
     rows: int = 0
@@ -75,14 +86,27 @@ class NightFigures:
     townships: list[TownshipFigures]  # every expected township, config order
     total: TownshipFigures
     expected: int
-    reported: int
-    on_time: int
-    late: int
+    reported: int  # merged tonight: 已报 + 迟报 + 有错待改
+    on_time: int  # merged and arrived by the deadline
+    late: int  # status 迟报 (a late file with errors is 有错待改, late in its 说明)
+    to_fix: int  # status 有错待改
     missing: int
     rejected: int
-    reporting_rate: float
-    on_time_rate: float
+    reporting_rate: float  # 报送率 = reported / expected
+    on_time_rate: float  # 按时报送率 = on_time / expected
     conflicts: int
+
+    def count(self, word: str) -> int:
+        """How many townships have status ``word`` tonight."""
+        return sum(1 for t in self.townships if t.status == word)
+
+    def names(self, word: str) -> list[str]:
+        return [t.township for t in self.townships if t.status == word]
+
+    @property
+    def status_sentence(self) -> str:
+        return status_sentence(self.expected, {w: self.count(w) for w in STATUS_WORDS},
+                               self.on_time)
 
 
 @dataclass(frozen=True)
@@ -202,9 +226,10 @@ def night_figures(store: Store, config: Config, night: dt.date) -> NightFigures:
     statuses = {s.township: s for s in store.statuses(night)}
     per: dict[str, TownshipFigures] = {}
     for name in config.county.township_names:
-        st = statuses.get(name)
-        tf = _blank(name, st.status if st else MISSING)
-        if st:
+        st = statuses.get(name) or TownshipStatus(name, MISSING)
+        tf = _blank(name, st.word)
+        tf.note, tf.late = st.note, st.late
+        if st.status != MISSING:
             tf.file, tf.arrived_at = st.file, st.arrived_at
             tf.rows, tf.errors, tf.warnings = st.rows, st.errors, st.warnings
         per[name] = tf
@@ -226,16 +251,16 @@ def night_figures(store: Store, config: Config, night: dt.date) -> NightFigures:
                 _set(per[township], name, len(values_set))
     townships = [per[n] for n in config.county.township_names]
     total = _total(townships, measures)
-    counts = {k: sum(1 for t in townships if t.status == k)
-              for k in (REPORTED, LATE, MISSING, REJECTED)}
+    counts = {k: sum(1 for t in townships if t.status == k) for k in STATUS_WORDS}
     expected = len(townships)
-    reported = counts[REPORTED] + counts[LATE]
+    reported = counts[REPORTED] + counts[LATE] + counts[TO_FIX]
+    on_time = sum(1 for t in townships if t.status in (REPORTED, TO_FIX) and not t.late)
     return NightFigures(
         date=night, townships=townships, total=total, expected=expected, reported=reported,
-        on_time=counts[REPORTED], late=counts[LATE], missing=counts[MISSING],
+        on_time=on_time, late=counts[LATE], to_fix=counts[TO_FIX], missing=counts[MISSING],
         rejected=counts[REJECTED],
         reporting_rate=reported / expected if expected else 0.0,
-        on_time_rate=counts[REPORTED] / expected if expected else 0.0,
+        on_time_rate=on_time / expected if expected else 0.0,
         conflicts=len(store.conflicts(night)))
 
 
@@ -298,7 +323,7 @@ def _add_row(acc: _Sums, distinct: _Distinct, township: str, values: list[Any],
 
 def _total(townships: list[TownshipFigures], measures: list[str]) -> TownshipFigures:
     total = _blank(TOTAL, "")
-    skip = {"township", "status", "file", "arrived_at", "by_measure"}
+    skip = {"township", "status", "note", "late", "file", "arrived_at", "by_measure"}
     for f in fields(TownshipFigures):
         if f.name in skip:
             continue

@@ -33,6 +33,8 @@ from ..store.records import (
     REJECTED,
     ROW_ERROR,
     ROW_WARNING,
+    STATUS_WORDS,
+    TO_FIX,
     Conflict,
     FindingRecord,
     StoredRow,
@@ -125,7 +127,8 @@ class _Formats:
         self.total_money = wb.add_format({"bold": True, "top": 1, "num_format": "#,##0.00"})
         self.error = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
         self.warning = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
-        self.bad = {REJECTED: self.error, MISSING: self.error, LATE: self.warning}
+        self.bad = {REJECTED: self.error, MISSING: self.error, TO_FIX: self.error,
+                    LATE: self.warning}
 
 
 def _header(ws: Any, row: int, names: list[str], fmt: _Formats,
@@ -196,28 +199,26 @@ def _summary(ws: Any, config: Config, night: dt.date, figures: NightFigures, fmt
 def _status(ws: Any, figures: NightFigures, store: Any, night: dt.date | None,
             fmt: _Formats, title: str, config: Config) -> None:
     ws.write_string(0, 0, title, fmt.title)
-    labels = ["应报乡镇", "实报(含迟报)", "报送率", "按时报送", "及时率", "迟报", "未报", "退回",
+    labels = ["应报乡镇", "已纳入汇总", "报送率", "按时报送", "按时报送率", *STATUS_WORDS,
               "跨乡镇重复"]
     values: list[tuple[float, Any]] = [
         (figures.expected, fmt.int), (figures.reported, fmt.int),
         (figures.reporting_rate, fmt.pct), (figures.on_time, fmt.int),
-        (figures.on_time_rate, fmt.pct), (figures.late, fmt.int), (figures.missing, fmt.int),
-        (figures.rejected, fmt.int), (figures.conflicts, fmt.int)]
+        (figures.on_time_rate, fmt.pct),
+        *((figures.count(w), fmt.int) for w in STATUS_WORDS), (figures.conflicts, fmt.int)]
     ws.write_row(1, 0, labels, fmt.header)
     for i, (value, f) in enumerate(values):
         ws.write_number(2, i, value, f)
     deadline = config.county.deadline.strftime("%H:%M")
-    ws.write_string(3, 0, f"报送率 = 实报乡镇数 ÷ 应报乡镇数;及时率 = 截止时间 {deadline} "
-                          "前报送且通过结构检查的乡镇数 ÷ 应报乡镇数。")
+    ws.write_string(3, 0, f"报送率 = 已纳入汇总的乡镇数 ÷ 应报乡镇数;按时报送率 = 截止时间 "
+                          f"{deadline} 前送达并纳入汇总的乡镇数 ÷ 应报乡镇数。有错待改:已纳入"
+                          "汇总但有错误,须改正后重新报送;退回:文件无法使用,未纳入汇总。")
     head = 5
     names = ["乡镇", "状态", "文件", "收到时间", "行数", SEVERITY_TEXT[ERROR],
              SEVERITY_TEXT[WARNING], "说明"]
     _header(ws, head, names, fmt, [12, 12, 34, 18, 10, 10, 10, 60])
     row = head + 1
     for tf in figures.townships:
-        st: TownshipStatus | None = next(
-            (s for s in store.statuses(night) if s.township == tf.township), None
-        ) if night else None
         ws.write_string(row, 0, tf.township)
         ws.write_string(row, 1, tf.status, fmt.bad.get(tf.status))
         if tf.file:
@@ -227,8 +228,8 @@ def _status(ws: Any, figures: NightFigures, store: Any, night: dt.date | None,
         ws.write_number(row, 4, tf.rows, fmt.int)
         ws.write_number(row, 5, tf.errors, fmt.int)
         ws.write_number(row, 6, tf.warnings, fmt.int)
-        if st is not None and st.reason:
-            ws.write_string(row, 7, st.reason)
+        if tf.note:
+            ws.write_string(row, 7, tf.note)
         row += 1
     names_set = set(config.county.township_names)
     others = [s for s in store.submissions(night) if not s.accepted
@@ -238,8 +239,7 @@ def _status(ws: Any, figures: NightFigures, store: Any, night: dt.date | None,
         ws.write_string(row, 1, REJECTED, fmt.error)
         ws.write_string(row, 2, s.file_name)
         ws.write_datetime(row, 3, s.arrived_at, fmt.time)
-        if s.reason:
-            ws.write_string(row, 7, s.reason)
+        ws.write_string(row, 7, f"未纳入汇总:{s.reason or '文件无法使用'}")
         row += 1
     ws.freeze_panes(head + 1, 1)
     ws.autofilter(head, 0, max(row - 1, head), len(names) - 1)

@@ -94,8 +94,8 @@ def run_nightly(config: Config, night: dt.date, *, now: dt.datetime | None = Non
 
 def _log_merge(merge: MergeResult) -> None:
     for t in merge.townships:
-        extra = f",{t.reason}" if t.reason else ""
-        log.info("  %s:%s %s 行 %d,错误 %d,警告 %d%s", t.township, t.status, t.file or "",
+        extra = f",{t.note}" if t.note else ""
+        log.info("  %s:%s %s 行 %d,错误 %d,警告 %d%s", t.township, t.word, t.file or "",
                  t.rows, t.errors, t.warnings, extra)
     for t in merge.unattributed:
         log.warning("  无法归属的文件 %s 被退回:%s", t.file, t.reason)

@@ -18,8 +18,13 @@ from dataclasses import dataclass, field
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
-# township statuses of a night (DHIS2-style completeness)
+# township statuses of a night (DHIS2-style completeness), as the merge stores them
 REPORTED, LATE, MISSING, REJECTED = "已报", "迟报", "未报", "退回"
+# what every output shows: a merged township whose file has errors is 有错待改 (it must fix
+# and resubmit), whether it came in time or late (its 说明 says which)
+TO_FIX = "有错待改"
+# the five words in the order every output counts them (they add up to the townships)
+STATUS_WORDS = (REPORTED, LATE, TO_FIX, REJECTED, MISSING)
 # per-row check status
 ROW_OK, ROW_ERROR, ROW_WARNING = "ok", "error", "warning"
 
@@ -59,10 +64,58 @@ class TownshipStatus:
     warnings: int = 0
     reason: str | None = None
 
+    # ---- the one status model every output shows (CLI, 报送情况, 日报, briefing, feedback)
+    @property
+    def merged(self) -> bool:
+        """Its file is in the county's figures tonight (已报, 迟报 or 有错待改)."""
+        return self.status in (REPORTED, LATE)
+
+    @property
+    def late(self) -> bool:
+        """Merged, but its file arrived after the deadline."""
+        return self.status == LATE
+
+    @property
+    def word(self) -> str:
+        """已报 / 迟报 / 有错待改 / 退回 / 未报."""
+        return TO_FIX if self.merged and self.errors else self.status
+
+    @property
+    def note(self) -> str:
+        """The 说明 beside the word: why it is what it is, in one line."""
+        when = f"{self.arrived_at:%H:%M} 送达" if self.arrived_at else ""
+        if self.status == MISSING:
+            return "截至汇总时未收到报表"
+        if self.status == REJECTED:
+            return f"未纳入汇总:{self.reason or '文件无法使用'}"
+        parts = [f"迟报({when})" if self.late else ""]
+        if self.errors:
+            parts.append(f"已纳入汇总;错误 {self.errors} 处,须改正后重新报送")
+        elif self.warnings:
+            parts.append(f"警告 {self.warnings} 处,请核实")
+        if self.reason:  # e.g. an earlier file it replaced
+            parts.append(self.reason)
+        return ";".join(p for p in parts if p)
+
     def to_dict(self) -> dict[str, Any]:
         """The township's entry in ``gridkit merge --format json``."""
-        return {"township": self.township, "status": self.status, "file": self.file,
+        return {"township": self.township, "status": self.word, "merged": self.merged,
+                "late": self.late, "note": self.note, "file": self.file,
                 "rows": self.rows, "errors": self.errors, "warnings": self.warnings}
+
+
+def status_sentence(expected: int, counts: dict[str, int], on_time: int) -> str:
+    """The night's reporting in one sentence, the same in the CLI, 报送情况, 日报 and the
+    briefing: 应报10个乡镇：已报7个、有错待改1个、未报2个；纳入汇总8个，报送率80%，
+    按时报送率70%。"""
+    parts = [f"{w}{counts[w]}个" for w in STATUS_WORDS if counts.get(w)]
+    merged = sum(counts.get(w, 0) for w in (REPORTED, LATE, TO_FIX))
+
+    def rate(n: int) -> str:
+        return f"{n / expected:.0%}" if expected else "—"
+
+    return (f"应报{expected}个乡镇：{'、'.join(parts) or '无'}；纳入汇总{merged}个，"
+            f"报送率{rate(merged)}，按时报送率{rate(on_time)}。")
 
 
 @dataclass(slots=True)
@@ -212,6 +265,8 @@ __all__ = [
     "ROW_ERROR",
     "ROW_OK",
     "ROW_WARNING",
+    "STATUS_WORDS",
+    "TO_FIX",
     "Conflict",
     "ConflictSource",
     "FindingRecord",
@@ -223,4 +278,5 @@ __all__ = [
     "TownshipStatus",
     "row_json",
     "source_text",
+    "status_sentence",
 ]

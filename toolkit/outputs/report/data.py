@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...errors import JobFailed
-from ...store.records import LATE, MISSING, REJECTED, FindingRecord
+from ...store.records import LATE, MISSING, REJECTED, TO_FIX, FindingRecord
 from ..figures import night_figures
 from ..privacy import mask_text, mask_value
 
 if TYPE_CHECKING:
     from ...config.county import Config
     from ...store.protocol import Store
-    from ..figures import NightFigures, TownshipFigures
+    from ..figures import NightFigures
 
 TOTAL = "全县"
 HISTORY_NIGHTS = 15  # nights on the trend chart
@@ -161,10 +161,6 @@ def _series_point(store: Store, config: Config, night: dt.date) -> SeriesPoint:
     return SeriesPoint(night, values)
 
 
-def _names(towns: list[TownshipFigures], status: str) -> list[str]:
-    return [t.township for t in towns if t.status == status]
-
-
 def template_context(config: Config, data: ReportData) -> dict[str, Any]:
     """The variables the briefing templates see (listed at the top of briefing.txt.j2)."""
     n = data.night
@@ -198,9 +194,12 @@ def template_context(config: Config, data: ReportData) -> dict[str, Any]:
         "expected": n.expected, "reported": n.reported, "on_time": n.on_time, "late": n.late,
         "missing": n.missing, "rejected": n.rejected,
         "reporting_rate": n.reporting_rate, "on_time_rate": n.on_time_rate,
-        "missing_names": _names(n.townships, MISSING),
-        "late_names": _names(n.townships, LATE),
-        "rejected_names": _names(n.townships, REJECTED),
+        "missing_names": n.names(MISSING),
+        "late_names": n.names(LATE),
+        "rejected_names": n.names(REJECTED),
+        "to_fix": n.to_fix,
+        "to_fix_names": n.names(TO_FIX),
+        "status_sentence": n.status_sentence,
         "measures": [{"name": m, "count": n.total.by_measure.get(m, 0)}
                      for m in rules.managed_measures],
         "change": change,

@@ -19,8 +19,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ...files import replace_file
 from ...findings import ERROR, SEVERITY_TEXT, WARNING
-from ...store.records import LATE, MISSING, REJECTED
-from ..numbers import pct
+from ...store.records import LATE, MISSING, REJECTED, STATUS_WORDS, TO_FIX
 
 if TYPE_CHECKING:
     from ...config.county import Config
@@ -158,9 +157,7 @@ class _Writer:
         ws = self._sheet("日报", 3, [24, 16, 10, 14])
         self.summary_sheet = ws
         self._title(ws, title_of(self.config, n.date), 4)
-        parts = [f"应报 {n.expected} 个乡镇,已报 {n.reported} 个(按时 {n.on_time}、迟报 {n.late}),"
-                 f"未报 {n.missing} 个,退回 {n.rejected} 个;报送率 {pct(n.reporting_rate)},"
-                 f"按时报送率 {pct(n.on_time_rate)}。"]
+        parts = [n.status_sentence]
         ws.merge_range(2, 0, 2, 3, parts[0], self.wb.add_format(
             {"font_name": "宋体", "text_wrap": True, "valign": "vcenter"}))
         ws.set_row(2, 36)
@@ -201,7 +198,7 @@ class _Writer:
         ws.autofilter(2, 0, 2 + len(n.townships), len(labels) - 1)
 
     def _status_fmt(self, status: str) -> Any:
-        if status in (MISSING, REJECTED):
+        if status in (MISSING, REJECTED, TO_FIX):
             return self.f_bad
         if status == LATE:
             return self.f_late
@@ -210,8 +207,8 @@ class _Writer:
     def _completeness(self) -> None:
         n = self.data.night
         labels = ["乡镇", "状态", "文件", "送达时间", "行数", SEVERITY_TEXT[ERROR],
-                  SEVERITY_TEXT[WARNING]]
-        ws = self._sheet("报送情况", 2, [10, 7, 36, 17, 8, 8, 8])
+                  SEVERITY_TEXT[WARNING], "说明"]
+        ws = self._sheet("报送情况", 2, [10, 9, 30, 16, 7, 7, 7, 40])
         self._title(ws, "报送情况", len(labels))
         self._header(ws, 2, labels)
         row = 3
@@ -225,10 +222,12 @@ class _Writer:
                 ws.write_string(row, 3, "", self.f_text)
             for j, v in enumerate((t.rows, t.errors, t.warnings), start=4):
                 self._num(ws, row, j, v)
+            ws.write_string(row, 7, t.note, self.f_text)
             row += 1
         row += 1
-        for label, value in (("应报", n.expected), ("已报", n.reported), ("按时", n.on_time),
-                             ("迟报", n.late), ("未报", n.missing), ("退回", n.rejected)):
+        for label, value in (("应报", n.expected), ("已纳入汇总", n.reported),
+                             ("按时报送", n.on_time),
+                             *((w, n.count(w)) for w in STATUS_WORDS)):
             ws.write_string(row, 0, label, self.f_head)
             self._num(ws, row, 1, value)
             row += 1
