@@ -9,6 +9,7 @@
   (any bytes, any length), and a short one for a file gridkit names itself.
 * :func:`crash_point` lets tests kill a run with SIGKILL at a named point
   (``GRIDKIT_CRASH_AT=<point>``); it does nothing otherwise.
+* :func:`decode_text`: a text file the office saved, whatever Notepad saved it as.
 """
 
 from __future__ import annotations
@@ -151,3 +152,23 @@ def short_name(name: str, limit: int = 150) -> str:
     while len((stem + tail).encode("utf-8")) > limit:
         stem = stem[:-1]
     return stem + tail
+
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
+         (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def decode_text(data: bytes) -> str | None:
+    """The text of a file saved by Notepad (or anything else an office uses): with a byte
+    order mark, in that encoding (UTF-8, UTF-16, UTF-32); else UTF-8; else GB18030 (what
+    Chinese Windows calls "ANSI" is GBK, which GB18030 contains). None when it is none of
+    these, or holds NUL characters (UTF-16 without a mark, a binary file): no text file
+    does."""
+    candidates = [enc for bom, enc in _BOMS if data.startswith(bom)][:1] or ["utf-8", "gb18030"]
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return None if "\x00" in text else text
+    return None

@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import ConfigError, os_reason
 from .limits import Limits, limits_from_dict
 from .schema import Schema, load_schema
-from .toml import TomlReader, builtin_text, parse_toml
+from .toml import TomlReader, builtin_text, parse_toml, read_toml_text
 
 CONFIG_NAME = "gridkit.toml"
 SCHEMA_NAME = "schema.toml"
@@ -240,7 +240,7 @@ def load_config(path: str | Path | None = None, *, cwd: Path | None = None) -> C
         p = Path(path)
         source = str(p)
         try:
-            text = p.read_text(encoding="utf-8")
+            text = read_toml_text(p, source)
         except OSError as exc:
             raise ConfigError(f"无法读取配置文件 {source}:"
                               f"{os_reason(exc)},请检查 --config 后面的路径。"

@@ -44,7 +44,7 @@ def init_county(directory: str | Path, *, force: bool = False) -> InitResult:
     written: list[Path] = []
     kept: list[Path] = []
     county_text = _COUNTY_TABLE.sub(
-        f'# the register schema beside this file\nschema = "{SCHEMA_NAME}"\n\n[county]',
+        f'# 登记表结构文件(与本文件在同一个文件夹中)\nschema = "{SCHEMA_NAME}"\n\n[county]',
         builtin_text("county.toml"), count=1)
     try:
         d.mkdir(parents=True, exist_ok=True)

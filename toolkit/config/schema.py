@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, os_reason
-from .toml import TomlReader, builtin_text, parse_toml
+from .toml import TomlReader, builtin_text, parse_toml, read_toml_text
 
 DEFAULT_IGNORE_SHEETS = ("填表说明", "说明", "下拉选项", "检查结果", "gridkit标记", "操作按钮",
                          "xlwings.conf", "_xlwings.conf")
@@ -199,7 +199,7 @@ def load_schema(path: str | Path | None = None) -> Schema:
     else:
         source = str(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = read_toml_text(Path(path), source)
         except OSError as exc:
             raise ConfigError(f"无法读取配置文件 {source}:"
                               f"{os_reason(exc)},请检查配置中 schema 的路径。"

@@ -1,6 +1,7 @@
-"""Reading the configuration's TOML files: the built-in copies, parse errors as one Chinese
-sentence (file, line, column), and :class:`TomlReader`, typed access to a table that names the
-file and the key in every mistake."""
+"""Reading the configuration's TOML files: the built-in copies, a county's copy in whatever
+encoding Notepad saved it (UTF-8 with or without a BOM, "ANSI" = GBK, UTF-16; CRLF or LF),
+parse errors as one Chinese sentence (file, line, column), and :class:`TomlReader`, typed
+access to a table that names the file and the key in every mistake."""
 
 from __future__ import annotations
 
@@ -8,14 +9,26 @@ import datetime as dt
 import re
 import tomllib
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..files import decode_text
 
 
 def builtin_text(name: str) -> str:
     """The text of a built-in data file (``schema.toml`` or ``county.toml``)."""
     return resources.files("toolkit").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+
+
+def read_toml_text(path: Path, source: str) -> str:
+    """The text of a county's TOML file (see the module docstring); a file in no encoding
+    Notepad saves is one sentence naming it. An ``OSError`` is the caller's to word."""
+    text = decode_text(path.read_bytes())
+    if text is None:
+        raise ConfigError(f"配置文件 {source} 不是能读取的文字文件(不是 UTF-8 或 GBK 编码):"
+                          "请用记事本打开它,“另存为”时编码选“UTF-8”,保存后重试。")
+    return text
 
 
 _TOML_AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
