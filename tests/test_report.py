@@ -14,7 +14,7 @@ from tests.factory import pid
 from tests.test_report_helpers import NIGHT, night, problem, report_data
 from toolkit.errors import TemplateError
 from toolkit.outputs.report import render_report
-from toolkit.outputs.report.briefing import PACKAGE_TEMPLATES
+from toolkit.outputs.templating import PACKAGE_TEMPLATES
 
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -188,5 +188,5 @@ def test_configured_templates_folder(config, tmp_path):
 @pytest.mark.parametrize("name", ["briefing.txt.j2", "briefing.html.j2"])
 def test_repo_templates_match_the_shipped_copy(name):
     assert filecmp.cmp(REPO_TEMPLATES / name, PACKAGE_TEMPLATES / name, shallow=False), (
-        f"templates/{name} and toolkit/outputs/report/templates/{name} differ: "
+        f"templates/{name} and toolkit/outputs/templates/{name} differ: "
         "copy one to the other")

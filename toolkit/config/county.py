@@ -55,7 +55,7 @@ class Paths:
     logs: Path
     store: Path
     # the report templates the office edits; when the folder is missing (or lacks a
-    # template) the copy shipped in toolkit/outputs/report/templates/ is used
+    # template) the copy shipped in toolkit/outputs/templates/ is used
     templates: Path | None = None
 
     def folders(self) -> list[Path]:

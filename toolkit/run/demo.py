@@ -29,7 +29,7 @@ from typing import Any
 from ..config.county import CONFIG_NAME, Config, load_config
 from ..config.init import init_county
 from ..errors import UsageError
-from ..outputs.report.briefing import PACKAGE_TEMPLATES
+from ..outputs.templating import PACKAGE_TEMPLATES
 from ..sample import generate
 from .nightly import NightlyResult, Progress, run_nightly
 

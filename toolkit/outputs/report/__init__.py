@@ -5,7 +5,7 @@
 * ``疫情防控工作日报_YYYYMMDD.xlsx``: the formatted, printable report workbook;
 * ``疫情防控工作日报_YYYYMMDD.txt`` and ``.html``: the prose briefing in the county's own
   style, rendered from the Jinja2 templates ``briefing.txt.j2`` / ``briefing.html.j2``
-  (see :mod:`toolkit.outputs.report.briefing` for where they are looked up).
+  (see :mod:`toolkit.outputs.templating` for where they are looked up).
 
 ID numbers and phones are masked in all of them; the master and the store keep them whole.
 """
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...files import crash_point, write_text
 from ...store import open_store
-from .briefing import make_environment, render
+from ..templating import make_environment, render
 from .data import Change, Problem, ReportData, gather, template_context
 from .workbook import write_workbook
 

@@ -3,7 +3,7 @@
 Office staff edit the templates without touching Python. A template is looked up first in
 the county's templates folder (``[paths] templates`` in the county file when set, else
 ``templates/`` beside the county file or the current folder), then in the copy shipped inside
-the package (``toolkit/outputs/report/templates/``), one file at a time: a county may override only
+the package (``toolkit/outputs/templates/``), one file at a time: a county may override only
 ``briefing.txt.j2`` and keep the shipped HTML.
 
 Any problem in a template (syntax, an unknown variable, a filter applied to the wrong value)
@@ -19,9 +19,9 @@ from typing import Any
 
 import jinja2
 
-from ...config.county import Config
-from ...errors import TemplateError
-from ..numbers import FILTERS
+from ..config.county import Config
+from ..errors import TemplateError
+from .numbers import FILTERS
 
 PACKAGE_TEMPLATES = Path(__file__).with_name("templates")
 TEMPLATES_FOLDER = "templates"
