@@ -117,6 +117,9 @@ class FigureSpec:
     op: str  # count / sum / distinct
     column: str | None = None  # schema column id
     test: Callable[[Any], bool] | None = None  # for count: which values count
+    # a running total of the register (rows only ever added): a fall from one night to the
+    # next means rows went missing, and the report asks the township to explain it
+    cumulative: bool = False
 
 
 def _num(value: Any) -> float | None:
@@ -154,7 +157,7 @@ def figure_specs(config: Config, night: dt.date) -> list[FigureSpec]:
                    "defence_party_members"),
         FigureSpec("households", "住户(户)", "households", "count"),
         FigureSpec("persons", "人口(人)", "households", "sum", "members"),
-        FigureSpec("screened", "排查登记(人)", "screening", "count"),
+        FigureSpec("screened", "排查登记(人)", "screening", "count", cumulative=True),
         FigureSpec("from_hubei", "湖北来威(人)", "screening", "count", "from_hubei",
                    lambda v: v == yes),
         FigureSpec("with_contact", "有接触史(人)", "screening", "count", "contact",
@@ -171,29 +174,35 @@ def figure_specs(config: Config, night: dt.date) -> list[FigureSpec]:
         FigureSpec("under_management", "在管控(人)", "screening", "count", "measure",
                    lambda v: v in managed),
         FigureSpec("released", "解除观察(人)", "screening", "count", "measure",
-                   lambda v: v == rules.released_measure),
-        FigureSpec("checkpoints", "卡点(个)", "checkpoints", "distinct", "checkpoint"),
-        FigureSpec("checkpoint_shifts", "值守班次", "checkpoints", "count"),
-        FigureSpec("checkpoint_staff", "值守人次", "checkpoints", "sum", "staff"),
+                   lambda v: v == rules.released_measure, cumulative=True),
+        FigureSpec("checkpoints", "卡点(个)", "checkpoints", "distinct", "checkpoint",
+                   cumulative=True),
+        FigureSpec("checkpoint_shifts", "值守班次", "checkpoints", "count", cumulative=True),
+        FigureSpec("checkpoint_staff", "值守人次", "checkpoints", "sum", "staff", cumulative=True),
         FigureSpec("checkpoint_party_members", "值守党员(人次)", "checkpoints", "sum",
-                   "party_members"),
-        FigureSpec("vehicles_checked", "检查车辆(辆)", "checkpoints", "sum", "vehicles"),
-        FigureSpec("persons_checked", "检查人员(人)", "checkpoints", "sum", "persons"),
+                   "party_members", cumulative=True),
+        FigureSpec("vehicles_checked", "检查车辆(辆)", "checkpoints", "sum", "vehicles",
+                   cumulative=True),
+        FigureSpec("persons_checked", "检查人员(人)", "checkpoints", "sum", "persons",
+                   cumulative=True),
         FigureSpec("fever_at_checkpoints", "体温异常(人)", "checkpoints", "sum", "fever"),
         FigureSpec("teams", "队伍(支)", "teams", "count"),
         FigureSpec("team_members", "队员(人)", "teams", "sum", "size"),
         FigureSpec("team_party_members", "队伍党员(人)", "teams", "sum", "party_members"),
         FigureSpec("volunteer_teams", "志愿服务队/先锋队(支)", "teams", "count", "kind",
                    lambda v: v in VOLUNTEER_KINDS),
-        FigureSpec("leaflets", "宣传资料(份)", "publicity", "sum", "leaflets"),
-        FigureSpec("banners", "标语横幅(条)", "publicity", "sum", "banners"),
-        FigureSpec("propaganda_vehicles", "宣传车(辆次)", "publicity", "sum", "vehicles"),
-        FigureSpec("motorcycles", "摩托车(辆次)", "publicity", "sum", "motorcycles"),
-        FigureSpec("broadcasts", "应急广播(次)", "publicity", "sum", "broadcasts"),
+        FigureSpec("leaflets", "宣传资料(份)", "publicity", "sum", "leaflets", cumulative=True),
+        FigureSpec("banners", "标语横幅(条)", "publicity", "sum", "banners", cumulative=True),
+        FigureSpec("propaganda_vehicles", "宣传车(辆次)", "publicity", "sum", "vehicles",
+                   cumulative=True),
+        FigureSpec("motorcycles", "摩托车(辆次)", "publicity", "sum", "motorcycles",
+                   cumulative=True),
+        FigureSpec("broadcasts", "应急广播(次)", "publicity", "sum", "broadcasts", cumulative=True),
         FigureSpec("cancelled_banquets", "取消宴席聚会(户)", "publicity", "sum",
-                   "cancelled_banquets"),
-        FigureSpec("donations", "捐赠(笔)", "donations", "count"),
-        FigureSpec("donation_amount", "捐赠折合金额(元)", "donations", "sum", "amount"),
+                   "cancelled_banquets", cumulative=True),
+        FigureSpec("donations", "捐赠(笔)", "donations", "count", cumulative=True),
+        FigureSpec("donation_amount", "捐赠折合金额(元)", "donations", "sum", "amount",
+                   cumulative=True),
     ]
     return specs
 
@@ -250,7 +259,12 @@ def night_figures(store: Store, config: Config, night: dt.date) -> NightFigures:
             for name, values_set in distinct.get(township, {}).items():
                 _set(per[township], name, len(values_set))
     townships = [per[n] for n in config.county.township_names]
-    total = _total(townships, measures)
+    return summarize(night, townships, _total(townships, measures), len(store.conflicts(night)))
+
+
+def summarize(night: dt.date, townships: list[TownshipFigures], total: TownshipFigures,
+              conflicts: int) -> NightFigures:
+    """The night's counts and rates from its townships' figures (each with its status)."""
     counts = {k: sum(1 for t in townships if t.status == k) for k in STATUS_WORDS}
     expected = len(townships)
     reported = counts[REPORTED] + counts[LATE] + counts[TO_FIX]
@@ -261,7 +275,7 @@ def night_figures(store: Store, config: Config, night: dt.date) -> NightFigures:
         rejected=counts[REJECTED],
         reporting_rate=reported / expected if expected else 0.0,
         on_time_rate=on_time / expected if expected else 0.0,
-        conflicts=len(store.conflicts(night)))
+        conflicts=conflicts)
 
 
 _Sums = dict[str, dict[str, float]]
