@@ -53,9 +53,9 @@ def test_nightly_merges_reports_and_writes_feedback(config, night_inbox):
     assert result.failures == []
     assert result.merge.master is not None and result.merge.master.exists()
     assert result.report is not None and result.report.workbook.exists()
-    assert "未报送1个:" + names[-1] in result.report.text
+    assert "未报：" + names[-1] in result.report.text
     errors = sum(t.errors for t in result.merge.townships)
-    assert errors and f"尚有{errors}处错误待改正" in result.report.text  # errors, not warnings
+    assert errors and f"共{errors}处" in result.report.text  # errors, not warnings
     by_town = {f.township: f for f in result.feedback}
     assert list(by_town) == list(names)
     for fb in result.feedback:

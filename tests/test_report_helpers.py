@@ -8,12 +8,13 @@ import datetime as dt
 from typing import Any
 
 from toolkit.config.county import Config
-from toolkit.outputs.figures import NightFigures, TownshipFigures
-from toolkit.outputs.report.data import Problem, ReportData, SeriesPoint, compute_changes
+from toolkit.outputs.figures import NightFigures, TownshipFigures, summarize
+from toolkit.outputs.report.data import Problem, ReportData, SeriesPoint, assemble
 
 NIGHT = dt.date(2020, 2, 4)
 SUMMED = [f.name for f in dataclasses.fields(TownshipFigures)
-          if f.name not in ("township", "status", "file", "arrived_at", "by_measure")]
+          if f.name not in ("township", "status", "note", "reason", "late", "file", "arrived_at",
+                            "by_measure")]
 
 
 def township(name: str, status: str = "已报", **values: Any) -> TownshipFigures:
@@ -21,16 +22,22 @@ def township(name: str, status: str = "已报", **values: Any) -> TownshipFigure
     for f in dataclasses.fields(TownshipFigures):
         if f.name in ("file", "arrived_at"):
             kwargs[f.name] = None
+        elif f.name in ("note", "reason"):
+            kwargs[f.name] = ""
+        elif f.name == "late":
+            kwargs[f.name] = False
         elif f.name == "by_measure":
             kwargs[f.name] = {}
         elif f.name == "donation_amount":
             kwargs[f.name] = 0.0
         else:
             kwargs[f.name] = 0
-    kwargs.update(township=name, status=status)
-    if status != "未报":
+    kwargs.update(township=name, status=status, late=status == "迟报")
+    if status not in ("未报", ""):
+        late = status == "迟报"
         kwargs.update(file=f"{name}_{NIGHT:%Y%m%d}.xlsx",
-                      arrived_at=dt.datetime.combine(NIGHT, dt.time(18, 30)), rows=40)
+                      arrived_at=dt.datetime.combine(NIGHT, dt.time(20, 35) if late
+                                                     else dt.time(18, 30)), rows=40)
     kwargs.update(values)
     return TownshipFigures(**kwargs)
 
@@ -69,14 +76,7 @@ def night(config: Config, statuses: dict[str, str] | None = None, date: dt.date 
         for k2, v in t.by_measure.items():
             measures[k2] = measures.get(k2, 0) + v
     total.by_measure = measures
-    expected = len(towns)
-    count = {s: sum(1 for t in towns if t.status == s) for s in ("已报", "迟报", "未报", "退回")}
-    reported = count["已报"] + count["迟报"]
-    return NightFigures(
-        date=date, townships=towns, total=total, expected=expected, reported=reported,
-        on_time=count["已报"], late=count["迟报"], missing=count["未报"],
-        rejected=count["退回"], reporting_rate=reported / expected,
-        on_time_rate=count["已报"] / expected, conflicts=0)
+    return summarize(date, towns, total, 0)
 
 
 def problem(township_name: str, message: str, value: Any = None, severity: str = "error",
@@ -92,12 +92,12 @@ def report_data(config: Config, figures: NightFigures, previous: NightFigures | 
                 problems: list[Problem] | None = None,
                 previous_problems: list[Problem] | None = None) -> ReportData:
     problems = problems or []
-    changes = compute_changes(figures, previous, problems,
-                              previous_problems if previous is not None else None)
     series = []
     if previous is not None:
         series.append(SeriesPoint(previous.date, {"under_management":
                                                   previous.total.under_management}))
     series.append(SeriesPoint(figures.date, {"under_management":
                                              figures.total.under_management}))
-    return ReportData(figures, previous, problems, changes, series)
+    return assemble(config, figures, previous, problems,
+                    previous_problems if previous is not None else None, series=series,
+                    issue=2 if previous is not None else 1)

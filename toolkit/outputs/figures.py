@@ -39,6 +39,7 @@ class TownshipFigures:
     township: str  # "全县" for the total
     status: str  # 已报 / 迟报 / 有错待改 / 退回 / 未报 (TownshipStatus.word; total: "")
     note: str = ""  # the 说明 beside the status (TownshipStatus.note)
+    reason: str = ""  # why its file was 退回 (TownshipStatus.reason)
     late: bool = False  # merged, arrived after the deadline
     file: str | None = None
     arrived_at: dt.datetime | None = None
@@ -177,8 +178,10 @@ def figure_specs(config: Config, night: dt.date) -> list[FigureSpec]:
                    lambda v: v == rules.released_measure, cumulative=True),
         FigureSpec("checkpoints", "卡点(个)", "checkpoints", "distinct", "checkpoint",
                    cumulative=True),
-        FigureSpec("checkpoint_shifts", "值守班次", "checkpoints", "count", cumulative=True),
-        FigureSpec("checkpoint_staff", "值守人次", "checkpoints", "sum", "staff", cumulative=True),
+        FigureSpec("checkpoint_shifts", "值守班次(班)", "checkpoints", "count",
+                   cumulative=True),
+        FigureSpec("checkpoint_staff", "值守人员(人次)", "checkpoints", "sum", "staff",
+                   cumulative=True),
         FigureSpec("checkpoint_party_members", "值守党员(人次)", "checkpoints", "sum",
                    "party_members", cumulative=True),
         FigureSpec("vehicles_checked", "检查车辆(辆)", "checkpoints", "sum", "vehicles",
@@ -238,6 +241,7 @@ def night_figures(store: Store, config: Config, night: dt.date) -> NightFigures:
         st = statuses.get(name) or TownshipStatus(name, MISSING)
         tf = _blank(name, st.word)
         tf.note, tf.late = st.note, st.late
+        tf.reason = st.reason or "" if st.status == REJECTED else ""
         if st.status != MISSING:
             tf.file, tf.arrived_at = st.file, st.arrived_at
             tf.rows, tf.errors, tf.warnings = st.rows, st.errors, st.warnings
@@ -337,7 +341,8 @@ def _add_row(acc: _Sums, distinct: _Distinct, township: str, values: list[Any],
 
 def _total(townships: list[TownshipFigures], measures: list[str]) -> TownshipFigures:
     total = _blank(TOTAL, "")
-    skip = {"township", "status", "note", "late", "file", "arrived_at", "by_measure"}
+    skip = {"township", "status", "note", "reason", "late", "file", "arrived_at",
+            "by_measure"}
     for f in fields(TownshipFigures):
         if f.name in skip:
             continue

@@ -21,7 +21,7 @@ import jinja2
 
 from ..config.county import Config
 from ..errors import TemplateError
-from .numbers import FILTERS
+from . import numbers, wording
 
 PACKAGE_TEMPLATES = Path(__file__).with_name("templates")
 TEMPLATES_FOLDER = "templates"
@@ -47,7 +47,8 @@ def make_environment(config: Config) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2")),
         keep_trailing_newline=True,
     )
-    env.filters.update(FILTERS)
+    env.filters.update(numbers.FILTERS)
+    env.filters.update(wording.FILTERS)
     return env
 
 

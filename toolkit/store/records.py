@@ -87,15 +87,15 @@ class TownshipStatus:
         if self.status == MISSING:
             return "截至汇总时未收到报表"
         if self.status == REJECTED:
-            return f"未纳入汇总:{self.reason or '文件无法使用'}"
-        parts = [f"迟报({when})" if self.late else ""]
+            return f"未纳入汇总：{self.reason or '文件无法使用'}"
+        parts = [f"迟报（{when}）" if self.late else ""]
         if self.errors:
-            parts.append(f"已纳入汇总;错误 {self.errors} 处,须改正后重新报送")
+            parts.append(f"已纳入汇总，错误{self.errors}处，须改正后重新报送")
         elif self.warnings:
-            parts.append(f"警告 {self.warnings} 处,请核实")
+            parts.append(f"警告{self.warnings}处，请核实")
         if self.reason:  # e.g. an earlier file it replaced
             parts.append(self.reason)
-        return ";".join(p for p in parts if p)
+        return "；".join(p for p in parts if p)
 
     def to_dict(self) -> dict[str, Any]:
         """The township's entry in ``gridkit merge --format json``."""

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 from ...files import crash_point, write_text
 from ...store import open_store
 from ..templating import make_environment, render
+from ..wording import fullwidth
 from .data import Change, Problem, ReportData, gather, template_context
+from .document import parse
 from .workbook import write_workbook
 
 if TYPE_CHECKING:
@@ -91,11 +93,13 @@ def render_report(config: Config, data: ReportData, *, out_dir: Path | None = No
     generated_at = now or dt.datetime.now()
     env = make_environment(config)
     context = template_context(config, data)
-    text = render(env, TEXT_TEMPLATE, context)
-    html = render(env, HTML_TEMPLATE, context)
+    text = fullwidth(render(env, TEXT_TEMPLATE, context))
+    doc = parse(text)
+    html = render(env, HTML_TEMPLATE, {**context, "doc": doc})
     stem = REPORT_STEM.format(night=night)
     out.mkdir(parents=True, exist_ok=True)
-    workbook = write_workbook(config, data, out / f"{stem}.xlsx", generated_at=generated_at)
+    workbook = write_workbook(config, data, out / f"{stem}.xlsx", generated_at=generated_at,
+                              doc=doc)
     crash_point("report-workbook-written")
     text_path = write_text(out / f"{stem}.txt", text, bom=True, crlf=True)
     html_path = write_text(out / f"{stem}.html", html)

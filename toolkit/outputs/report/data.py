@@ -12,10 +12,12 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...config.catalogue import catalogue
 from ...errors import JobFailed
-from ...store.records import LATE, MISSING, REJECTED, TO_FIX, FindingRecord
-from ..figures import night_figures
+from ...store.records import LATE, MISSING, REJECTED, STATUS_WORDS, TO_FIX, FindingRecord
+from ..figures import figure_specs, figure_value, night_figures
 from ..privacy import mask_text, mask_value
+from ..wording import cn_date, hm, md
 
 if TYPE_CHECKING:
     from ...config.county import Config
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from ..figures import NightFigures
 
 TOTAL = "全县"
-HISTORY_NIGHTS = 15  # nights on the trend chart
+HISTORY_NIGHTS = 14  # nights on the trend chart
 # figures of a night kept in the store's meta table, so the chart need not recompute them
 _SERIES_KEY = "report-series:{night}"
 SERIES_FIELDS = ("screened", "under_management", "released", "from_hubei", "new_arrivals")
@@ -40,18 +42,49 @@ class Problem(FindingRecord):
 
 @dataclass
 class Change:
-    """Day-over-day change of one township (or 全县); None when there is no previous night.
-
-    ``newly_managed`` is the persons who came under management since the previous night,
-    estimated as (change in persons under management) + (change in persons released)."""
+    """Day-over-day change of one township (or 全县); None when there is no previous night."""
 
     township: str
     new_arrivals: int
     screened: int | None = None
     under_management: int | None = None
-    newly_managed: int | None = None
     released: int | None = None
     problems: int | None = None  # problems not present the previous night
+
+
+@dataclass
+class Falling:
+    """A running total of the register that is lower than the night before: rows went
+    missing, and the township is asked to explain it."""
+
+    township: str  # or 全县
+    figure: str  # TownshipFigures field
+    label: str  # 卡点(个)
+    before: float
+    after: float
+
+    @property
+    def name(self) -> str:
+        """The label without its unit: 卡点."""
+        return self.label.split("(", 1)[0]
+
+    @property
+    def unit(self) -> str:
+        return self.label.split("(", 1)[1].rstrip(")") if "(" in self.label else ""
+
+    @property
+    def drop(self) -> float:
+        return self.before - self.after
+
+
+@dataclass
+class RuleCount:
+    """How many open errors of one rule the night has, and in which townships."""
+
+    rule: str
+    title: str
+    count: int
+    townships: list[str]
 
 
 @dataclass
@@ -68,6 +101,9 @@ class ReportData:
     changes: list[Change]  # every township in config order, then 全县
     series: list[SeriesPoint] = field(default_factory=list)  # oldest first, ends at the night
     conflict_townships: list[list[str]] = field(default_factory=list)
+    issue: int = 1  # 期号: the night's place among the stored nights
+    falling: list[Falling] = field(default_factory=list)  # county first, then townships
+    rule_counts: list[RuleCount] = field(default_factory=list)  # most frequent first
 
     @property
     def total_change(self) -> Change:
@@ -116,7 +152,6 @@ def compute_changes(night: NightFigures, previous: NightFigures | None,
             c.screened = t.screened - old.screened
             c.under_management = t.under_management - old.under_management
             c.released = t.released - old.released
-            c.newly_managed = max(c.under_management + c.released, 0)
             c.problems = (sum(new_by_town.values()) if t is night.total
                           else new_by_town.get(t.township, 0))
         changes.append(c)
@@ -126,22 +161,74 @@ def compute_changes(night: NightFigures, previous: NightFigures | None,
 def gather(config: Config, night: dt.date, store: Store,
            history_nights: int = HISTORY_NIGHTS) -> ReportData:
     """Read the night (and the previous night, and the trend) from the store."""
-    if night not in store.nights():
+    stored = store.nights()
+    if night not in stored:
         raise JobFailed(f"{night:%Y-%m-%d} 这一晚还没有汇总,无法生成日报:"
                         f"请先运行 gridkit merge --date {night:%Y-%m-%d}(或 gridkit nightly)。")
     figures = night_figures(store, config, night)
     kinds = column_kinds(config)
     problems = [problem_from_record(r, kinds) for r in store.findings(night)]
-    nights = sorted(d for d in store.nights() if d < night)
+    nights = sorted(d for d in stored if d < night)
     previous = previous_problems = None
     if nights and nights[-1] == night - dt.timedelta(days=1):
         previous = night_figures(store, config, nights[-1])
         previous_problems = [problem_from_record(r, kinds) for r in store.findings(nights[-1])]
-    changes = compute_changes(figures, previous, problems, previous_problems)
     series = [_series_point(store, config, d) for d in nights[-(history_nights - 1):]]
     series.append(SeriesPoint(night, {f: getattr(figures.total, f) for f in SERIES_FIELDS}))
     conflicts = [c.townships for c in store.conflicts(night)]
-    return ReportData(figures, previous, problems, changes, series, conflicts)
+    return assemble(config, figures, previous, problems, previous_problems, series=series,
+                    conflicts=conflicts, issue=len(nights) + 1)
+
+
+def assemble(config: Config, figures: NightFigures, previous: NightFigures | None,
+             problems: list[Problem], previous_problems: list[Problem] | None = None, *,
+             series: list[SeriesPoint] | None = None,
+             conflicts: list[list[str]] | None = None, issue: int = 1) -> ReportData:
+    """Everything the report shows, from the night's (and the previous night's) figures
+    and problems: the changes, the running totals that fell, the errors by rule."""
+    changes = compute_changes(figures, previous, problems, previous_problems)
+    if series is None:
+        series = [SeriesPoint(figures.date, {f: getattr(figures.total, f)
+                                             for f in SERIES_FIELDS})]
+    return ReportData(figures, previous, problems, changes, series, conflicts or [], issue,
+                      falling_totals(config, figures, previous), rule_counts(problems))
+
+
+def falling_totals(config: Config, night: NightFigures, previous: NightFigures | None
+                   ) -> list[Falling]:
+    """Every running total (a cumulative figure, see :class:`..figures.FigureSpec`) lower
+    than the previous night's, for each township merged both nights, and for the county when
+    every township was (a township missing tonight is named as missing, not as a fall)."""
+    if previous is None:
+        return []
+    specs = [s for s in figure_specs(config, night.date) if s.cumulative]
+    before = {t.township: t for t in previous.townships if t.file and t.status != REJECTED}
+    both = [(t, before[t.township]) for t in night.townships
+            if t.township in before and t.file and t.status != REJECTED]
+    out: list[Falling] = []
+    pairs = both if len(both) < len(night.townships) else [
+        (night.total, previous.total), *both]
+    for now, old in pairs:
+        for spec in specs:
+            a, b = figure_value(old, spec.name), figure_value(now, spec.name)
+            if b < a:
+                out.append(Falling(now.township, spec.name, spec.label, a, b))
+    return out
+
+
+def rule_counts(problems: list[Problem]) -> list[RuleCount]:
+    """The night's open errors by rule, most frequent first (titles from the catalogue)."""
+    titles = catalogue()
+    by_rule: dict[str, RuleCount] = {}
+    for p in problems:
+        if p.severity != "error":
+            continue
+        title = titles[p.rule].title if p.rule in titles else p.rule
+        rc = by_rule.setdefault(p.rule, RuleCount(p.rule, title, 0, []))
+        rc.count += 1
+        if p.township not in rc.townships:
+            rc.townships.append(p.township)
+    return sorted(by_rule.values(), key=lambda r: (-r.count, r.rule))
 
 
 def _series_point(store: Store, config: Config, night: dt.date) -> SeriesPoint:
@@ -178,34 +265,66 @@ def template_context(config: Config, data: ReportData) -> dict[str, Any]:
     if data.previous is not None:
         c = data.total_change
         change = {"screened": c.screened, "under_management": c.under_management,
-                  "newly_managed": c.newly_managed, "released": c.released,
-                  "problems": c.problems, "new_arrivals": c.new_arrivals}
+                  "released": c.released, "problems": c.problems,
+                  "new_arrivals": c.new_arrivals}
     rules = config.schema.rules
+    by_word = {w: [t for t in n.townships if t.status == w] for w in STATUS_WORDS}
     return {
         "county": county.name,
         "county_short": county.name[:-1] if county.name.endswith("县") else county.name,
         "office": county.office,
+        "contact": county.contact,
         "date": n.date,
-        "date_text": f"{n.date.month}月{n.date.day}日",
+        "date_text": md(n.date),
+        "date_cn": cn_date(n.date),
         "year": n.date.year,
-        "cutoff_text": f"{rules.cutoff_date.month}月{rules.cutoff_date.day}日",
+        "issue": data.issue,
+        "as_of": f"{md(n.date)}{hm(county.deadline)}",
+        "resubmit_text": _moment(county.resubmit_deadline(n.date), n.date),
+        "cutoff_text": md(rules.cutoff_date),
         "total": n.total,
         "townships": n.townships,
         "expected": n.expected, "reported": n.reported, "on_time": n.on_time, "late": n.late,
-        "missing": n.missing, "rejected": n.rejected,
+        "to_fix": n.to_fix, "missing": n.missing, "rejected": n.rejected,
         "reporting_rate": n.reporting_rate, "on_time_rate": n.on_time_rate,
+        "status_sentence": n.status_sentence,
         "missing_names": n.names(MISSING),
         "late_names": n.names(LATE),
         "rejected_names": n.names(REJECTED),
-        "to_fix": n.to_fix,
         "to_fix_names": n.names(TO_FIX),
-        "status_sentence": n.status_sentence,
+        "late_list": [{"township": t.township,
+                       "time": hm(t.arrived_at) if t.arrived_at else ""}
+                      for t in n.townships if t.late],
+        "rejected_list": [{"township": t.township,
+                           "reason": t.reason.rstrip("。") or "文件无法使用"}
+                          for t in by_word[REJECTED]],
+        "to_fix_list": [{"township": t.township, "errors": t.errors, "late": t.late}
+                        for t in by_word[TO_FIX]],
         "measures": [{"name": m, "count": n.total.by_measure.get(m, 0)}
                      for m in rules.managed_measures],
         "change": change,
         "changes": data.changes,
+        "falling": [f for f in data.falling if f.township == TOTAL],
+        "falling_townships": _falling_by_township(data.falling),
+        "rule_counts": data.rule_counts,
         "problem_count": sum(errors_by_town.values()),
         "warning_count": sum(warnings_by_town.values()),
         "problem_townships": problem_townships,
         "conflicts": n.conflicts,
+        "conflict_townships": sorted({t for ts in data.conflict_townships for t in ts}),
     }
+
+
+def _falling_by_township(falling: list[Falling]) -> list[dict[str, Any]]:
+    """Each township's fallen running totals: {township, count, names (up to three)}."""
+    by_town: dict[str, list[Falling]] = {}
+    for f in falling:
+        if f.township != TOTAL:
+            by_town.setdefault(f.township, []).append(f)
+    return [{"township": t, "count": len(fs), "names": [f.name for f in fs[:3]],
+             "items": fs} for t, fs in by_town.items()]
+
+
+def _moment(when: dt.datetime, night: dt.date) -> str:
+    """2月5日12时 (the day always written: the township reads it the next morning)."""
+    return f"{md(when.date())}{hm(when)}"

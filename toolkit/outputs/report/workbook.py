@@ -18,12 +18,15 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ...files import replace_file
-from ...findings import ERROR, SEVERITY_TEXT, WARNING
+from ...findings import ERROR, SEVERITY_TEXT, WARNING, display_value
 from ...store.records import LATE, MISSING, REJECTED, STATUS_WORDS, TO_FIX
+from ..wording import cn_date, hm, md
+from .data import TOTAL
 
 if TYPE_CHECKING:
     from ...config.county import Config
     from .data import ReportData
+    from .document import Document
 
 # (label, TownshipFigures attribute, unit) of the county figures, in report order
 METRICS: tuple[tuple[str, str, str], ...] = (
@@ -33,14 +36,15 @@ METRICS: tuple[tuple[str, str, str], ...] = (
     ("在管人数", "under_management", "人"), ("累计解除观察", "released", "人"),
     ("当日抵达", "new_arrivals", "人"),
     ("卡点", "checkpoints", "个"), ("值守班次", "checkpoint_shifts", "班"),
-    ("值守人次", "checkpoint_staff", "人次"), ("其中党员", "checkpoint_party_members", "人次"),
+    ("值守人次", "checkpoint_staff", "人次"),
+    ("值守人员中党员", "checkpoint_party_members", "人次"),
     ("检查车辆", "vehicles_checked", "辆次"), ("检查人员", "persons_checked", "人次"),
     ("卡点体温异常", "fever_at_checkpoints", "人"),
     ("各类队伍", "teams", "支"), ("队伍人数", "team_members", "人"),
-    ("其中党员", "team_party_members", "名"),
+    ("队员中党员", "team_party_members", "名"),
     ("党员志愿服务队、先锋队", "volunteer_teams", "支"),
     ("联防队", "defence_teams", "支"), ("联防队员", "defence_members", "人"),
-    ("其中党员", "defence_party_members", "名"),
+    ("联防队员中党员", "defence_party_members", "名"),
     ("宣传资料", "leaflets", "份"), ("标语横幅", "banners", "条"),
     ("宣传车", "propaganda_vehicles", "辆次"), ("摩托车", "motorcycles", "辆次"),
     ("应急广播", "broadcasts", "次"), ("取消宴席聚会", "cancelled_banquets", "户"),
@@ -48,22 +52,31 @@ METRICS: tuple[tuple[str, str, str], ...] = (
 )
 # columns of 乡镇情况 (a subset that fits one landscape page)
 TOWNSHIP_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("网格", "grids"), ("住户", "households"), ("排查登记", "screened"),
-    ("湖北来", "from_hubei"), ("在管", "under_management"), ("解除观察", "released"),
-    ("当日抵达", "new_arrivals"), ("卡点", "checkpoints"), ("值守人次", "checkpoint_staff"),
-    ("队伍", "teams"), ("联防队", "defence_teams"), ("宣传资料", "leaflets"),
-    ("标语横幅", "banners"), ("捐赠金额", "donation_amount"), (SEVERITY_TEXT[ERROR], "errors"),
-    (SEVERITY_TEXT[WARNING], "warnings"),
+    ("网格\n(个)", "grids"), ("住户\n(户)", "households"), ("排查登记\n(人)", "screened"),
+    ("湖北来威\n(人)", "from_hubei"), ("在管\n(人)", "under_management"),
+    ("累计解除\n观察(人)", "released"), ("当日抵达\n(人)", "new_arrivals"),
+    ("卡点\n(个)", "checkpoints"), ("值守\n(人次)", "checkpoint_staff"),
+    ("队伍\n(支)", "teams"), ("联防队\n(支)", "defence_teams"),
+    ("宣传资料\n(份)", "leaflets"), ("标语横幅\n(条)", "banners"),
+    ("捐赠金额\n(元)", "donation_amount"), (SEVERITY_TEXT[ERROR] + "\n(处)", "errors"),
+    (SEVERITY_TEXT[WARNING] + "\n(处)", "warnings"),
 )
 CHANGE_FIELDS: tuple[tuple[str, str], ...] = (
-    ("当日抵达", "new_arrivals"), ("新增排查", "screened"), ("新增管控", "newly_managed"),
-    ("在管人数变化", "under_management"), ("新增解除观察", "released"),
-    ("新增问题", "problems"),
+    ("当日抵达(人)", "new_arrivals"), ("排查登记较上日(人)", "screened"),
+    ("在管人数较上日(人)", "under_management"), ("解除观察较上日(人)", "released"),
+    ("新发现问题(处)", "problems"),
 )
 MESSAGE_WIDTH = 60  # column width of 问题 in 问题清单
-CHART_FIELDS = ("under_management", "released")  # comparable scales on one axis
+CHART_FIELD = "under_management"  # the trend chart: persons under management, in 人
+TREND_DAYS = 14
+SIGNED = "+#,##0;-#,##0;0"  # a change always shows its sign
 SERIES_LABELS = {"under_management": "在管人数", "screened": "排查登记", "released": "解除观察",
                  "from_hubei": "湖北来人员", "new_arrivals": "当日抵达"}
+
+
+def _width(text: str) -> int:
+    """Display width: a Chinese character is two columns."""
+    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
 
 
 def title_of(config: Config, night: dt.date) -> str:
@@ -71,13 +84,14 @@ def title_of(config: Config, night: dt.date) -> str:
 
 
 def write_workbook(config: Config, data: ReportData, path: Path,
-                   *, generated_at: dt.datetime) -> Path:
-    """Write the report workbook atomically (aside, then replace)."""
+                   *, generated_at: dt.datetime, doc: Document | None = None) -> Path:
+    """Write the report workbook atomically (aside, then replace). ``doc`` is the briefing
+    as rendered: its 存在问题 and 下步工作 go on the 日报 sheet word for word."""
     def write(tmp: Path) -> None:
         wb = xlsxwriter.Workbook(str(tmp), {"remove_timezone": True,
                                             "strings_to_formulas": False})
         try:
-            _Writer(wb, config, data, generated_at).write()
+            _Writer(wb, config, data, generated_at, doc).write()
         finally:
             wb.close()
     return replace_file(path, write)
@@ -85,8 +99,9 @@ def write_workbook(config: Config, data: ReportData, path: Path,
 
 class _Writer:
     def __init__(self, wb: xlsxwriter.Workbook, config: Config, data: ReportData,
-                 generated_at: dt.datetime) -> None:
+                 generated_at: dt.datetime, doc: Document | None) -> None:
         self.wb, self.config, self.data, self.generated_at = wb, config, data, generated_at
+        self.doc = doc
         base = {"font_name": "宋体", "font_size": 11, "valign": "vcenter"}
         self.f_title = wb.add_format({**base, "bold": True, "font_size": 18, "align": "center"})
         self.f_sub = wb.add_format({**base, "align": "center"})
@@ -105,18 +120,32 @@ class _Writer:
         self.f_late = wb.add_format({**base, "border": 1, "font_color": "#B45F06"})
         self.f_note = wb.add_format({**base, "italic": True, "font_color": "#595959"})
         self.f_section = wb.add_format({**base, "bold": True, "font_size": 12})
+        self.f_signed = wb.add_format({**base, "border": 1, "num_format": SIGNED})
+        self.f_flag = wb.add_format({**base, "border": 1, "font_color": "#C00000",
+                                     "text_wrap": True})
+        self.f_masthead = wb.add_format({**base, "bold": True, "font_size": 20,
+                                         "align": "center", "font_color": "#C00000"})
+        self.f_rule = wb.add_format({**base, "align": "center", "bottom": 2,
+                                     "bottom_color": "#C00000"})
+        self.f_para = wb.add_format({**base, "text_wrap": True, "valign": "top"})
 
     # ---------------------------------------------------------------- helpers
-    def _sheet(self, name: str, header_row: int, widths: Sequence[float]) -> Worksheet:
+    def _sheet(self, name: str, header_row: int | None, widths: Sequence[float], *,
+               portrait: bool = False) -> Worksheet:
         ws = self.wb.add_worksheet(name)
-        ws.set_landscape()
+        if portrait:
+            ws.set_portrait()
+        else:
+            ws.set_landscape()
         ws.set_paper(9)  # A4
         ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
-        ws.repeat_rows(0, header_row)
+        if header_row is not None:
+            ws.repeat_rows(0, header_row)
         ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
         ws.center_horizontally()
-        ws.set_header(f"&L{self.config.county.office}&R{self.data.night.date:%Y-%m-%d}")
-        ws.set_footer("&C第 &P 页,共 &N 页")
+        if not portrait:  # the 日报 page carries its own masthead
+            ws.set_header(f"&L{self.config.county.office}&R{cn_date(self.data.night.date)}")
+        ws.set_footer("&C第 &P 页，共 &N 页")
         for i, width in enumerate(widths):
             ws.set_column(i, i, width)
         return ws
@@ -153,33 +182,59 @@ class _Writer:
                                 "author": self.config.county.office})
 
     def _summary(self) -> None:
-        n, total = self.data.night, self.data.night.total
-        ws = self._sheet("日报", 3, [24, 16, 10, 14])
+        n, total, county = self.data.night, self.data.night.total, self.config.county
+        ws = self._sheet("日报", None, [24, 13, 7, 11, 34], portrait=True)
         self.summary_sheet = ws
-        self._title(ws, title_of(self.config, n.date), 4)
-        parts = [n.status_sentence]
-        ws.merge_range(2, 0, 2, 3, parts[0], self.wb.add_format(
-            {"font_name": "宋体", "text_wrap": True, "valign": "vcenter"}))
-        ws.set_row(2, 36)
-        self._header(ws, 3, ["指标", "全县", "单位", "较上日"])
-        change = self.data.total_change
+        ws.merge_range(0, 0, 0, 4, title_of(self.config, n.date), self.f_masthead)
+        ws.set_row(0, 36)
+        ws.merge_range(1, 0, 1, 4, f"第{self.data.issue}期", self.f_sub)
+        ws.merge_range(2, 0, 2, 4, f"{county.office}　　{cn_date(n.date)}"
+                       f"（数据截至{md(n.date)}{hm(county.deadline)}）", self.f_rule)
+        ws.merge_range(3, 0, 3, 4, n.status_sentence, self.f_para)
+        ws.set_row(3, 34)
+        self._header(ws, 5, ["指标", "全县", "单位", "较上日", "说明"])
         prev = self.data.previous.total if self.data.previous else None
-        for i, (label, attr, unit) in enumerate(METRICS, start=4):
+        falling = {f.figure: f for f in self.data.falling if f.township == TOTAL}
+        towns: dict[str, list[str]] = {}
+        for f in self.data.falling:
+            if f.township != TOTAL:
+                towns.setdefault(f.figure, []).append(f.township)
+        row = 6
+        for label, attr, unit in METRICS:
             value = getattr(total, attr)
-            ws.write_string(i, 0, label, self.f_text)
-            self._num(ws, i, 1, value)
-            ws.write_string(i, 2, unit, self.f_text)
-            delta = None if prev is None else value - getattr(prev, attr)
-            if attr == "new_arrivals":
-                delta = None
-            self._num(ws, i, 3, delta)
-        end = 4 + len(METRICS)
-        ws.write_string(end + 1, 0, f"当日抵达 {change.new_arrivals} 人;" + (
-            "无上一晚数据,暂不比较。" if change.screened is None else
-            f"新增排查 {change.screened} 人,新增管控约 {change.newly_managed} 人,"
-            f"新增解除观察 {change.released} 人,新增问题 {change.problems} 条。"), self.f_note)
-        ws.freeze_panes(4, 0)
-        self.chart_anchor = (3, 5)
+            ws.write_string(row, 0, label, self.f_text)
+            self._num(ws, row, 1, value)
+            ws.write_string(row, 2, unit, self.f_text)
+            if prev is None or attr == "new_arrivals":
+                ws.write_string(row, 3, "—", self.f_text)
+            else:
+                ws.write_number(row, 3, value - getattr(prev, attr), self.f_signed)
+            note = ""
+            if attr in falling or attr in towns:
+                where = towns.get(attr, [])
+                note = "累计数减少，请核实" + (
+                    "" if not where else "：" + "、".join(where[:2])
+                    + (f"等{len(where)}个乡镇" if len(where) > 2 else ""))
+            ws.write_string(row, 4, note, self.f_flag if note else self.f_text)
+            row += 1
+        ws.write_string(row, 0, "“较上日”为与上一晚汇总相比的增减；当日抵达为当日新抵人数。"
+                        if prev is not None else "无上一晚的汇总数据，暂不比较。", self.f_note)
+        row += 1
+        ws.set_h_pagebreaks([row])  # the chart and the text on a page of their own
+        self.chart_anchor = (row, 0)
+        row += 19  # the chart's height in rows
+        for section in (self.doc.sections if self.doc else []):
+            if not section.title.split("、", 1)[-1].startswith(("存在问题", "下步工作")):
+                continue
+            ws.merge_range(row, 0, row, 4, section.title, self.f_section)
+            row += 1
+            for para in section.paragraphs:
+                ws.merge_range(row, 0, row, 4, para, self.f_para)
+                ws.set_row(row, 17 * max(1, -(-_width(para) // 80)))
+                row += 1
+        ws.merge_range(row + 1, 0, row + 1, 4, f"{county.office}　{cn_date(n.date)}",
+                       self.wb.add_format({"font_name": "宋体", "align": "right"}))
+        ws.freeze_panes(6, 0)
 
     def _townships(self) -> None:
         n = self.data.night
@@ -187,6 +242,7 @@ class _Writer:
         ws = self._sheet("乡镇情况", 2, [10, 7] + [9.5] * len(TOWNSHIP_COLUMNS))
         self._title(ws, "各乡镇情况", len(labels))
         self._header(ws, 2, labels)
+        ws.set_row(2, 32)  # titles on two lines: the figure, then its unit
         for i, t in enumerate([*n.townships, n.total], start=3):
             is_total = t is n.total
             ws.write_string(i, 0, t.township, self.f_total if is_total else self.f_text)
@@ -239,42 +295,60 @@ class _Writer:
 
     def _changes(self) -> None:
         labels = ["乡镇"] + [label for label, _ in CHANGE_FIELDS]
-        ws = self._sheet("较上日变化", 2, [10] + [12] * len(CHANGE_FIELDS))
+        ws = self._sheet("较上日变化", 2, [10] + [14] * len(CHANGE_FIELDS))
         self._title(ws, "较上日变化", len(labels))
         self._header(ws, 2, labels)
         for i, c in enumerate(self.data.changes, start=3):
             is_total = i == 2 + len(self.data.changes)
             ws.write_string(i, 0, c.township, self.f_total if is_total else self.f_text)
             for j, (_, attr) in enumerate(CHANGE_FIELDS, start=1):
-                self._num(ws, i, j, getattr(c, attr), self.f_total if is_total else None)
-        note_row = 4 + len(self.data.changes)
-        ws.write_string(note_row, 0, "无上一晚数据,暂不比较。" if self.data.previous is None else
-                        "新增管控 = 在管人数变化 + 新增解除观察(估算)。", self.f_note)
+                value = getattr(c, attr)
+                if value is None:
+                    ws.write_string(i, j, "—", self.f_text)
+                elif attr in ("new_arrivals", "problems"):
+                    self._num(ws, i, j, value, self.f_total if is_total else None)
+                else:
+                    ws.write_number(i, j, value, self.f_signed)
+        if self.data.previous is None:
+            ws.write_string(4 + len(self.data.changes), 0, "无上一晚数据，暂不比较。",
+                            self.f_note)
         ws.freeze_panes(3, 1)
 
     def _trend_data(self) -> None:
+        """The last 14 days up to the night (a night not stored is a gap), and the chart of
+        persons under management on the 日报 sheet."""
         fields = list(SERIES_LABELS)
         ws = self._sheet("趋势", 2, [12] + [12] * len(fields))
-        self._title(ws, "近期趋势", len(fields) + 1)
-        self._header(ws, 2, ["日期"] + [SERIES_LABELS[f] for f in fields])
-        points = self.data.series
-        for i, p in enumerate(points, start=3):
-            ws.write_datetime(i, 0, dt.datetime.combine(p.night, dt.time()), self.f_date)
+        self._title(ws, f"近{TREND_DAYS}日趋势", len(fields) + 1)
+        self._header(ws, 2, ["日期"] + [f"{SERIES_LABELS[f]}(人)" for f in fields])
+        stored = {p.night: p for p in self.data.series}
+        night = self.data.night.date
+        days = [night - dt.timedelta(days=k) for k in range(TREND_DAYS - 1, -1, -1)]
+        for i, day in enumerate(days, start=3):
+            ws.write_datetime(i, 0, dt.datetime.combine(day, dt.time()), self.f_date)
+            point = stored.get(day)
             for j, f in enumerate(fields, start=1):
-                self._num(ws, i, j, p.values.get(f, 0))
-        last = 2 + len(points)
+                if point is None or f not in point.values:
+                    ws.write_blank(i, j, None, self.f_text)
+                else:
+                    self._num(ws, i, j, point.values[f])
+        last = 2 + len(days)
         chart = self.wb.add_chart({"type": "line"})
-        for f in CHART_FIELDS:
-            j = fields.index(f) + 1
-            chart.add_series({
-                "name": ["趋势", 2, j], "categories": ["趋势", 3, 0, last, 0],
-                "values": ["趋势", 3, j, last, j], "marker": {"type": "circle"},
-            })
-        chart.set_title({"name": f"近{len(points)}日在管人数"})
-        chart.set_x_axis({"date_axis": True, "num_format": "m月d日"})
-        chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True}})
-        chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 620, "height": 340})
+        j = fields.index(CHART_FIELD) + 1
+        chart.add_series({
+            "name": ["趋势", 2, j], "categories": ["趋势", 3, 0, last, 0],
+            "values": ["趋势", 3, j, last, j], "marker": {"type": "circle"},
+            "data_labels": {"value": True, "position": "above"},
+        })
+        chart.show_blanks_as("gap")
+        chart.set_title({"name": f"近{TREND_DAYS}日在管人数（人）",
+                         "name_font": {"name": "宋体", "size": 12}})
+        chart.set_x_axis({"date_axis": True, "num_format": "m月d日",
+                          "major_unit": 1, "major_unit_type": "days",
+                          "num_font": {"rotation": -45}})
+        chart.set_y_axis({"min": 0, "name": "人", "major_gridlines": {"visible": True}})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": 640, "height": 340})
         self.summary_sheet.insert_chart(*self.chart_anchor, chart)
 
     def _problems(self) -> None:
@@ -288,10 +362,10 @@ class _Writer:
         for i, p in enumerate(problems, start=3):
             values = [p.township, p.sheet or "", p.cell or "", p.row, p.column or "",
                       SEVERITY_TEXT[ERROR if p.severity == ERROR else WARNING], p.message,
-                      "" if p.value is None else str(p.value), "是" if p.new else "",
+                      display_value(p.value), "是" if p.new else "",
                       p.file]
             # wrapped messages: set the height (a Chinese character is ~2 width units)
-            lines = max(1, -(-len(p.message) * 2 // MESSAGE_WIDTH))
+            lines = max(1, -(-_width(p.message) * 20 // (MESSAGE_WIDTH * 23)))
             if lines > 1:
                 ws.set_row(i, 15 * lines)
             for j, v in enumerate(values):
