@@ -74,10 +74,20 @@ class County:
     deadline: dt.time
     nightly_at: dt.time
     remind_at_deadline: bool
+    # a township with 有错待改 or 退回 resends by this time: the next day's, when it is not
+    # after the nightly run (12:00 = noon the next day)
+    resubmit_by: dt.time = dt.time(12, 0)
+    # who the townships call about their feedback (name and phone, as the office writes it)
+    contact: str = ""
 
     @property
     def township_names(self) -> tuple[str, ...]:
         return tuple(t.name for t in self.townships)
+
+    def resubmit_deadline(self, night: dt.date) -> dt.datetime:
+        """When a township told to fix its night's file must have sent it again."""
+        day = night if self.resubmit_by > self.nightly_at else night + dt.timedelta(days=1)
+        return dt.datetime.combine(day, self.resubmit_by)
 
     def township(self, name: str) -> Township | None:
         for t in self.townships:
@@ -217,6 +227,8 @@ def county_from_dict(data: dict[str, Any], source: str, base: Path,
         deadline=_time(r, sub, "deadline", "20:00"),
         nightly_at=_time(r, sub, "nightly_at", "22:00"),
         remind_at_deadline=r.get(sub, "remind_at_deadline", "submission", bool, True),
+        resubmit_by=_time(r, sub, "resubmit_by", "12:00"),
+        contact=r.get(sub, "contact", "submission", str, ""),
     )
     return county, _paths(path_table(data, source), base, r)
 
