@@ -440,7 +440,9 @@ def test_cli_json_complete_night(config: Config, tmp_path: Path,
                                     "--format", "json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
-    assert set(data) == {"date", "townships", "unattributed", "summary", "conflicts", "master"}
+    assert set(data) == {"date", "townships", "unattributed", "summary", "conflicts", "master",
+                         "inbox_empty"}
+    assert data["inbox_empty"] is False
     assert data["date"] == "2020-02-04" and data["conflicts"] == []
     assert set(data["townships"][0]) == {"township", "status", "file", "rows", "errors",
                                          "warnings"}

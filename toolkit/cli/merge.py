@@ -34,6 +34,8 @@ def render_text(result: MergeResult) -> str:
         lines.append("  ".join(_pad(c, w) for c, w in zip(r, widths, strict=False))
                      + "  " + r[-1])
     lines.append(f"{result.status_sentence}合并{result.rows}行。")
+    if result.inbox_empty:
+        lines.append(result.inbox_empty)
     for name, same in result.duplicates:
         lines.append(f"重复文件:{name} 与 {same} 内容完全相同,只汇总一次。")
     for name, why in result.skipped:

@@ -30,6 +30,8 @@ def render(result: NightlyResult, echo: Callable[[str], None] = click.echo) -> N
         echo(f"  {t.township:<5} {t.word}  {t.file or '-'}  行 {t.rows}  错误 {t.errors}  "
              f"警告 {t.warnings}{extra}")
     echo(m.status_sentence)
+    if m.inbox_empty:
+        echo(m.inbox_empty)
     echo(f"合并 {m.rows} 行;跨乡镇重复身份证号 {len(m.conflicts)} 个。")
     echo(f"全县汇总表:{m.master}")
     if m.master_fallback:

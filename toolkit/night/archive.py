@@ -1,6 +1,10 @@
 """Archive first: every inbox file is copied as received, with its hash and arrival time,
 before anything reads it.
 
+The arrival time (送达时间, which decides 迟报) is the clerk's record in ``送达时间.txt``, else
+when the scheduler first saw the file, else its modification time
+(:mod:`toolkit.night.arrival`); ``送达时间.txt`` itself is not a submission.
+
 Layout: ``archive/<night>/<township or unknown>/<sha256 prefix>_<name>`` (the township from
 the file name; the register may later say otherwise, the archive path does not move). The
 same bytes sent twice are recognised by their SHA-256 and archived and merged once. Excel
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import shutil
 import stat
@@ -24,6 +29,9 @@ from ..errors import os_reason
 from ..files import crash_point, readable, replace_file, safe_name, short_name, write_text
 from ..store.protocol import Store
 from ..store.records import Submission
+from .arrival import ARRIVALS_NAME, Recorded, load_seen, observed_arrival, read_recorded
+
+log = logging.getLogger("gridkit.archive")
 
 UNKNOWN = "unknown"
 _IGNORED_PREFIXES = ("~$", ".~", "~", ".")
@@ -56,9 +64,15 @@ def _regular(p: Path) -> bool:
         return False
 
 
+def is_arrivals_file(path: Path) -> bool:
+    """The clerk's ``送达时间.txt``: read for the arrival times, not a submission."""
+    return safe_name(path.name) == ARRIVALS_NAME
+
+
 def inbox_files(inbox: Path) -> list[Path]:
     """The files to take from the inbox (regular files, not in sub-folders), oldest first."""
-    files = [p for p in inbox.iterdir() if _regular(p) and not is_ignored(p)]
+    files = [p for p in inbox.iterdir()
+             if _regular(p) and not is_ignored(p) and not is_arrivals_file(p)]
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
 
 
@@ -67,6 +81,8 @@ def passed_over(inbox: Path) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for p in sorted(inbox.iterdir(), key=lambda p: p.name):
         name = safe_name(p.name)
+        if name == ARRIVALS_NAME and _regular(p):
+            continue
         if p.is_symlink():
             out.append((name, "是一个链接(快捷方式),不读取它指向的文件:请把报表文件本身放进收件箱"))
         elif p.is_dir():
@@ -98,6 +114,20 @@ class ArchiveResult:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, same as file)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
     left: list[tuple[str, str]] = field(default_factory=list)  # (file, why): for the next run
+    # one sentence when the inbox had no file to take (None when it had)
+    empty_inbox: str | None = None
+    recorded: Recorded | None = None  # the clerk's 送达时间.txt for the night
+
+    def restamp(self, subs: list[Submission]) -> list[str]:
+        """Apply the clerk's recorded arrival times to the night's submissions (read, so
+        their townships are known) before they are judged late or not; what could not be
+        used joins ``skipped``. Returns the names restamped."""
+        if self.recorded is None:
+            return []
+        before = len(self.recorded.problems)
+        done = self.recorded.restamp(subs)
+        self.skipped += self.recorded.problems[before:]
+        return done
 
 
 def archive_path(config: Config, night: dt.date, township: str | None, sha256: str,
@@ -136,7 +166,13 @@ def archive_inbox(config: Config, night: dt.date, store: Store, inbox: Path,
     settle = config.limits.settle_seconds
     incoming = config.paths.archive / night.isoformat()
     incoming.mkdir(parents=True, exist_ok=True)
-    for path in inbox_files(inbox):
+    files = inbox_files(inbox)
+    if not files:
+        result.empty_inbox = _empty_sentence(inbox, night, store, bool(result.skipped))
+    result.recorded = read_recorded(config, night, inbox)
+    result.skipped += result.recorded.problems
+    first_seen = load_seen(config, inbox) if files else {}
+    for path in files:
         name = safe_name(path.name)
         try:
             before = path.stat()
@@ -177,8 +213,8 @@ def archive_inbox(config: Config, night: dt.date, store: Store, inbox: Path,
                 (name, f"与 {merged[0].night:%Y-%m-%d} 已汇总的文件 {merged[0].file_name} "
                        "完全相同,不再重复汇总"))
             continue
-        arrived = dt.datetime.fromtimestamp(before.st_mtime)
-        arrived = min(arrived, now).replace(microsecond=0)
+        arrived, source = observed_arrival(name, before, now, first_seen)
+        log.info("收到 %s:送达时间 %s(取自%s)。", name, f"{arrived:%Y-%m-%d %H:%M:%S}", source)
         guess = township_from_name(name, config)
         target = archive_path(config, night, guess, sha, name)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -191,6 +227,16 @@ def archive_inbox(config: Config, night: dt.date, store: Store, inbox: Path,
         crash_point("after-archive-file")
     crash_point("after-archive")
     return result
+
+
+def _empty_sentence(inbox: Path, night: dt.date, store: Store, others: bool) -> str:
+    """What to say of an inbox with no file to take for ``night``."""
+    what = "报表文件" if others else "文件"
+    earlier = len(store.submissions(night))
+    if earlier:
+        return (f"收件箱 {inbox} 中没有{what}:这一晚此前收到的{earlier}个文件照旧汇总,"
+                "没有新报送的文件。")
+    return f"收件箱 {inbox} 中没有{what}:{night.month}月{night.day}日还没有乡镇报送。"
 
 
 def _copier(src: Path) -> Callable[[Path], None]:

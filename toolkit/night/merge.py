@@ -65,6 +65,7 @@ class MergeResult:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, same as)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
     left: list[tuple[str, str]] = field(default_factory=list)  # (file, why): the next run's
+    inbox_empty: str | None = None  # the sentence when the inbox had no file to take
     rows: int = 0  # rows merged into the master
     # submission id -> its check result (register freed, ``file`` = the archived copy):
     # the nightly feedback annotates these instead of reading every file again
@@ -96,6 +97,7 @@ class MergeResult:
                            "townships": [s.to_dict() for s in k.sources]}
                           for k in self.conflicts],
             "master": None if self.master is None else str(self.master),
+            "inbox_empty": self.inbox_empty is not None,
         }
 
 
@@ -148,6 +150,7 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
     archived: ArchiveResult = archive_inbox(config, night, store, inbox, now)
     subs = store.submissions(night)
     judged = {s.id: j for s, j in zip(subs, judge_all(config, night, subs), strict=True)}
+    archived.restamp([j.sub for j in judged.values()])  # the clerk's 送达时间.txt
     current, rejected_latest = _choose(config, night, judged)
     statuses: list[TownshipStatus] = []
     deadline = deadline_of(config, night)
@@ -219,7 +222,7 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
     return MergeResult(date=night, townships=statuses, conflicts=conflicts, master=master,
                        master_fallback=note, unattributed=unattributed,
                        duplicates=archived.duplicates, skipped=archived.skipped,
-                       left=archived.left, rows=merged,
+                       left=archived.left, inbox_empty=archived.empty_inbox, rows=merged,
                        checks=checks)
 
 

@@ -93,6 +93,8 @@ def run_nightly(config: Config, night: dt.date, *, now: dt.datetime | None = Non
 
 
 def _log_merge(merge: MergeResult) -> None:
+    if merge.inbox_empty:
+        log.warning("  %s", merge.inbox_empty)
     for t in merge.townships:
         extra = f",{t.note}" if t.note else ""
         log.info("  %s:%s %s 行 %d,错误 %d,警告 %d%s", t.township, t.word, t.file or "",

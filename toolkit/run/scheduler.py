@@ -13,6 +13,9 @@ What the ``schedule`` package does not do, this module adds:
   stops at once);
 * one instance at a time (a lock file beside the store);
 * an optional reminder at ``county.deadline`` naming the townships that have not sent a file;
+* a look at the inbox every minute recording when each file first appeared
+  (:class:`toolkit.night.arrival.InboxWatch`): the arrival of a file copied in with an old
+  modification time;
 * an injectable clock and sleep, so tests run whole days on a fake clock without sleeping.
 """
 
@@ -34,6 +37,7 @@ import schedule
 from ..config.county import Config
 from ..errors import LockBusy
 from ..night.archive import inbox_files, township_from_name
+from ..night.arrival import InboxWatch
 from ..night.locking import RunLock
 from ..store import open_store
 from .joblog import job_logging
@@ -48,6 +52,7 @@ MAX_SLEEP = 1.0  # seconds per sleep, so a stop request is seen quickly
 # a night whose run was busy or left files still being copied is run again this often
 RETRY_MINUTES = 5
 RETRY_LATER = 75  # what the job returns for that (EX_TEMPFAIL; not an exit code gridkit shows)
+WATCH_SECONDS = 60  # how often the inbox is looked at for new files (0: never)
 
 Job = Callable[[dt.date], int]  # runs one night, returns its exit code
 
@@ -80,13 +85,16 @@ class NightlyScheduler:
     def __init__(self, config: Config, *, job: Job | None = None,
                  clock: Callable[[], dt.datetime] | None = None,
                  sleep: Callable[[float], None] | None = None,
-                 remind: bool | None = None, max_catch_up: int = MAX_CATCH_UP) -> None:
+                 remind: bool | None = None, max_catch_up: int = MAX_CATCH_UP,
+                 watch_seconds: int = WATCH_SECONDS) -> None:
         self.config = config
         self.job = job or _default_job(config)
         self.clock = clock or dt.datetime.now
         self.sleep = sleep or time.sleep
         self.remind = config.county.remind_at_deadline if remind is None else remind
         self.max_catch_up = max_catch_up
+        self.watch_seconds = watch_seconds
+        self.watch = InboxWatch(config)
         self.scheduler = schedule.Scheduler()
         self.result = ScheduleRun()
         self._stop_reason: str | None = None
@@ -173,6 +181,20 @@ class NightlyScheduler:
             return schedule.CancelJob
         self.scheduler.every(RETRY_MINUTES).minutes.do(once).tag("retry")
 
+    # ------------------------------------------------------------ the inbox
+    def look_at_inbox(self) -> list[str]:
+        """Record when each inbox file was first seen; returns the names new since the
+        last look."""
+        inbox = self.config.paths.inbox
+        try:
+            files = inbox_files(inbox) if inbox.is_dir() else []
+        except OSError:  # a file went while the folder was listed: the next look sees it
+            return []
+        new = self.watch.look(files, self.clock())
+        for name in new:
+            log.info("收件箱中出现新文件:%s。", name)
+        return new
+
     # ------------------------------------------------------------ reminder
     def missing_townships(self, night: dt.date) -> list[str]:
         """Townships with no file for ``night`` yet: none in the inbox (by file name,
@@ -228,6 +250,10 @@ class NightlyScheduler:
                 _schedule_clock(self.clock), \
                 (_signals(self._on_signal) if handle_signals else contextlib.nullcontext()):
             self.scheduler.every().day.at(nightly_at).do(self._safe(self.run_due))
+            if self.watch_seconds:
+                self.scheduler.every(self.watch_seconds).seconds.do(
+                    self._safe(self.look_at_inbox))
+                self._safe(self.look_at_inbox)()
             if self.remind:
                 deadline = self.config.county.deadline.strftime("%H:%M")
                 self.scheduler.every().day.at(deadline).do(self._safe(self.send_reminder))
