@@ -70,11 +70,12 @@ def attach_command(fmt: str, out: Path | None, buttons: str, interpreter: str | 
 @command.command("build-workbooks")
 @config_option
 @format_option
-@click.option("--interpreter", default="", metavar="PYTHON",
-              help="按钮使用的 Python(写入 xlwings.conf 的 Interpreter_Win)。")
+@click.option("--interpreter", default=None, metavar="PYTHON",
+              help="按钮使用的 Python(写入 xlwings.conf 的 Interpreter_Win;默认:在 Windows "
+                   "上为当前的 Python,否则空着)。")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path),
                 default=Path("workbooks"), metavar="[文件夹]")
-def build_command(config_path: Path | None, fmt: str, interpreter: str,
+def build_command(config_path: Path | None, fmt: str, interpreter: str | None,
                   directory: Path) -> None:
     """生成带按钮的 网格登记表.xlsm 和 全县汇总表.xlsm。
 
@@ -82,7 +83,9 @@ def build_command(config_path: Path | None, fmt: str, interpreter: str,
     """
 
     def body() -> int:
-        results = build_workbooks(get_config(config_path), directory, interpreter=interpreter)
+        results = build_workbooks(get_config(config_path), directory,
+                                  interpreter=default_interpreter() if interpreter is None
+                                  else interpreter)
         output(results, fmt, render_all)
         return 0
 
