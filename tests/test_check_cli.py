@@ -106,10 +106,11 @@ def test_out_writes_annotated_copies(bad_file: Path, warning_file: Path,
     code, out = run("--out", str(out_dir), str(bad_file.parent))
     assert code == 1
     copies = sorted(p.name for p in out_dir.iterdir())
-    assert copies == sorted([bad_file.name, warning_file.name])
-    wb = openpyxl.load_workbook(out_dir / bad_file.name)
+    named = {f: f"{f.stem}_检查结果{f.suffix}" for f in (bad_file, warning_file)}
+    assert copies == sorted(named.values())  # never the name of the file that was sent
+    wb = openpyxl.load_workbook(out_dir / named[bad_file])
     assert wb.sheetnames[0] == RESULT_SHEET and wb["排查登记"]["K3"].comment is not None
-    assert str(out_dir / bad_file.name) in out
+    assert str(out_dir / named[bad_file]) in out
 
 
 def test_a_folder_without_workbooks_exits_2(tmp_path: Path) -> None:
@@ -124,4 +125,4 @@ def test_out_skips_unreadable_files(tmp_path: Path, clean_file: Path) -> None:
     out_dir = tmp_path / "feedback"
     code, _ = run("--out", str(out_dir), str(clean_file), str(bad))
     assert code == 2
-    assert [p.name for p in out_dir.iterdir()] == [clean_file.name]
+    assert [p.name for p in out_dir.iterdir()] == [f"{clean_file.stem}_检查结果.xlsx"]

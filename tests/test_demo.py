@@ -43,10 +43,10 @@ def test_demo_runs_a_whole_night(tmp_path):
     changes = [list(r) for r in rep["较上日变化"].iter_rows(values_only=True)]
     assert changes[-2][0] == "全县" or any(r[0] == "全县" for r in changes)
     text = briefing.read_text(encoding="utf-8")
-    assert f"迟报1个:{names[-1]}" in text and "较上日" in text
+    assert f"迟报：{names[-1]}（" in text and "较上日" in text
     for name in names:
         assert list((target / "outbox" / name).glob("反馈说明_20200204.txt")), name
-    assert (target / "outbox" / names[-2] / f"{names[-2]}_20200204.xlsx").exists()
+    assert (target / "outbox" / names[-2] / f"{names[-2]}_20200204_检查结果.xlsx").exists()
 
 
 def test_demo_json(tmp_path):

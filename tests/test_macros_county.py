@@ -50,7 +50,7 @@ def test_merge_button_runs_the_night_and_refreshes(master_book: Any, config: Con
     full_night(config)
     message = macros.merge_now()
     n = len(config.county.townships)
-    assert message.startswith(f"2020-02-04 汇总完成:{n}个乡镇中已报{n}个")
+    assert message.startswith(f"2020-02-04 汇总完成:应报{n}个乡镇：已报{n}个")
     assert master_book.app.impl.alerts[-1]["mode"] == "info"
     master = sheet_values(config.paths.master)
     for name in ("汇总", "报送情况"):

@@ -67,7 +67,7 @@ def test_nightly_merges_reports_and_writes_feedback(config, night_inbox):
     assert "检查发现错误" in bad.note.read_text(encoding="utf-8-sig")
     assert by_town[names[0]].annotated is None  # nothing to fix: only the note
     assert "检查未发现问题" in by_town[names[0]].note.read_text(encoding="utf-8-sig")
-    assert "未收到贵乡镇" in by_town[names[-1]].note.read_text(encoding="utf-8-sig")
+    assert "未收到你乡" in by_town[names[-1]].note.read_text(encoding="utf-8-sig")
     log_text = result.log_file.read_text(encoding="utf-8")
     assert "夜间任务开始" in log_text and "夜间任务结束" in log_text and names[-1] in log_text
 
@@ -96,10 +96,10 @@ def test_report_figures_equal_the_sums_of_the_merged_rows(config, night_inbox):
     header = rows[2]
     table = {r[0]: dict(zip(header, r, strict=True)) for r in rows[3:]}
     for name in config.county.township_names:
-        assert table[name]["排查登记"] == screened.get(name, 0), name
-        assert table[name]["在管"] == under.get(name, 0), name
-    assert table["全县"]["排查登记"] == sum(screened.values())
-    summary = {r[0]: r[1] for r in wb["日报"].iter_rows(min_row=5, values_only=True) if r[0]}
+        assert table[name]["排查登记\n(人)"] == screened.get(name, 0), name
+        assert table[name]["在管\n(人)"] == under.get(name, 0), name
+    assert table["全县"]["排查登记\n(人)"] == sum(screened.values())
+    summary = {r[0]: r[1] for r in wb["日报"].iter_rows(min_row=7, values_only=True) if r[0]}
     assert summary["排查登记"] == sum(screened.values())
     assert summary["在管人数"] == sum(under.values())
     assert f"共排查登记{sum(screened.values())}人" in result.report.text
@@ -109,6 +109,7 @@ def test_no_full_id_or_phone_leaves_the_office(config, night_inbox):
     result = run(config)
     assert result.report is not None
     secrets: set[str] = set()
+    by_town: dict[str, set[str]] = {}
     store = open_store(config)
     try:
         for sheet in config.schema.sheets:
@@ -119,17 +120,23 @@ def test_no_full_id_or_phone_leaves_the_office(config, night_inbox):
                     if kinds.get(cid) in ("id-number", "phone") and isinstance(v, str) \
                             and len(v) >= 11:
                         secrets.add(v)
+                        by_town.setdefault(row.township, set()).add(v)
         for f in store.findings(D):
             if isinstance(f.value, str) and len(f.value) >= 11 and f.value.isdigit():
                 secrets.add(f.value)
+                by_town.setdefault(f.township or "", set()).add(f.value)
     finally:
         store.close()
     assert len(secrets) > 50
+    # a township's feedback is its own register: its own numbers in full, nobody else's
+    for fb in result.feedback:
+        note = fb.note.read_text(encoding="utf-8-sig")
+        others = secrets - by_town.get(fb.township, set())
+        assert [s for s in others if s in note] == []
     wb = openpyxl.load_workbook(result.report.workbook)
     texts = ["\n".join(str(v) for ws in wb.worksheets for r in ws.iter_rows(values_only=True)
                        for v in r if v is not None),
              result.report.text, result.report.briefing_html.read_text(encoding="utf-8")]
-    texts += [fb.note.read_text(encoding="utf-8-sig") for fb in result.feedback]
     assert any("****" in t for t in texts[:1])  # the problem list shows masked values
     for text in texts:
         leaked = [s for s in secrets if s in text]
@@ -180,7 +187,7 @@ def _commented_cells(path: Path) -> set[tuple[str, str]]:
 
 def test_feedback_copy_is_named_as_sent_and_marks_what_check_marks(config, night_inbox,
                                                                    tmp_path):
-    """The township gets back its own file name, with the same cells marked as
+    """The township gets back its own file name with _检查结果, with the same cells marked as
     `gridkit check --out` marks on the file it sent (the merge's check is reused)."""
     from toolkit.annotate.copy import write_annotated
     from toolkit.check.run import check_path
@@ -189,7 +196,8 @@ def test_feedback_copy_is_named_as_sent_and_marks_what_check_marks(config, night
     result = run(config)
     bad = {f.township: f for f in result.feedback}[names[1]]
     sent = next(p for p in config.paths.inbox.iterdir() if names[1] in p.name)
-    assert bad.annotated is not None and bad.annotated.name == sent.name
+    assert bad.annotated is not None
+    assert bad.annotated.name == f"{sent.stem}_检查结果{sent.suffix}"
     expected = write_annotated(check_path(sent, config), tmp_path / "by-check")
     assert _commented_cells(bad.annotated) == _commented_cells(expected) != set()
 

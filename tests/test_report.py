@@ -277,7 +277,7 @@ def test_configured_templates_folder(config, tmp_path):
     assert result.text == "自定义10\n"
 
 
-@pytest.mark.parametrize("name", ["briefing.txt.j2", "briefing.html.j2"])
+@pytest.mark.parametrize("name", ["briefing.txt.j2", "briefing.html.j2", "feedback.txt.j2"])
 def test_repo_templates_match_the_shipped_copy(name):
     assert filecmp.cmp(REPO_TEMPLATES / name, PACKAGE_TEMPLATES / name, shallow=False), (
         f"templates/{name} and toolkit/outputs/templates/{name} differ: "

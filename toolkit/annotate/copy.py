@@ -31,17 +31,15 @@ REBUILT = (".xls", ".ods", ".xlsb", ".et", ".ett")  # openpyxl cannot open these
 
 
 def annotated_path(source: Path, out_dir: Path, name: str | None = None) -> Path:
-    """The copy keeps the file name (so the township can send it back as is), or ``name``
-    (the name it was sent under, for an archived copy); in the original's own folder it gets
-    a ``_检查结果`` suffix. A workbook rebuilt from its values becomes ``.xlsx``."""
+    """The copy is named after the file (or ``name``, the name it was sent under, for an
+    archived copy) with ``_检查结果``: 扎西镇_20200204_检查结果.xlsx, never the name of the
+    file the township sent. A workbook rebuilt from its values becomes ``.xlsx``."""
     rebuilt = source.suffix.lower() in REBUILT
     suffix = ".xlsx" if rebuilt else source.suffix
     stem = Path(name).stem if name else source.stem
-    out = out_dir / f"{stem}{suffix}"
-    if out.resolve() == source.resolve() or (rebuilt
-                                             and out_dir.resolve() == source.parent.resolve()):
-        out = out_dir / f"{stem}_{RESULT_SHEET}{suffix}"
-    return out
+    if not stem.endswith(f"_{RESULT_SHEET}"):
+        stem = f"{stem}_{RESULT_SHEET}"
+    return out_dir / f"{stem}{suffix}"
 
 
 def write_annotated(result: CheckResult, out_dir: str | Path, *,

@@ -95,11 +95,7 @@ def merge_and_refresh(book: xw.Book, config: Config) -> str:
     with job_logging(config, console=False):  # the county's gridkit.log records it too
         log.info("Excel 按钮“汇总”:%s", night)
         result = merge_night(config, night)
-    counts: dict[str, int] = {}
-    for t in result.townships:
-        counts[t.status] = counts.get(t.status, 0) + 1
-    parts = "、".join(f"{status}{n}个" for status, n in counts.items())
-    sentence = f"{night:%Y-%m-%d} 汇总完成:{len(result.townships)}个乡镇中{parts}"
+    sentence = f"{night:%Y-%m-%d} 汇总完成:{result.status_sentence.rstrip('。')}"
     if result.conflicts:
         sentence += f";跨乡镇重复登记{len(result.conflicts)}人"
     if result.master is not None and result.master.is_file():

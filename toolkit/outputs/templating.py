@@ -52,10 +52,10 @@ def make_environment(config: Config) -> jinja2.Environment:
     return env
 
 
-def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
-    """Render template ``name``; every template problem becomes one TemplateError sentence."""
+def load(env: jinja2.Environment, name: str) -> jinja2.Template:
+    """Template ``name``; a missing or unparsable one is one TemplateError sentence."""
     try:
-        template = env.get_template(name)
+        return env.get_template(name)
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename or name
         raise TemplateError(
@@ -64,6 +64,11 @@ def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(
             f"找不到报告模板 {name}:请把它放进模板文件夹或删除同名的空文件。") from exc
+
+
+def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    """Render template ``name``; every template problem becomes one TemplateError sentence."""
+    template = load(env, name)
     try:
         return template.render(context)
     except jinja2.UndefinedError as exc:

@@ -45,23 +45,21 @@ def fullwidth(text: str) -> str:
     """Half-width , ; : ! ? ( ) next to Chinese text become full-width; a mark between
     digits or Latin text (20:00, 1,234, A4) and anything inside “quotes” (a cell's own
     value) stays as written."""
-    out: list[str] = []
-    last = 0
-    for quoted in _QUOTED.finditer(text):
-        out.append(_convert(text[last:quoted.start()]))
-        out.append(quoted.group())
-        last = quoted.end()
-    out.append(_convert(text[last:]))
-    return "".join(out)
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
 
+    def inside(i: int) -> bool:
+        return any(a < i < b - 1 for a, b in quoted)
 
-def _convert(text: str) -> str:
-    text = _MARK.sub(lambda m: _PAIRS[m.group().strip()], text)
-    # a bracket whose other half turned full-width follows it
-    return _balance(text)
+    def swap(m: re.Match[str]) -> str:
+        if inside(m.end() - 1):
+            return m.group()
+        return _PAIRS[m.group().strip()]
+
+    return _balance(_MARK.sub(swap, text))
 
 
 def _balance(text: str) -> str:
+    """A bracket whose other half turned full-width follows it."""
     chars = list(text)
     stack: list[int] = []
     for i, c in enumerate(chars):
