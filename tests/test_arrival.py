@@ -301,3 +301,17 @@ def test_stamp_helper_is_what_the_tests_think(tmp_path: Path) -> None:
     p.write_bytes(b"")
     stamp(p, ON_TIME)
     assert dt.datetime.fromtimestamp(os.stat(p).st_mtime) == ON_TIME
+
+
+def test_a_record_that_cannot_be_written_is_tried_again(config: Config, inbox: Path,
+                                                        caplog: pytest.LogCaptureFixture
+                                                        ) -> None:
+    watch = InboxWatch(config)
+    seen_path(config).mkdir(parents=True)  # in the way of the record
+    send(inbox, "扎西镇_20200204.xlsx", township_book("扎西镇", 1))
+    with caplog.at_level("WARNING", logger="gridkit"):
+        assert watch.look(inbox_files(inbox), at(19, 1)) == []
+    assert "无法写入" in caplog.text
+    seen_path(config).rmdir()
+    assert watch.look(inbox_files(inbox), at(19, 2)) == ["扎西镇_20200204.xlsx"]
+    assert len(load_seen(config, inbox)) == 1

@@ -67,7 +67,7 @@ def command(config_path: Path | None, date: dt.datetime | None, inbox: Path | No
 
     先归档每个文件,再检查、判定(已报/迟报/退回),写入历史库和全县汇总表。
 
-    退出码:0 所有乡镇按时报送;1 有乡镇未报、迟报或被退回。
+    退出码:0 所有乡镇按时报送且没有错误;1 有乡镇未报、迟报、有错待改或被退回。
     """
 
     def body() -> int:

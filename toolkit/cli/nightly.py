@@ -57,7 +57,8 @@ def command(config_path: Path | None, fmt: str, date: dt.datetime | None) -> Non
 
     计划任务每晚运行的就是这个命令。
 
-    退出码:0 所有乡镇按时报送;1 有乡镇未报、迟报或被退回,或某一步没有完成。
+    退出码:0 所有乡镇按时报送且没有错误;1 有乡镇未报、迟报、有错待改或被退回,或某一步
+    没有完成。
     """
 
     def body() -> int:

@@ -142,10 +142,15 @@ class InboxWatch:
         for key in new:
             kept[key] = {"first_seen": now.isoformat(), "absent_at": absent}
         if new or len(kept) != len(known) or fresh:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_text(self.path, json.dumps(
-                {"inbox": _inbox_id(inbox), "looked_at": now.isoformat(), "files": kept},
-                ensure_ascii=False, indent=1))
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                write_text(self.path, json.dumps(
+                    {"inbox": _inbox_id(inbox), "looked_at": now.isoformat(), "files": kept},
+                    ensure_ascii=False, indent=1))
+            except OSError as exc:  # e.g. being read on Windows: the next look writes it
+                log.warning("无法写入 %s(%s),下一次查看收件箱时再写。", self.path,
+                            os_reason(exc))
+                return []
         self._known, self._last = kept, now
         return [current[k] for k in new]
 
