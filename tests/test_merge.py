@@ -203,7 +203,7 @@ def test_rerun_is_idempotent(config: Config, messy_night: Path) -> None:
     store = open_store(config)
     count = store.row_count(NIGHT)
     store.close()
-    second = merge_night(config, NIGHT, now=NOW)
+    second = merge_night(config, NIGHT, now=NOW, redo=True)
     assert sheet_values(second.master) == before  # type: ignore[arg-type]
     assert second.to_dict() == first.to_dict()
     store = open_store(config)
@@ -417,7 +417,7 @@ def test_master_open_in_excel_gives_dated_copy(config: Config,
         real(src, dst)
 
     monkeypatch.setattr(os, "replace", locked)
-    result = merge_night(config, NIGHT, now=NOW)
+    result = merge_night(config, NIGHT, now=NOW, redo=True)
     assert result.master != config.paths.master
     assert result.master is not None and result.master.parent == config.paths.master.parent
     assert result.master.name.startswith("全县汇总表_20200204_")
@@ -441,11 +441,11 @@ def test_cli_json_complete_night(config: Config, tmp_path: Path,
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert set(data) == {"date", "townships", "unattributed", "summary", "conflicts", "master",
-                         "inbox_empty"}
+                         "inbox_empty", "unchanged"}
     assert data["inbox_empty"] is False
     assert data["date"] == "2020-02-04" and data["conflicts"] == []
-    assert set(data["townships"][0]) == {"township", "status", "file", "rows", "errors",
-                                         "warnings"}
+    assert set(data["townships"][0]) == {"township", "status", "merged", "late", "note", "file",
+                                         "rows", "errors", "warnings"}
     assert [t["status"] for t in data["townships"]] == ["已报"] * 10
     assert Path(data["master"]).is_file()
 

@@ -36,6 +36,8 @@ def render_text(result: MergeResult) -> str:
     lines.append(f"{result.status_sentence}合并{result.rows}行。")
     if result.inbox_empty:
         lines.append(result.inbox_empty)
+    if result.unchanged:
+        lines.append(result.unchanged_sentence)
     for name, same in result.duplicates:
         lines.append(f"重复文件:{name} 与 {same} 内容完全相同,只汇总一次。")
     for name, why in result.skipped:
@@ -60,19 +62,22 @@ def render_text(result: MergeResult) -> str:
 @date_option
 @click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="乡镇报表所在的收件箱文件夹(默认:配置中的 inbox)。")
+@click.option("--redo", is_flag=True,
+              help="文件和配置与上次汇总时相同也重新汇总(平时不需要)。")
 @format_option
 def command(config_path: Path | None, date: dt.datetime | None, inbox: Path | None,
-            fmt: str) -> None:
+            redo: bool, fmt: str) -> None:
     """把这一晚收件箱中的乡镇报表汇总进全县汇总表。
 
     先归档每个文件,再检查、判定(已报/迟报/退回),写入历史库和全县汇总表。
+    文件、配置和汇总表都与上次汇总时相同时不再重做,只说一句。
 
     退出码:0 所有乡镇按时报送且没有错误;1 有乡镇未报、迟报、有错待改或被退回。
     """
 
     def body() -> int:
         config = get_config(config_path)
-        result = merge_night(config, as_date(date), inbox=inbox)
+        result = merge_night(config, as_date(date), inbox=inbox, redo=redo)
         output(result, fmt, render_text)
         return result.exit_code
 

@@ -32,6 +32,9 @@ def render(result: NightlyResult, echo: Callable[[str], None] = click.echo) -> N
     echo(m.status_sentence)
     if m.inbox_empty:
         echo(m.inbox_empty)
+    if result.unchanged is not None:
+        echo(result.unchanged_sentence)
+        echo(f"上次写出的汇总表、日报和反馈共 {len(result.unchanged)} 个文件,均未改动。")
     echo(f"合并 {m.rows} 行;跨乡镇重复身份证号 {len(m.conflicts)} 个。")
     echo(f"全县汇总表:{m.master}")
     if m.master_fallback:
@@ -52,10 +55,13 @@ def render(result: NightlyResult, echo: Callable[[str], None] = click.echo) -> N
 @config_option
 @format_option
 @date_option
-def command(config_path: Path | None, fmt: str, date: dt.datetime | None) -> None:
+@click.option("--redo", is_flag=True,
+              help="文件、配置和模板与上次相同也全部重做(平时不需要)。")
+def command(config_path: Path | None, fmt: str, date: dt.datetime | None, redo: bool) -> None:
     """夜间任务:汇总收件箱,生成日报和给各乡镇的反馈。
 
-    计划任务每晚运行的就是这个命令。
+    计划任务每晚运行的就是这个命令。文件、配置、模板和写出的文件都与上次相同时不再重做,
+    只说一句。
 
     退出码:0 所有乡镇按时报送且没有错误;1 有乡镇未报、迟报、有错待改或被退回,或某一步
     没有完成。
@@ -64,7 +70,7 @@ def command(config_path: Path | None, fmt: str, date: dt.datetime | None) -> Non
     def body() -> int:
         config = get_config(config_path)
         result = run_nightly(config, as_date(date), progress=progress_printer(fmt == "text"),
-                             console=fmt == "text")
+                             console=fmt == "text", redo=redo)
         output(result, fmt, render)
         return result.exit_code
 

@@ -52,6 +52,7 @@ from ..store.records import (
 from ..store.sqlite import SqliteStore
 from .archive import ArchiveResult, archive_inbox, quarantine
 from .locking import workspace_lock
+from .unchanged import MERGE, fingerprint, forget, remember, unchanged
 
 
 @dataclass
@@ -70,6 +71,14 @@ class MergeResult:
     # submission id -> its check result (register freed, ``file`` = the archived copy):
     # the nightly feedback annotates these instead of reading every file again
     checks: dict[int, CheckResult] = field(default_factory=dict)
+    # the night's files and configuration are those of the last merge and its master is
+    # as written then: nothing was redone (:mod:`.unchanged`)
+    unchanged: bool = False
+
+    @property
+    def unchanged_sentence(self) -> str:
+        return (f"{self.date:%Y-%m-%d} 的文件和配置与上次汇总时相同,全县汇总表也未改动:"
+                "未重新汇总,结果同上次。")
 
     @property
     def complete(self) -> bool:
@@ -98,6 +107,7 @@ class MergeResult:
                           for k in self.conflicts],
             "master": None if self.master is None else str(self.master),
             "inbox_empty": self.inbox_empty is not None,
+            "unchanged": self.unchanged,
         }
 
 
@@ -118,8 +128,10 @@ def deadline_of(config: Config, night: dt.date) -> dt.datetime:
 
 
 def merge_night(config: Config, night: dt.date, *, inbox: Path | str | None = None,
-                now: dt.datetime | None = None) -> MergeResult:
-    """Merge the night's township files into the store and the county master."""
+                now: dt.datetime | None = None, redo: bool = False) -> MergeResult:
+    """Merge the night's township files into the store and the county master. A night whose
+    files, configuration and master are as at its last merge is not merged again
+    (:attr:`MergeResult.unchanged`) unless ``redo``."""
     now = (now or dt.datetime.now()).replace(microsecond=0)
     inbox_dir = Path(inbox) if inbox is not None else config.paths.inbox
     if not inbox_dir.is_dir():
@@ -129,7 +141,7 @@ def merge_night(config: Config, night: dt.date, *, inbox: Path | str | None = No
         clean_leftovers(config, night)
         store = open_store(config)
         try:
-            return _merge(config, night, store, inbox_dir, now)
+            return _merge(config, night, store, inbox_dir, now, redo)
         finally:
             store.close()
 
@@ -146,8 +158,13 @@ def clean_leftovers(config: Config, night: dt.date) -> list[Path]:
 
 
 def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
-           now: dt.datetime) -> MergeResult:
+           now: dt.datetime, redo: bool) -> MergeResult:
     archived: ArchiveResult = archive_inbox(config, night, store, inbox, now)
+    if not archived.received and not redo:
+        done = unchanged(store, MERGE, night,
+                         fingerprint(config, night, store, archived.recorded))
+        if done is not None:
+            return _as_before(config, night, store, archived, done[0])
     subs = store.submissions(night)
     judged = {s.id: j for s, j in zip(subs, judge_all(config, night, subs), strict=True)}
     archived.restamp([j.sub for j in judged.values()])  # the clerk's 送达时间.txt
@@ -217,6 +234,11 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
                 f"本次结果已另存为 {master.name};请关闭原文件后重新运行汇总。")
     store.record_run(NightRun(night, now, str(master), note))
     store.set_meta("last_merged_night", night.isoformat())
+    if note is None:
+        remember(store, MERGE, night, fingerprint(config, night, store, archived.recorded),
+                 [master])
+    else:
+        forget(store, MERGE, night)
     if isinstance(store, SqliteStore):
         backup_after_night(store, config, now)
     return MergeResult(date=night, townships=statuses, conflicts=conflicts, master=master,
@@ -224,6 +246,26 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
                        duplicates=archived.duplicates, skipped=archived.skipped,
                        left=archived.left, inbox_empty=archived.empty_inbox, rows=merged,
                        checks=checks)
+
+
+def _as_before(config: Config, night: dt.date, store: Store, archived: ArchiveResult,
+               master: Path) -> MergeResult:
+    """The result of the night's last merge, read back from the store (nothing redone)."""
+    with store.snapshot():
+        statuses = store.statuses(night)
+        by_name = {s.township: s for s in statuses}
+        names = config.county.township_names
+        townships = [by_name.get(n) or TownshipStatus(n, MISSING) for n in names]
+        unattributed = [TownshipStatus(s.township or "", REJECTED, s.id, s.file_name,
+                                       s.arrived_at, reason=s.reason)
+                        for s in store.submissions(night)
+                        if not s.accepted and s.township not in names]
+        conflicts = store.conflicts(night)
+        rows = store.row_count(night)
+    return MergeResult(date=night, townships=townships, conflicts=conflicts, master=master,
+                       unattributed=unattributed, duplicates=archived.duplicates,
+                       skipped=archived.skipped, left=archived.left,
+                       inbox_empty=archived.empty_inbox, rows=rows, unchanged=True)
 
 
 def _all_rows(chosen: list[_Judged]) -> Iterator[RowRecord]:

@@ -21,9 +21,12 @@ from ..config.county import Config
 from ..errors import GridkitError
 from ..night.locking import workspace_lock
 from ..night.merge import MergeResult, merge_night
+from ..night.unchanged import OUTPUTS, fingerprint, forget, remember, templates_state, unchanged
 from ..outputs.feedback import Feedback, Progress, write_feedback
 from ..outputs.report import ReportResult, build_report
-from ..store import open_store
+from ..outputs.report.data import HISTORY_NIGHTS
+from ..outputs.templating import templates_dir
+from ..store import Store, open_store
 from .joblog import job_logging
 
 log = logging.getLogger("gridkit.nightly")
@@ -38,6 +41,14 @@ class NightlyResult:
     feedback: list[Feedback]
     log_file: Path
     failures: list[str] = field(default_factory=list)  # steps that failed, one sentence each
+    # nothing the night depends on changed since its last run: nothing was redone, the
+    # outputs listed are those of that run
+    unchanged: list[Path] | None = None
+
+    @property
+    def unchanged_sentence(self) -> str:
+        return (f"{self.night:%Y-%m-%d} 的文件、配置和模板与上次夜间任务时相同,汇总表、日报和反馈"
+                "也未改动:未重做,结果同上次。")
 
     @property
     def exit_code(self) -> int:
@@ -54,26 +65,36 @@ class NightlyResult:
             "feedback": [f.to_dict() for f in self.feedback],
             "log": str(self.log_file),
             "failures": self.failures,
+            "unchanged": self.unchanged is not None,
             "exit_code": self.exit_code,
         }
 
 
 # ---------------------------------------------------------------- the night
 def run_nightly(config: Config, night: dt.date, *, now: dt.datetime | None = None,
-                progress: Progress | None = None, console: bool = True) -> NightlyResult:
+                progress: Progress | None = None, console: bool = True,
+                redo: bool = False) -> NightlyResult:
     """Merge, report and feedback for one night (see the module docstring)."""
     step = progress or (lambda _s, _d, _t: None)
     failures: list[str] = []
     with job_logging(config, console=console) as log_file, workspace_lock(config.paths.store):
         log.info("夜间任务开始:%s。", night)
         step("汇总", 0, 1)
-        merge = merge_night(config, night, now=now)
+        merge = merge_night(config, night, now=now, redo=redo)
         files = sum(1 for t in merge.townships if t.file) + len(merge.unattributed)
         step(f"汇总 {files} 个文件、{merge.rows} 行", 1, 1)
         _log_merge(merge)
         report = None
         store = open_store(config)
         try:
+            print_ = _outputs_print(config, night, store)
+            done = unchanged(store, OUTPUTS, night, print_) if merge.unchanged else None
+            if done is not None:
+                result = NightlyResult(night, merge, None, [], log_file, unchanged=done)
+                log.info(result.unchanged_sentence)
+                log.info("夜间任务结束:%s,退出码 %d。", night, result.exit_code)
+                return result
+            forget(store, OUTPUTS, night)
             step("日报", 0, 1)
             try:
                 report = build_report(config, night, store=store, now=now)
@@ -84,12 +105,27 @@ def run_nightly(config: Config, night: dt.date, *, now: dt.datetime | None = Non
             step("日报", 1, 1)
             feedback = write_feedback(config, night, store, step, failures,
                                       checks=merge.checks)
+            if report is not None and not failures:
+                written = [*report.paths, *(f.note for f in feedback),
+                           *(f.annotated for f in feedback if f.annotated)]
+                remember(store, OUTPUTS, night, print_, written)
         finally:
             store.close()
         log.info("反馈文件已写入 %s(%d 个乡镇)。", config.paths.outbox, len(feedback))
         result = NightlyResult(night, merge, report, feedback, log_file, failures)
         log.info("夜间任务结束:%s,退出码 %d。", night, result.exit_code)
     return result
+
+
+def _outputs_print(config: Config, night: dt.date, store: Store) -> str:
+    """What the report and the feedback of ``night`` depend on besides the merge: the
+    county's templates and the runs of the nights the report compares and charts."""
+    runs = []
+    for d in store.nights():
+        if night - dt.timedelta(days=HISTORY_NIGHTS) <= d <= night:
+            run = store.night_run(d)
+            runs.append((d, run.completed_at if run else None))
+    return fingerprint(config, night, store, templates_state(templates_dir(config)), runs)
 
 
 def _log_merge(merge: MergeResult) -> None:
