@@ -199,3 +199,23 @@ def test_fill_by_display_width() -> None:
         "gridkit check", "文件 --format", "json"]
     # the lines of a Chinese paragraph join without a space; English ones with one
     assert wrap_text("第一行\n第二行\n\nfirst\nsecond", 80) == "第一行第二行\n\nfirst second"
+
+
+def test_the_command_list_needs_no_command_imported() -> None:
+    """``gridkit --help`` lists the commands from one table (importing every command cost a
+    second); each line is that command's own first help line, and nothing is imported."""
+    import subprocess
+    import sys
+
+    from toolkit.cli import COMMANDS, main
+
+    for name, line in COMMANDS.items():
+        command = main.get_command(None, name)  # type: ignore[arg-type]
+        assert command is not None
+        assert command.get_short_help_str(limit=200) == line, name
+    probe = ("import sys; from toolkit.cli import main; "
+             "main(['--help'], standalone_mode=False); "
+             "print(sorted(m for m in sys.modules if m.startswith('toolkit.cli.')))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert "toolkit.cli.check" not in out and "toolkit.cli.nightly" not in out

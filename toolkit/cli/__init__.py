@@ -24,11 +24,26 @@ from . import _click_zh
 
 _click_zh.install()
 
-# Command name -> the module defining it (as ``command``), in the order --help lists them.
-COMMAND_MODULES = (
-    "init", "template", "sample", "check", "inspect", "fix", "merge", "trace", "report",
-    "nightly", "schedule", "store", "demo", "excel",
-)
+# Command name (= the module defining it as ``command``) -> its one line in ``gridkit
+# --help``, in the order listed. Written here so the list needs no command imported (that
+# cost a second); tests/test_cli_chinese.py holds each line to the command's own help.
+COMMANDS = {
+    "init": "在文件夹中写出可修改的本县配置,并建好各个文件夹。",
+    "template": "生成乡镇登记表模板和空白的全县汇总表。",
+    "sample": "为每个乡镇写一份逼真的样例报表。",
+    "check": "按全部规则检查乡镇报表。",
+    "inspect": "显示 gridkit 怎样读取每个文件。",
+    "fix": "写出做了安全修正的副本,并列出改了哪些地方。",
+    "merge": "把这一晚收件箱中的乡镇报表汇总进全县汇总表。",
+    "trace": "查看汇总表中一个数字来自乡镇报表的哪些单元格。",
+    "report": "根据历史库生成这一晚的疫情防控工作日报。",
+    "nightly": "夜间任务:汇总收件箱,生成日报和给各乡镇的反馈。",
+    "schedule": "每天按配置的时间(nightly_at)运行夜间任务,直到停止。",
+    "store": "历史库:检查是否完好,从备份恢复。",
+    "demo": "演示:用样例报表跑完整的一晚。",
+    "excel": "Excel 按钮:装进工作簿,生成带宏的模板。",
+}
+COMMAND_MODULES = tuple(COMMANDS)
 
 
 OPTIONS_METAVAR, SUBCOMMAND_METAVAR = "[选项]", "命令 [参数]..."
@@ -54,6 +69,11 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMAND_MODULES)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``gridkit --help`` from :data:`COMMANDS`, no import."""
+        with formatter.section("命令"):
+            formatter.write_dl(list(COMMANDS.items()))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMAND_MODULES:

@@ -6,14 +6,21 @@ from pathlib import Path
 
 import click
 
-from ..annotate.copy import annotate_paths
 from ..check.rules.context import show
 from ..check.run import CheckResult, check_paths, exit_code
 from ..config.catalogue import RULE_TITLES
+from ..config.county import Config
 from ..findings import SEVERITY_TEXT
 from ._common import config_option, format_option, get_config, output, run
 
 SHOWN = 20  # problems listed per file in the text summary
+
+
+def _annotate(paths: tuple[Path, ...], config: Config, out_dir: Path) -> list[CheckResult]:
+    # imported here: the copies need openpyxl, a check without --out should not load it
+    from ..annotate.copy import annotate_paths
+
+    return annotate_paths(paths, config, out_dir)
 
 
 def render_text(result: CheckResult, shown: int = SHOWN) -> str:
@@ -82,7 +89,7 @@ def command(config_path: Path | None, fmt: str, out_dir: Path | None,
     def body() -> int:
         config = get_config(config_path)
         results = (check_paths(paths, config) if out_dir is None
-                   else annotate_paths(paths, config, out_dir))
+                   else _annotate(paths, config, out_dir))
         output(results, fmt, render_all)
         return exit_code(results)
 
