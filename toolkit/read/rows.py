@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
@@ -87,20 +88,20 @@ class RowClassifier:
         self.title_words = tuple(fold(x) for x in reading.title_words if fold(x))
         self.units = frozenset(fold(u) for u in reading.units if fold(u))
         self.header_texts = header_texts
-        self._pattern: tuple[frozenset[str], re.Pattern[str]] | None = None
 
     # -- cheap test of one distinct first-column value --------------------------------
     def flags(self, value: Any) -> bool:
         """Whether a first-column value may belong to a non-data row."""
         if type(value) is not str or not value:
             return False
-        return bool(self.flag_pattern().search(fold(value)))
+        folded = fold(value)
+        return folded in self.header_texts or bool(self.flag_pattern().search(folded))
 
     def flag_pattern(self) -> re.Pattern[str]:
-        key = self.header_texts
-        if self._pattern is None or self._pattern[0] is not key:
-            self._pattern = (key, _flag_pattern(self))
-        return self._pattern[1]
+        """The pattern of every kind of non-data first-column text but a repeated header
+        (a set lookup); compiled once per process for the same reading rules."""
+        return _flag_pattern(None if self.total is None else self.total.pattern,
+                             self.footer_labels, self.title_words)
 
     def is_total(self, folded: str) -> bool:
         return self.total is not None and bool(self.total.match(folded))
@@ -165,30 +166,30 @@ class RowClassifier:
         return None
 
 
-def _flag_pattern(c: RowClassifier) -> re.Pattern[str]:
+@lru_cache(maxsize=16)
+def _flag_pattern(total: str | None, footer_labels: tuple[str, ...],
+                  title_words: tuple[str, ...]) -> re.Pattern[str]:
     """One pattern for every kind of first-column text a non-data row may start with,
     over NUL-separated folded texts (the same tests as :meth:`RowClassifier.classify`):
     one anchor at each text's start, then the alternatives (so every other position
-    costs one character test)."""
+    costs one character test). A repeated header is not in it: that is a whole text equal
+    to one of the header's, a set lookup (and the part that made the pattern slow to
+    compile, once per sheet)."""
     cell = r"[^\x00]"
     end = r"(?=\x00|$)"
     parts = []
-    if c.total is not None:
-        parts.append(c.total.pattern.lstrip("^").rstrip("$").replace(".", cell) + end)
+    if total is not None:
+        parts.append(total.lstrip("^").rstrip("$").replace(".", cell) + end)
     parts.append(_EXAMPLE.pattern.lstrip("^").replace("$", end))
     parts.append(_SUBTITLE.pattern.lstrip("^"))
     parts.append(_FORM_LABEL.pattern.lstrip("^"))
-    if c.footer_labels:
-        labels = "|".join(re.escape(x) for x in sorted(c.footer_labels, key=len, reverse=True))
+    if footer_labels:
+        labels = "|".join(re.escape(x) for x in sorted(footer_labels, key=len, reverse=True))
         parts.append(f"[ \\t]*(?:{labels})[ \\t]*:")
-    if c.header_texts:
-        heads = "|".join(re.escape(x) for x in sorted(c.header_texts, key=len, reverse=True)
-                         if x)
-        parts.append(f"(?:{heads}){end}")
     # a long Chinese text (a note), a text naming a title word or ending in a place word
     parts.append(r"(?=[^\x00]{12})(?=[^\x00]*[^\x00-\x7f])")
-    if c.title_words:
-        words = "|".join(re.escape(x) for x in c.title_words)
+    if title_words:
+        words = "|".join(re.escape(x) for x in title_words)
         parts.append(f"(?={cell}*(?:{words}))")
     parts.append(f"(?={cell}*(?:村|社区|居委会|村委会|小区|组|片区|网格){end})")
     return re.compile(r"(?:^|\x00)(?:" + "|".join(f"(?:{p})" for p in parts) + ")")
@@ -205,7 +206,7 @@ def flagged_values(values: Sequence[Any], c: RowClassifier) -> set[Any]:
     if len(parts) != len(texts):  # a NUL inside a cell: test one by one
         return {v for v in texts if c.flags(v)}
     pattern = c.flag_pattern()
-    hits: set[Any] = set()
+    hits: set[Any] = {t for t, p in zip(texts, parts, strict=True) if p in c.header_texts}
     if not pattern.search(folded):
         return hits
     offsets = list(accumulate((len(p) + 1 for p in parts), initial=0))

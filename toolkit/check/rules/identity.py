@@ -44,11 +44,12 @@ def _birth_dates(until: dt.date) -> frozenset[str]:
     days = [f"{d:02d}" for d in range(1, 32)]
     out: list[str] = []
     for year in range(1890, until.year + 1):
-        for month in range(1, 13):
-            prefix = f"{year}{month:02d}"
-            out += [prefix + d for d in days[:calendar.monthrange(year, month)[1]]]
-    limit = f"{until:%Y%m%d}"
-    return frozenset(t for t in out if t <= limit)
+        for month in range(1, 13 if year < until.year else until.month + 1):
+            last = calendar.monthrange(year, month)[1]
+            if (year, month) == (until.year, until.month):
+                last = until.day
+            out.extend(map(f"{year}{month:02d}".__add__, days[:last]))
+    return frozenset(out)
 
 
 def id_problem(value: Any, today: dt.date | None = None) -> str | None:
