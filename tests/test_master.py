@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 
-from tests.test_merge import NIGHT, NOW, full_night, sheet_values
+from tests.test_merge import NIGHT, NOW, full_night, sheet_values, summary_columns
 from toolkit.config.county import Config
+from toolkit.findings import display_value
 from toolkit.night.merge import merge_night
-from toolkit.outputs.master import write_empty_master, write_master
+from toolkit.outputs.master import _EmptyStore, write_empty_master, write_master
 from toolkit.store import open_store
+from toolkit.store.records import FindingRecord
 
-SHEETS = ["汇总", "报送情况", "填报信息", "网格", "住户", "排查登记", "卡点值守", "队伍", "宣传",
-          "捐赠", "问题清单", "跨乡镇重复"]
+SUMMARIES = ["汇总", "汇总-排查管控", "汇总-卡点", "汇总-队伍", "汇总-宣传与捐赠"]
+DATA = ["填报信息", "网格", "住户", "排查登记", "卡点值守", "队伍", "宣传", "捐赠"]
+SHEETS = [*SUMMARIES, "报送情况", *DATA, "问题清单", "跨乡镇重复"]
 
 
 def test_empty_master(config: Config, tmp_path: Path) -> None:
@@ -23,20 +28,79 @@ def test_empty_master(config: Config, tmp_path: Path) -> None:
     assert wb.sheetnames == SHEETS
     summary = [r for r in wb["汇总"].iter_rows(values_only=True)]
     assert summary[1][:3] == ("乡镇", "报送状态", "网格数")
-    assert [r[0] for r in summary[2:]] == [*config.county.township_names, "全县合计"]
+    assert [r[0] for r in summary[2:-1]] == [*config.county.township_names, "全县合计"]
+    assert summary[-1][0].startswith("说明:")
     assert wb["排查登记"]["A1"].value == "乡镇" and wb["排查登记"]["E1"].value == "身份证号"
     assert wb["排查登记"].max_row == 1
+    assert wb["跨乡镇重复"]["A3"].value is None  # no night: no sentence either
 
 
-def test_every_master_sheet_prints_one_page_wide_with_its_header(config: Config,
-                                                                  tmp_path: Path) -> None:
+def test_every_master_sheet_is_set_up_for_a4_landscape(config: Config, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(write_empty_master(config, tmp_path / "全县汇总表.xlsx"))
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape", ws.title
-        # one page wide (1 is the default Excel writes as absent), as many pages tall as needed
-        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
-        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.paperSize == 9, ws.title  # A4
         assert ws.print_title_rows, ws.title  # the header repeats on every printed page
+        assert ws.oddFooter.center.text == "第&P页 共&N页", ws.title
+        assert ws.page_margins.left < 0.5 and ws.page_margins.bottom < 0.75
+        if ws.title in DATA and not ws.sheet_properties.pageSetUpPr.fitToPage:
+            # too wide to stay readable on one page: printed at 85 %, over then down,
+            # with 乡镇 (and the row's name) on every page
+            assert ws.page_setup.scale == 85 and ws.page_setup.pageOrder == "overThenDown"
+            assert ws.print_title_cols and ws.print_title_cols.startswith("$A:")
+        else:
+            # one page wide (1 is the default Excel writes as absent), as tall as needed
+            assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
+            assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+    assert wb["排查登记"].print_title_cols == "$A:$C"  # 乡镇, 序号, 姓名
+    assert wb["汇总"].print_title_rows == "$2:$2"
+    assert wb["汇总-排查管控"].print_title_rows == "$2:$3"  # a group title above the measures
+
+
+def test_summary_pages_fit_a4_at_full_size(config: Config, tmp_path: Path) -> None:
+    """Each 汇总 page, 报送情况, 问题清单 and 跨乡镇重复 is narrow enough to print one page
+    wide without shrinking (the font stays 11 pt), in 宋体."""
+    from toolkit.outputs.master_sheets import PAGE_WIDTH_PX, columns_px
+
+    wb = openpyxl.load_workbook(write_empty_master(config, tmp_path / "全县汇总表.xlsx"))
+    for name in [*SUMMARIES, "报送情况", "跨乡镇重复"]:
+        ws = wb[name]
+        assert columns_px(column_widths(ws), stored=True) <= PAGE_WIDTH_PX, name
+        assert ws["A2"].font.name == "宋体" and ws["A2"].font.sz >= 11
+    assert columns_px(column_widths(wb["问题清单"]), stored=True) <= PAGE_WIDTH_PX / 0.85
+
+
+def column_widths(ws: Any) -> list[float]:
+    """The widths of the sheet's columns A.. up to its last (xlsxwriter writes one <col>
+    for a run of equal widths)."""
+    widths = [0.0] * ws.max_column
+    for dim in ws.column_dimensions.values():
+        for c in range(dim.min, min(dim.max, ws.max_column) + 1):
+            widths[c - 1] = dim.width
+    return widths
+
+
+def test_every_column_title_is_distinct_and_has_its_unit(config: Config,
+                                                        tmp_path: Path) -> None:
+    """解除观察 was shown twice (the count by 管控措施 and the released figure: the same
+    number); now every figure once, under a title a trace finds, the measures under a
+    group title with their unit."""
+    from toolkit.outputs.figures import figure_specs
+
+    sheets = sheet_values(write_empty_master(config, tmp_path / "全县汇总表.xlsx"))
+    titles = [t for name in SUMMARIES for t in summary_columns({name: sheets[name]})]
+    figures = [t for t in titles if t not in ("乡镇", "报送状态")]
+    assert len(figures) == len(set(figures))
+    labels = {s.label: s for s in figure_specs(config, NIGHT)}
+    assert set(figures) == set(labels) - {"解除观察(人)"}
+    measures = sheets["汇总-排查管控"]
+    assert "按管控措施分(人)" in measures[1]
+    group = measures[1].index("按管控措施分(人)")
+    assert measures[2][group:group + 5] == tuple(config.schema.sheet_by_id("screening")
+                                                 .columns[11].values)
+    for t in figures:
+        assert labels[t].name.startswith("by_measure:") or t.endswith(")") or t in (
+            "网格数", "值守班次", "值守人次"), t
 
 
 def test_any_night_is_rebuilt_from_the_store(config: Config) -> None:
@@ -128,3 +192,71 @@ def test_figures_from_sql_groups_equal_figures_from_every_row(config: Config) ->
         store.close()
     assert fast == slow
     assert fast.total.screened > 0 and fast.total.persons > 0 and fast.total.checkpoints > 0
+
+
+class _NightStore(_EmptyStore):
+    """A store with one night's findings and nothing else."""
+
+    def __init__(self, findings: list[FindingRecord]) -> None:
+        self._findings = findings
+
+    def snapshot(self) -> Any:
+        return contextlib.nullcontext()
+
+    def findings(self, night: dt.date) -> list[FindingRecord]:
+        return self._findings
+
+
+def _finding(message: str, value: Any, row: int = 7) -> FindingRecord:
+    return FindingRecord("扎西镇", 1, "扎西镇_20200204.xlsx", "排查登记", row, "姓名",
+                         f"O{row}", "required-missing", "error", message, value)
+
+
+def test_problem_list_reads_as_the_clerk_sees_it(config: Config) -> None:
+    """Values as Excel shows them (names joined by 、, a destroyed ID as digits), the rule
+    by its title, long messages wrapped in rows tall enough, a title with the counts."""
+    long = "身份证号“530629195604126000”被存成了数字:" + "请设置为文本格式后重新输入。" * 6
+    store = _NightStore([_finding("包保责任人填了两人", ["刘昌俊", "吕翠"]),
+                         _finding(long, 5.30629195604126e+17, row=8),
+                         _finding("日期", dt.date(2020, 2, 4), row=9)])
+    path = write_master(config, NIGHT, store)  # type: ignore[arg-type]
+    ws = openpyxl.load_workbook(path)["问题清单"]
+    assert ws["A1"].value == "各乡镇登记表问题清单(2020年2月4日),共 3 条:错误 3 条、警告 0 条"
+    assert [c.value for c in ws[2]] == ["乡镇", "文件", "工作表", "行", "列", "单元格", "级别",
+                                        "规则", "说明", "值"]
+    values = [ws.cell(r, 10).value for r in (3, 4, 5)]
+    assert values == ["刘昌俊、吕翠", display_value(5.30629195604126e+17), "2020-02-04"]
+    assert values[1].isdigit() and len(values[1]) == 18  # digits, never 5.30629195604126e+17
+    assert ws["H3"].value == "必填项为空"
+    assert ws["I4"].alignment.wrap_text and ws["B4"].alignment.wrap_text
+    assert ws.row_dimensions[4].height >= 4 * 14.25  # four lines of 宋体 11
+    assert ws.row_dimensions[3].height < 2 * 14.25
+    assert ws.print_title_rows == "$2:$2" and ws.freeze_panes == "A3"
+
+
+def test_no_conflicts_is_said_in_a_sentence(config: Config) -> None:
+    path = write_master(config, NIGHT, _NightStore([]))  # type: ignore[arg-type]
+    rows = sheet_values(path)["跨乡镇重复"]
+    assert rows[0][0] == "跨乡镇重复登记的身份证号(同一人被两个及以上乡镇登记)(2020年2月4日)"
+    assert rows[2][0] == "本日未发现跨乡镇重复登记。"
+
+
+def test_status_summary_has_its_own_columns(config: Config) -> None:
+    """报送情况: the summary is a label / value / explanation block above the table (the
+    explanation across the wide columns), so no column is sized for the summary."""
+    full_night(config)
+    merge_night(config, NIGHT, now=NOW)
+    wb = openpyxl.load_workbook(config.paths.master)
+    ws = wb["报送情况"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[1][0].startswith("应报10个乡镇：已报10个")
+    labels = [r[0] for r in rows[2:13]]
+    assert labels == ["应报乡镇", "已纳入汇总", "报送率", "按时报送", "按时报送率", "已报", "迟报",
+                      "有错待改", "退回", "未报", "跨乡镇重复"]
+    assert rows[4][1] == 1 and ws["B5"].number_format == "0.0%"
+    assert rows[11][2] == "截至汇总时未收到报表"  # 未报: what it means (nobody tonight)
+    assert f"C{3}:H{3}" in {str(r) for r in ws.merged_cells.ranges}
+    head = next(i for i, r in enumerate(rows) if r[0] == "乡镇")
+    assert rows[head] == ("乡镇", "状态", "文件", "收到时间", "行数", "错误", "警告", "说明")
+    assert ws.print_title_rows == f"${head + 1}:${head + 1}"
+    assert ws.cell(head + 2, 8).alignment.wrap_text  # 说明 wraps

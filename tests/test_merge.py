@@ -93,6 +93,31 @@ def sheet_values(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         wb.close()
 
 
+def summary_columns(sheets: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[Any]]:
+    """The columns of every 汇总 page of a master (汇总, 汇总-排查管控 …) by their title:
+    each from the first township's row down to 全县合计."""
+    out: dict[str, list[Any]] = {}
+    for name, rows in sheets.items():
+        if name != "汇总" and not name.startswith("汇总-"):
+            continue
+        head = next(i for i, r in enumerate(rows) if r[0] == "乡镇")
+        total = next(i for i, r in enumerate(rows) if r[0] == "全县合计")
+        first = head + 1
+        while rows[first][0] is None:  # the header's second row (under a group title)
+            first += 1
+        for c in range(len(rows[head])):
+            title = next(r[c] for r in reversed(rows[head:first]) if r[c] is not None)
+            out.setdefault(title, [r[c] for r in rows[first:total + 1]])
+    return out
+
+
+def status_block(sheets: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
+    """报送情况's summary block: label -> value."""
+    rows = sheets["报送情况"]
+    end = next(i for i, r in enumerate(rows) if r[0] == "乡镇")
+    return {r[0]: r[1] for r in rows[2:end] if r[0] is not None}
+
+
 def status_of(result: Any) -> dict[str, str]:
     return {t.township: t.status for t in result.townships}
 
@@ -181,9 +206,18 @@ def test_cross_township_conflict_lists_both_sources(config: Config, messy_night:
     assert [(s.township, s.file, s.sheet, s.row) for s in k.sources] == [
         ("双河乡", "双河乡_20200204.xlsx", "排查登记", 3),
         ("高田乡", "高田乡_20200204.xlsx", "排查登记", 4)]
-    rows = sheet_values(result.master)["跨乡镇重复"]  # type: ignore[arg-type]
-    assert rows[1][:3] == (pid(9999), "双河乡、高田乡", "双河乡") and rows[1][5] == 3
-    assert rows[2][2] == "高田乡" and rows[2][5] == 4
+    sheets = sheet_values(result.master)  # type: ignore[arg-type]
+    rows = sheets["跨乡镇重复"]
+    assert rows[0][0].startswith("跨乡镇重复登记的身份证号")
+    assert rows[1][:4] == ("身份证号", "涉及乡镇", "乡镇", "登记姓名")
+    assert rows[2][:3] == (pid(9999), "双河乡、高田乡", "双河乡") and rows[2][6] == 3
+    assert rows[3][2] == "高田乡" and rows[3][6] == 4
+    # the name each township registered, as in its row of the merged 排查登记
+    screening = sheets["排查登记"]
+    name, town, line = (screening[0].index(t) for t in ("姓名", "乡镇", "来源行"))
+    registered = {(r[town], r[line]): r[name] for r in screening[1:]}
+    assert rows[2][3] == registered[("双河乡", 3)] and rows[2][3]
+    assert rows[3][3] == registered[("高田乡", 4)] and rows[3][3]
 
 
 def test_formula_like_values_stay_text(config: Config, messy_night: Path) -> None:
@@ -219,23 +253,21 @@ def test_master_content(config: Config) -> None:
     result = merge_night(config, NIGHT, now=NOW)
     assert result.exit_code == 0 and result.master == config.paths.master
     sheets = sheet_values(config.paths.master)
-    summary = sheets["汇总"]
-    header = summary[1]
-    assert summary[2][:2] == ("扎西镇", "已报")
-    total = summary[2 + 10]
-    assert total[0] == "全县合计"
-    col = header.index("排查登记(人)")
-    assert total[col] == 30 and summary[2][col] == 3
-    assert total[header.index("湖北来威(人)")] == 10
-    assert total[header.index("宣传资料(份)")] == 12000
-    assert total[header.index("捐赠折合金额(元)")] == 50000
-    status = sheets["报送情况"]
-    assert status[2][:5] == (10, 10, 1, 10, 1)
+    summary = summary_columns(sheets)
+    assert (summary["乡镇"][0], summary["报送状态"][0]) == ("扎西镇", "已报")
+    assert summary["乡镇"][10] == "全县合计"
+    assert summary["排查登记(人)"][10] == 30 and summary["排查登记(人)"][0] == 3
+    assert summary["湖北来威(人)"][10] == 10
+    assert summary["宣传资料(份)"][10] == 12000
+    assert summary["捐赠折合金额(元)"][10] == 50000
+    block = status_block(sheets)
+    assert [block[k] for k in ("应报乡镇", "已纳入汇总", "报送率", "按时报送", "按时报送率")] == [
+        10, 10, 1, 10, 1]
     data = sheets["住户"]
     assert data[0][0] == "乡镇" and data[0][-3:] == ("检查结果", "来源文件", "来源行")
     assert data[1][0] == "扎西镇" and data[1][-2:] == ("扎西镇_20200204.xlsx", 2)
     assert len(data) == 1 + 30
-    assert sheets["问题清单"] == [sheets["问题清单"][0]]
+    assert sheets["问题清单"][1][0] == "乡镇" and sheets["问题清单"][2:] == []
 
 
 def test_master_sheets_are_formatted(config: Config) -> None:
@@ -265,7 +297,7 @@ def test_row_level_errors_do_not_block(config: Config) -> None:
     assert len(rows) == 4
     assert rows[2][-3] == "有错误" and rows[1][-3] is None
     issues = sheets["问题清单"]
-    assert any(r[3] == 3 and r[2] == "排查登记" and r[6] == "错误" for r in issues[1:])
+    assert any(r[3] == 3 and r[2] == "排查登记" and r[6] == "错误" for r in issues[2:])
 
 
 def test_trace_figure_to_cells(config: Config) -> None:

@@ -141,7 +141,7 @@ def test_workbook_is_printable(config, tmp_path):
         assert ws.page_setup.fitToWidth in (None, 1)  # Excel's default is 1 page wide
         assert ws.page_setup.fitToHeight == 0  # as many pages tall as needed
         assert ws.print_title_rows or ws.title == "日报", ws.title
-        assert ws.page_margins.left == pytest.approx(0.5)
+        assert ws.page_margins.left == pytest.approx(0.4)
 
 
 def test_day_over_day_change(config, tmp_path):

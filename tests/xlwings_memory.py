@@ -10,6 +10,8 @@ It behaves like Excel over COM where that matters to gridkit:
 - numbers are read back as ``float`` (Excel stores every number as a double), dates as
   ``datetime``, empty cells as ``None``; a text that starts with ``'`` is stored without it;
 - ``used_range`` is the rectangle of cells that hold a value or a format, ``A1`` when empty;
+- in a merged area only the top-left cell holds a value: clearing contents passes over the
+  rest, and writing nothing (None) into them is accepted, anything else refused;
 - a message box (``app.alert``) and the status bar are recorded in ``app.impl.alerts`` /
   ``app.impl.status_bar`` instead of being shown.
 
@@ -27,6 +29,7 @@ from typing import Any
 
 import openpyxl
 import xlwings as xw
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment as XlComment
 from openpyxl.styles import Font as XlFont
 from openpyxl.styles import PatternFill
@@ -393,7 +396,8 @@ class Sheet(base_classes.Sheet):
 
     def clear_contents(self) -> None:
         for cell in list(self.ws._cells.values()):
-            cell.value = None
+            if not isinstance(cell, MergedCell):
+                cell.value = None
 
     def autofit(self, axis: Any = None) -> None:
         pass
@@ -629,7 +633,8 @@ class Range(base_classes.Range):
 
     def clear_contents(self) -> None:
         for cell in self._cells():
-            cell.value = None
+            if not isinstance(cell, MergedCell):
+                cell.value = None
 
     def clear_formats(self) -> None:
         for cell in self._cells():
@@ -777,6 +782,10 @@ def _excel_value(v: Any) -> Any:
 
 
 def _put(cell: Any, v: Any) -> None:
+    if isinstance(cell, MergedCell):
+        if v is None:
+            return
+        raise ValueError(f"Cannot change part of a merged cell ({cell.coordinate}).")
     if isinstance(v, str) and v.startswith("'"):
         cell.value = v[1:]
         cell.data_type = "s"

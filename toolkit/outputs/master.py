@@ -1,19 +1,24 @@
 """The county master workbook (全县汇总表), rebuilt from the history store for one night.
 
-Sheets: 汇总 (one row per township + 全县合计), 报送情况 (completeness, DHIS2-style reporting
-and on-time rates), one merged sheet per register sheet with 乡镇 and 来源 columns, 问题清单,
-跨乡镇重复. Written with xlsxwriter in constant-memory mode (400,000 rows stay small), with
-``strings_to_formulas`` off: a township's "=..." stays text, never a formula. The file is
-written aside and moved into place; when the old one cannot be replaced (open in Excel on
-Windows) the new one is saved as a dated copy beside it.
+Sheets: the 汇总 pages (汇总 = 报送与网格, 汇总-排查管控, 汇总-卡点, 汇总-队伍, 汇总-宣传与捐赠:
+one row per township + 全县合计 each), 报送情况 (completeness, reporting and on-time rates),
+one merged sheet per register sheet with 乡镇 and 来源 columns, 问题清单, 跨乡镇重复 (the small
+sheets are laid out in ``master_sheets.py``). Every sheet prints on A4 landscape with its
+header on each page. Written with xlsxwriter, the data sheets in constant-memory mode
+(400,000 rows stay small) through a fast row writer, with ``strings_to_formulas`` off: a
+township's "=..." stays text, never a formula. The file is written aside and moved into
+place; when the old one cannot be replaced (open in Excel on Windows) the new one is saved
+as a dated copy beside it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from math import isfinite
 from pathlib import Path
 from typing import Any
@@ -25,29 +30,51 @@ from xlsxwriter.worksheet import Worksheet
 from ..config.county import Config
 from ..config.schema import ColumnSpec
 from ..files import replace_file
-from ..findings import ERROR, SEVERITY_TEXT, WARNING
 from ..store.protocol import Store
 from ..store.records import (
-    LATE,
-    MISSING,
-    REJECTED,
     ROW_ERROR,
     ROW_WARNING,
-    STATUS_WORDS,
-    TO_FIX,
     Conflict,
     FindingRecord,
     StoredRow,
     Submission,
     TownshipStatus,
 )
-from .figures import TOTAL, NightFigures, figure_specs, figure_value, night_figures
+from .figures import NightFigures, figure_specs, night_figures
+from .master_sheets import (
+    CONFLICTS,
+    FINDINGS,
+    FONT,
+    PAGE_WIDTH_PX,
+    STATUS,
+    SUMMARY,
+    Formats,
+    NamesByRow,
+    SmallWorksheet,
+    columns_px,
+    conflicts_sheet,
+    display_width,
+    findings_sheet,
+    print_setup,
+    row_height,
+    status_sheet,
+    summary_page,
+    topics,
+    when_text,
+)
 
-SUMMARY, STATUS, FINDINGS, CONFLICTS = "汇总", "报送情况", "问题清单", "跨乡镇重复"
+__all__ = ["CONFLICTS", "FINDINGS", "STATUS", "SUMMARY", "MasterRow", "RowSource",
+           "write_empty_master", "write_master"]
+
 ROW_LABELS = {ROW_ERROR: "有错误", ROW_WARNING: "有警告"}
-_WIDTHS = {"id-number": 21, "phone": 15, "date": 12, "name": 10, "name-list": 20, "int": 10,
-           "number": 12, "enum": 12, "text": 16}
+# a data sheet's column widths by type (the header wraps onto two lines when wider)
+_WIDTHS = {"id-number": 20, "phone": 13, "date": 11, "name": 8, "name-list": 16, "int": 7,
+           "number": 9, "enum": 8, "text": 14}
+_TAIL_WIDTHS = [7.0, 22.0, 6.0]  # 检查结果, 来源文件, 来源行
+FIT_MIN_SCALE = 0.6  # a data sheet printed one page wide only when not shrunk below this
+WIDE_SCALE = 85  # else printed at this size over several pages, its first columns repeated
 MAX_ROWS = 1_048_576
+WRAPPED_TYPES = ("name-list", "text")
 
 
 # one merged row for a data sheet: (township, file, Excel row, check status, values in the
@@ -112,59 +139,40 @@ class _EmptyStore:
         return []
 
 
-class _Formats:
-    def __init__(self, wb: xlsxwriter.Workbook) -> None:
-        self.title = wb.add_format({"bold": True, "font_size": 14})
-        self.header = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1,
-                                     "text_wrap": True, "valign": "vcenter",
-                                     "align": "center"})
-        self.int = wb.add_format({"num_format": "#,##0"})
-        self.money = wb.add_format({"num_format": "#,##0.00"})
-        self.pct = wb.add_format({"num_format": "0.0%"})
-        self.date = wb.add_format({"num_format": "yyyy-mm-dd"})
-        self.time = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-        self.total = wb.add_format({"bold": True, "top": 1, "num_format": "#,##0"})
-        self.total_money = wb.add_format({"bold": True, "top": 1, "num_format": "#,##0.00"})
-        self.error = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
-        self.warning = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
-        self.bad = {REJECTED: self.error, MISSING: self.error, TO_FIX: self.error,
-                    LATE: self.warning}
-
-
-def _header(ws: Any, row: int, names: list[str], fmt: _Formats,
-            widths: list[float] | None = None) -> None:
-    ws.write_row(row, 0, names, fmt.header)
-    # printable: A4 landscape, one page wide, the header repeated on every page
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0, row)
-    for i, name in enumerate(names):
-        width = widths[i] if widths else max(8.0, min(30.0, len(name) * 2.2))
-        ws.set_column(i, i, width)
-    ws.set_row(row, 30)
-
-
 def _write(path: Path, config: Config, night: dt.date | None, store: Any,
            rows: RowSource | None = None) -> None:
     wb = xlsxwriter.Workbook(str(path), {
         "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
         "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd",
+        "default_format_properties": {"font_name": FONT, "font_size": 11},
     })
-    fmt = _Formats(wb)
+    fmt = Formats(wb)
     day = night or dt.date.today()
     figures = night_figures(store, config, day) if night else _no_figures(config, day)
-    title = f"{config.county.name}疫情防控网格化管理汇总表"
-    when = f"({night.year}年{night.month}月{night.day}日)" if night else ""
-    _summary(wb.add_worksheet(SUMMARY), config, day, figures, fmt, title + when)
-    _status(wb.add_worksheet(STATUS), figures, store, day if night else None, fmt,
-            f"{config.county.name}各乡镇报送情况{when}", config)
+    when = when_text(night)
+    small = {"worksheet_class": SmallWorksheet}
+    for number, topic in enumerate(topics(config, figure_specs(config, day))):
+        summary_page(wb.add_worksheet(topic.sheet, **small), config, topic, number, figures,
+                     fmt, when)
+    names_set = set(config.county.township_names)
+    others = [s for s in store.submissions(day) if not s.accepted
+              and s.township not in names_set] if night else []
+    status_sheet(wb.add_worksheet(STATUS, **small), config, figures, others, fmt, when)
+    conflicts = store.conflicts(day) if night else []
+    watch = _watch(config, conflicts)
+    names: NamesByRow = {}
     source = rows or _stored_rows(store, day)
-    for spec in config.schema.sheets:
-        ws = wb.add_worksheet(spec.name, worksheet_class=_DataWorksheet)
-        _data_sheet(ws, spec.columns, spec.name, store, day, fmt, source)
-    _findings(wb.add_worksheet(FINDINGS), store.findings(day) if night else [], fmt)
-    _conflicts(wb.add_worksheet(CONFLICTS), store.conflicts(day) if night else [], fmt)
+    # 问题清单 and 跨乡镇重复 come after the data sheets and are written last (the data
+    # pass picks out the names the conflicts show)
+    data = [(spec, wb.add_worksheet(spec.name, worksheet_class=_DataWorksheet))
+            for spec in config.schema.sheets]
+    findings_ws = wb.add_worksheet(FINDINGS, **small)
+    conflicts_ws = wb.add_worksheet(CONFLICTS, **small)
+    for spec, ws in data:
+        _data_sheet(ws, spec.columns, spec.name, store, day, fmt, source,
+                    watch.get(spec.name), names)
+    findings_sheet(findings_ws, store.findings(day) if night else [], fmt, when, bool(night))
+    conflicts_sheet(conflicts_ws, conflicts, names, fmt, when, bool(night))
     wb.close()
 
 
@@ -172,77 +180,36 @@ def _no_figures(config: Config, day: dt.date) -> NightFigures:
     return night_figures(_EmptyStore(), config, day)  # type: ignore[arg-type]
 
 
-def _summary(ws: Any, config: Config, night: dt.date, figures: NightFigures, fmt: _Formats,
-             title: str) -> None:
-    specs = figure_specs(config, night)
-    ws.write_string(0, 0, title, fmt.title)
-    names = ["乡镇", "报送状态", *(s.label for s in specs)]
-    _header(ws, 1, names, fmt, [10, 9, *(max(9.0, len(s.label) * 1.8) for s in specs)])
-    row = 2
-    for tf in figures.townships:
-        ws.write_string(row, 0, tf.township)
-        ws.write_string(row, 1, tf.status, fmt.bad.get(tf.status))
-        for i, spec in enumerate(specs):
-            value = figure_value(tf, spec.name)
-            ws.write_number(row, 2 + i, value,
-                            fmt.money if spec.name == "donation_amount" else fmt.int)
-        row += 1
-    ws.write_string(row, 0, f"{TOTAL}合计", fmt.total)
-    ws.write_string(row, 1, f"{figures.reported}/{figures.expected}", fmt.total)
-    for i, spec in enumerate(specs):
-        ws.write_number(row, 2 + i, figure_value(figures.total, spec.name),
-                        fmt.total_money if spec.name == "donation_amount" else fmt.total)
-    ws.freeze_panes(2, 1)
-    ws.autofilter(1, 0, row - 1, len(names) - 1)
+@dataclass
+class _Watch:
+    """The rows of a data sheet whose registered name 跨乡镇重复 shows: the ID column's
+    and the name column's ids, and the wanted (township, Excel row) -> ID numbers."""
+
+    id_column: str
+    name_column: str
+    wanted: dict[tuple[str, int], set[str]]
+
+    @property
+    def rows(self) -> set[int]:
+        return {r for _, r in self.wanted}
 
 
-def _status(ws: Any, figures: NightFigures, store: Any, night: dt.date | None,
-            fmt: _Formats, title: str, config: Config) -> None:
-    ws.write_string(0, 0, title, fmt.title)
-    labels = ["应报乡镇", "已纳入汇总", "报送率", "按时报送", "按时报送率", *STATUS_WORDS,
-              "跨乡镇重复"]
-    values: list[tuple[float, Any]] = [
-        (figures.expected, fmt.int), (figures.reported, fmt.int),
-        (figures.reporting_rate, fmt.pct), (figures.on_time, fmt.int),
-        (figures.on_time_rate, fmt.pct),
-        *((figures.count(w), fmt.int) for w in STATUS_WORDS), (figures.conflicts, fmt.int)]
-    ws.write_row(1, 0, labels, fmt.header)
-    for i, (value, f) in enumerate(values):
-        ws.write_number(2, i, value, f)
-    deadline = config.county.deadline.strftime("%H:%M")
-    ws.write_string(3, 0, f"报送率 = 已纳入汇总的乡镇数 ÷ 应报乡镇数;按时报送率 = 截止时间 "
-                          f"{deadline} 前送达并纳入汇总的乡镇数 ÷ 应报乡镇数。有错待改:已纳入"
-                          "汇总但有错误,须改正后重新报送;退回:文件无法使用,未纳入汇总。")
-    head = 5
-    names = ["乡镇", "状态", "文件", "收到时间", "行数", SEVERITY_TEXT[ERROR],
-             SEVERITY_TEXT[WARNING], "说明"]
-    _header(ws, head, names, fmt, [12, 12, 34, 18, 10, 10, 10, 60])
-    row = head + 1
-    for tf in figures.townships:
-        ws.write_string(row, 0, tf.township)
-        ws.write_string(row, 1, tf.status, fmt.bad.get(tf.status))
-        if tf.file:
-            ws.write_string(row, 2, tf.file)
-        if tf.arrived_at:
-            ws.write_datetime(row, 3, tf.arrived_at, fmt.time)
-        ws.write_number(row, 4, tf.rows, fmt.int)
-        ws.write_number(row, 5, tf.errors, fmt.int)
-        ws.write_number(row, 6, tf.warnings, fmt.int)
-        if tf.note:
-            ws.write_string(row, 7, tf.note)
-        row += 1
-    names_set = set(config.county.township_names)
-    others = [s for s in store.submissions(night) if not s.accepted
-              and s.township not in names_set] if night else []
-    for s in others:
-        ws.write_string(row, 0, s.township or "(未识别)")
-        ws.write_string(row, 1, REJECTED, fmt.error)
-        ws.write_string(row, 2, s.file_name)
-        ws.write_datetime(row, 3, s.arrived_at, fmt.time)
-        ws.write_string(row, 7, f"未纳入汇总:{s.reason or '文件无法使用'}")
-        row += 1
-    ws.freeze_panes(head + 1, 1)
-    ws.autofilter(head, 0, max(row - 1, head), len(names) - 1)
+def _watch(config: Config, conflicts: list[Conflict]) -> dict[str, _Watch]:
+    watch: dict[str, _Watch] = {}
+    for k in conflicts:
+        for s in k.sources:
+            w = watch.get(s.sheet)
+            if w is None:
+                spec = next((sp for sp in config.schema.sheets if sp.name == s.sheet), None)
+                if spec is None:
+                    continue
+                ids = [c.id for c in spec.columns if c.id == "id_number"]
+                people = [c.id for c in spec.columns if c.type == "name"]
+                if not ids or not people:
+                    continue
+                w = watch[s.sheet] = _Watch(ids[0], people[0], {})
+            w.wanted.setdefault((s.township, s.row), set()).add(k.id_number)
+    return watch
 
 
 # a string the fast row writer hands to xlsxwriter's own escaping: XML specials, control
@@ -344,14 +311,47 @@ class _DataWorksheet(Worksheet):
             self.write(row, col, value, self._formats.get(styles[col]))
 
 
+def data_column_width(col: ColumnSpec) -> float:
+    """A data column wide enough for its values' usual width and its title on two lines."""
+    width = float(_WIDTHS.get(col.type, 14))
+    if col.type == "enum" and col.values:
+        width = max(5.0, max(display_width(v) for v in col.values) + 2.0)
+    return max(width, math.ceil(display_width(col.name) / 2) + 1.0)
+
+
+def _data_print(ws: Any, columns: tuple[ColumnSpec, ...], widths: list[float]) -> None:
+    """One page wide when that stays readable; a very wide register prints at WIDE_SCALE
+    over then down, 乡镇 (and the columns up to the person's or household's name) on
+    every page."""
+    fit = PAGE_WIDTH_PX / columns_px(widths) >= FIT_MIN_SCALE
+    marks = [k for k, c in enumerate(columns[:4]) if c.key or c.type == "name"]
+    print_setup(ws, header=(0, 0), fit=fit, scale=WIDE_SCALE,
+                repeat_columns=marks[-1] + 2 if marks else 1)
+    ws.hide_gridlines(0)  # the grid prints: these rows have no borders of their own
+
+
 def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any,
-                night: dt.date, fmt: _Formats, source: RowSource) -> None:
+                night: dt.date, fmt: Formats, source: RowSource, watch: _Watch | None,
+                names_found: NamesByRow) -> None:
+    """One merged register sheet (乡镇, the schema's columns, 检查结果, 来源文件, 来源行),
+    streamed row by row; the names of the rows ``watch`` asks for go into
+    ``names_found``."""
     layout = store.columns(night, sheet)
     ids = [c.id for c in columns]
     pos = [layout.index(i) if i in layout else None for i in ids]
     names = ["乡镇", *(c.name for c in columns), "检查结果", "来源文件", "来源行"]
-    _header(ws, 0, names, fmt,
-            [10, *(_WIDTHS.get(c.type, 14) for c in columns), 9, 30, 8])
+    widths = [8.0, *(data_column_width(c) for c in columns), *_TAIL_WIDTHS]
+    ws.write_row(0, 0, names, fmt.header)
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
+    ws.set_row(0, row_height(2))
+    _data_print(ws, columns, widths)
+    watch_rows: set[int] = set()
+    wanted: dict[tuple[str, int], set[str]] = {}
+    id_pos = name_pos = 0
+    if watch is not None and watch.id_column in layout and watch.name_column in layout:
+        watch_rows, wanted = watch.rows, watch.wanted
+        id_pos, name_pos = layout.index(watch.id_column), layout.index(watch.name_column)
     dates = [k + 1 for k, c in enumerate(columns) if c.type == "date"]
     lists = [k + 1 for k, c in enumerate(columns) if c.type == "name-list"]
     n = len(columns)
@@ -361,6 +361,9 @@ def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any
     styles = [""] * (n + 4)
     for k in dates:
         styles[k] = ws.style_of(fmt.date)
+    for k, col in enumerate(columns, start=1):  # names and text wrap within their width
+        if col.type in WRAPPED_TYPES:
+            styles[k] = ws.style_of(fmt.data_wrap)
     labels = {ROW_ERROR: (ROW_LABELS[ROW_ERROR], ws.style_of(fmt.error)),
               ROW_WARNING: (ROW_LABELS[ROW_WARNING], ws.style_of(fmt.warning))}
     ws.share_columns([0, *(k + 1 for k, c in enumerate(columns) if c.type == "enum"),
@@ -399,46 +402,11 @@ def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any
         out[status_col + 1] = file
         out[status_col + 2] = excel_row
         ws.plain_row(row, out, styles)
-    ws.freeze_panes(1, 1)
-    ws.autofilter(0, 0, max(row, 0), len(names) - 1)
-
-
-def _findings(ws: Any, findings: list[FindingRecord], fmt: _Formats) -> None:
-    names = ["乡镇", "文件", "工作表", "行", "列", "单元格", "级别", "规则", "说明", "值"]
-    _header(ws, 0, names, fmt, [10, 30, 10, 7, 14, 8, 7, 24, 70, 22])
-    row = 0
-    for row, f in enumerate(findings, start=1):
-        ws.write_string(row, 0, f.township or "")
-        ws.write_string(row, 1, f.file)
-        ws.write_string(row, 2, f.sheet or "")
-        if f.row is not None:
-            ws.write_number(row, 3, f.row)
-        ws.write_string(row, 4, f.column or "")
-        ws.write_string(row, 5, f.cell or "")
-        err = f.severity == ERROR
-        ws.write_string(row, 6, SEVERITY_TEXT[ERROR if err else WARNING],
-                        fmt.error if err else fmt.warning)
-        ws.write_string(row, 7, f.rule)
-        ws.write_string(row, 8, f.message)
-        if f.value is not None:
-            ws.write_string(row, 9, f.value if isinstance(f.value, str) else str(f.value))
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(row, 0), len(names) - 1)
-
-
-def _conflicts(ws: Any, conflicts: list[Conflict], fmt: _Formats) -> None:
-    names = ["身份证号", "涉及乡镇", "乡镇", "来源文件", "工作表", "来源行"]
-    _header(ws, 0, names, fmt, [21, 22, 10, 30, 10, 8])
-    row = 0
-    for k in conflicts:
-        towns = "、".join(k.townships)
-        for s in k.sources:
-            row += 1
-            ws.write_string(row, 0, k.id_number)
-            ws.write_string(row, 1, towns)
-            ws.write_string(row, 2, s.township)
-            ws.write_string(row, 3, s.file)
-            ws.write_string(row, 4, s.sheet)
-            ws.write_number(row, 5, s.row)
+        if excel_row in watch_rows:  # a row 跨乡镇重复 names
+            wanted_ids = wanted.get((township, excel_row))
+            if wanted_ids and len(src) > max(id_pos, name_pos):
+                pid = src[id_pos]
+                if pid.__class__ is str and pid in wanted_ids:
+                    names_found[(township, excel_row, pid)] = src[name_pos]
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, max(row, 0), len(names) - 1)

@@ -66,7 +66,7 @@ CHANGE_FIELDS: tuple[tuple[str, str], ...] = (
     ("在管人数较上日(人)", "under_management"), ("解除观察较上日(人)", "released"),
     ("新发现问题(处)", "problems"),
 )
-MESSAGE_WIDTH = 60  # column width of 问题 in 问题清单
+MESSAGE_WIDTH = 44  # column width of 问题 in 问题清单
 CHART_FIELD = "under_management"  # the trend chart: persons under management, in 人
 TREND_DAYS = 14
 SIGNED = "+#,##0;-#,##0;0"  # a change always shows its sign
@@ -141,7 +141,7 @@ class _Writer:
         ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
         if header_row is not None:
             ws.repeat_rows(0, header_row)
-        ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
+        ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.7)
         ws.center_horizontally()
         if not portrait:  # the 日报 page carries its own masthead
             ws.set_header(f"&L{self.config.county.office}&R{cn_date(self.data.night.date)}")
@@ -239,10 +239,14 @@ class _Writer:
     def _townships(self) -> None:
         n = self.data.night
         labels = ["乡镇", "报送"] + [label for label, _ in TOWNSHIP_COLUMNS]
-        ws = self._sheet("乡镇情况", 2, [10, 7] + [9.5] * len(TOWNSHIP_COLUMNS))
+        # 18 columns on one A4 landscape page at a readable size (above 8 pt): figures 7.5
+        # wide, the amount in yuan wider; a title wraps onto three lines
+        widths = [8.0, 7.0] + [10.0 if attr == "donation_amount" else 7.5
+                               for _, attr in TOWNSHIP_COLUMNS]
+        ws = self._sheet("乡镇情况", 2, widths)
         self._title(ws, "各乡镇情况", len(labels))
         self._header(ws, 2, labels)
-        ws.set_row(2, 32)  # titles on two lines: the figure, then its unit
+        ws.set_row(2, 45)
         for i, t in enumerate([*n.townships, n.total], start=3):
             is_total = t is n.total
             ws.write_string(i, 0, t.township, self.f_total if is_total else self.f_text)
@@ -353,7 +357,10 @@ class _Writer:
 
     def _problems(self) -> None:
         labels = ["乡镇", "工作表", "单元格", "行", "列", "级别", "问题", "值", "新增", "文件"]
-        ws = self._sheet("问题清单", 2, [10, 10, 8, 6, 12, 6, MESSAGE_WIDTH, 22, 6, 28])
+        # one A4 landscape page wide at a readable size: 问题, 值 and 文件 wrap
+        widths = [9, 9, 7, 5, 11, 5, MESSAGE_WIDTH, 16, 5, 16]
+        wrapped = (6, 7, 9)
+        ws = self._sheet("问题清单", 2, widths)
         self._title(ws, "待改正问题(按乡镇)", len(labels))
         self._header(ws, 2, labels)
         order = {t.township: i for i, t in enumerate(self.data.night.townships)}
@@ -364,8 +371,9 @@ class _Writer:
                       SEVERITY_TEXT[ERROR if p.severity == ERROR else WARNING], p.message,
                       display_value(p.value), "是" if p.new else "",
                       p.file]
-            # wrapped messages: set the height (a Chinese character is ~2 width units)
-            lines = max(1, -(-_width(p.message) * 20 // (MESSAGE_WIDTH * 23)))
+            # wrapped cells: set the height (a Chinese character is ~2 width units)
+            lines = max(-(-_width(str(values[j] or "")) * 20 // (widths[j] * 23))
+                        for j in wrapped)
             if lines > 1:
                 ws.set_row(i, 15 * lines)
             for j, v in enumerate(values):
@@ -374,7 +382,7 @@ class _Writer:
                 elif v is None:
                     ws.write_string(i, j, "", self.f_text)
                 else:
-                    ws.write_string(i, j, v, self.f_wrap if j == 6 else self.f_text)
+                    ws.write_string(i, j, v, self.f_wrap if j in wrapped else self.f_text)
         if not problems:
             ws.write_string(3, 0, "各乡镇报表未发现待改正的问题。", self.f_note)
         else:
