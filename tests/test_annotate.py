@@ -102,8 +102,10 @@ def test_result_sheet_lists_every_problem_with_a_link(checked: Any, tmp_path: Pa
     assert summary == {(f.rule, "错误" if f.severity == "error" else "警告"):
                        sum(1 for g in result.issues if (g.rule, g.severity) == (f.rule, f.severity))
                        for f in result.issues}
-    assert any(isinstance(v, dt.datetime) and v.date() == result.checked_at.date()
-               for v in values)
+    # dates as a clerk writes them, not in a locale's date format (2/4/2020)
+    assert f"{result.checked_at:%Y-%m-%d %H:%M}" in values
+    d = result.report_date
+    assert d is not None and f"{d.year}年{d.month}月{d.day}日" in values
 
 
 def test_data_formatting_and_other_sheets_are_kept(checked: Any, tmp_path: Path) -> None:

@@ -348,6 +348,10 @@ def test_annotated_copy_result_sheet_prints_readably(printed: Printed) -> None:
         assert min(page.font_sizes()) >= 6  # see the report: printed at about 7 pt
     widest = max(w.x1 for p in result for w in p.words)
     assert widest <= result[0].width - 20  # inside the right margin: wrapped, not spilled
+    # values and dates as the clerk wrote them, not program output or a locale's format
+    printed_text = " ".join(w.text for p in result for w in p.words)
+    assert not re.search(r"\de\+\d", printed_text)
+    assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{4}\b", printed_text)
 
 
 def test_report_workbook_prints_whole(printed: Printed) -> None:

@@ -17,10 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..check.rules.context import show
 from ..check.run import CheckResult
 from ..config.catalogue import RULE_TITLES
-from ..findings import ERROR, SEVERITY_TEXT, WARNING, Finding, Severity
+from ..findings import ERROR, SEVERITY_TEXT, WARNING, Finding, Severity, display_value
 from ..read.raw import display_name
 
 RESULT_SHEET = "检查结果"
@@ -144,8 +143,11 @@ def _result_sheet(result: CheckResult, names: dict[str, str],
     facts: list[tuple[str, Any, str | None]] = [
         ("文件", file_name or display_name(result.file), None),
         ("乡镇", result.township or "", None),
-        ("填报日期", result.report_date, "date"),
-        ("检查时间", result.checked_at, "datetime"),
+        # written as text the way a clerk writes them: a date format of the file would
+        # print 2/4/2020 on an English system
+        ("填报日期", f"{d.year}年{d.month}月{d.day}日" if (d := result.report_date) else "",
+         None),
+        ("检查时间", f"{result.checked_at:%Y-%m-%d %H:%M}" if result.checked_at else "", None),
         ("结果", f"{result.errors}个错误、{result.warnings}个警告。红色单元格是错误(必须改正),"
                  f"黄色是警告(请核实);把鼠标移到单元格上可看到说明,点击下面的单元格地址可跳到该处。"
          if result.issues else "没有发现问题。", None),
@@ -191,7 +193,7 @@ def _result_sheet(result: CheckResult, names: dict[str, str],
         cells[(row, 4)] = (f.rule, None)
         cells[(row, 5)] = (SEVERITY_TEXT[f.severity], f.severity)
         cells[(row, 6)] = (f.message, "wrap")
-        cells[(row, 7)] = ("" if f.value is None else show(f.value), None)
+        cells[(row, 7)] = (display_value(f.value), None)
     return ResultSheet(cells, links)
 
 
