@@ -127,6 +127,13 @@ UNUSUAL_ROWS: list[list[object]] = [
      None, "+86 138", "\ufffe", "  ", "有警告", "水田镇.xlsx", 8],
     ["罗布镇", "普通", "文本", 1, 2, 3, dt.date(2020, 2, 4), "", None, "末", "尾", None,
      "罗布镇.xlsx", 9],
+    # one odd text among ordinary ones (the row is tested for odd text as a whole first)
+    ["庙沟镇", "普通", "尾部空格 ", "正常", 1, "x", "y", "z", None, "a", "b", None,
+     "庙沟镇.xlsx", 10],
+    ["庙沟镇", "普通", "正常", "\t首部制表符", 1, "x", "y", "a<b", None, "a", "b", None,
+     "庙沟镇.xlsx", 11],
+    ["庙沟镇", "普通", "正常", "一", 1, "x", "y", "二", None, "a", "_x000D_", None,
+     "庙沟镇.xlsx", 12],
 ]
 
 
@@ -161,7 +168,7 @@ def test_fast_data_rows_read_back_as_xlsxwriters_own(tmp_path: Path) -> None:
         wb.close()
     fast = openpyxl.load_workbook(paths["fast"])["排查登记"]
     stock = openpyxl.load_workbook(paths["stock"])["排查登记"]
-    assert fast.max_row == stock.max_row == 4
+    assert fast.max_row == stock.max_row == len(UNUSUAL_ROWS) + 1
     for frow, srow in zip(fast.iter_rows(), stock.iter_rows(), strict=True):
         assert [c.value for c in frow] == [c.value for c in srow]
         assert [c.number_format for c in frow] == [c.number_format for c in srow]

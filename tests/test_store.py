@@ -104,6 +104,16 @@ def test_replace_night_replaces_rather_than_adds(tmp_path: Path) -> None:
         assert run is not None and run.master == "/m.xlsx"
 
 
+def test_rows_at_given_excel_rows_only(tmp_path: Path) -> None:
+    """The feedback reads only the rows its findings name (a few of 40,000)."""
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        sub = submission(store)
+        store.replace_night(night_data(sub, 50))
+        rows = store.rows(NIGHT, "排查登记", "扎西镇", excel_rows={3, 40, 999})
+        assert [(r.excel_row, r.values[0]) for r in rows] == [(3, "人1"), (40, "人38")]
+        assert list(store.rows(NIGHT, "排查登记", excel_rows=set())) == []
+
+
 def test_failed_night_update_leaves_previous_night(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "s.sqlite3") as store:
         sub = submission(store)

@@ -218,11 +218,14 @@ class _RowNames:
         wanted = {(f.sheet, f.row) for f in findings if f.sheet and f.row}
         shared = {c.id_number for c in conflicts
                   if any(s.township == township for s in c.sources)}
+        # the township's own rows of its shared ID numbers: only these rows are read
+        wanted |= {(s.sheet, s.row) for c in conflicts for s in c.sources
+                   if s.township == township}
         schema = config.schema
         for spec in schema.sheets:
             rows = {r for s, r in wanted if s == spec.name}
             is_screening = spec.id == "screening"
-            if not rows and not (is_screening and shared):
+            if not rows:
                 continue
             named = next((c for c in spec.columns if c.type == "name"), None)
             ids = next((c for c in spec.columns if c.type == "id-number"), None)
@@ -233,7 +236,7 @@ class _RowNames:
                 continue
             at = layout.index(named.id)
             id_at = layout.index(ids.id) if ids is not None and ids.id in layout else None
-            for row in store.rows(night, spec.name, township):
+            for row in store.rows(night, spec.name, township, excel_rows=rows):
                 value = row.values[at] if at < len(row.values) else None
                 name = display_value(value)
                 if row.excel_row in rows and name:

@@ -7,6 +7,7 @@ Templates use them as filters: ``{{ date | cn_date }}``, ``{{ date | md }}``,
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 
@@ -45,10 +46,12 @@ def fullwidth(text: str) -> str:
     """Half-width , ; : ! ? ( ) next to Chinese text become full-width; a mark between
     digits or Latin text (20:00, 1,234, A4) and anything inside “quotes” (a cell's own
     value) stays as written."""
-    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    quoted = [m.span() for m in _QUOTED.finditer(text)]  # in order, not overlapping
+    starts = [a for a, _ in quoted]
 
     def inside(i: int) -> bool:
-        return any(a < i < b - 1 for a, b in quoted)
+        k = bisect.bisect_left(starts, i) - 1  # the last quote opened before i
+        return k >= 0 and i < quoted[k][1] - 1
 
     def swap(m: re.Match[str]) -> str:
         if inside(m.end() - 1):

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -369,8 +369,8 @@ class SqliteStore:
             return {"": dict(stored)}
         return {k: dict(v) for k, v in stored.items()}
 
-    def rows(self, night: dt.date, sheet: str, township: str | None = None
-             ) -> Iterator[StoredRow]:
+    def rows(self, night: dt.date, sheet: str, township: str | None = None,
+             excel_rows: Collection[int] | None = None) -> Iterator[StoredRow]:
         sql = ("SELECT r.township, r.submission_id, s.file_name, s.sha256, r.sheet, "
                "r.excel_row, r.status, r.data, r.source FROM rows r JOIN submissions s "
                "ON s.id = r.submission_id WHERE r.night = ? AND r.sheet = ?")
@@ -378,6 +378,9 @@ class SqliteStore:
         if township is not None:
             sql += " AND r.township = ?"
             params += (township,)
+        if excel_rows is not None:  # only these rows (a few findings' rows of 40,000)
+            sql += " AND r.excel_row IN (SELECT value FROM json_each(?))"
+            params += (json.dumps(sorted(excel_rows)),)
         loads = json.loads
         for r in self.conn.execute(sql + " ORDER BY r.id", params):
             yield StoredRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], loads(r[7]), r[8])
