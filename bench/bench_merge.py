@@ -98,7 +98,7 @@ def stage_nightly(base: Path) -> dict[str, float]:
     config = load_config(cwd=ws).with_base(ws)
     config.paths.inbox.mkdir(parents=True, exist_ok=True)
     for path in _files(base):
-        shutil.copyfile(path, config.paths.inbox / path.name)
+        shutil.copy2(path, config.paths.inbox / path.name)  # with its arrival time
     result = run_nightly(config, NIGHT, now=dt.datetime.combine(NIGHT, dt.time(23, 0)),
                          console=False)
     return {"rows": result.merge.rows if result.merge else 0}
@@ -134,8 +134,10 @@ def main() -> None:
     if args.files:
         shutil.rmtree(base / "night", ignore_errors=True)
         (base / "night").mkdir(parents=True)
+        arrived = dt.datetime.combine(NIGHT, dt.time(19, 0)).timestamp()  # on time
         for path in sorted(args.files.glob("*.xls*")):
             shutil.copyfile(path, base / "night" / path.name)
+            os.utime(base / "night" / path.name, (arrived, arrived))
     elif not marker.exists():
         from toolkit.config.county import load_config
         from toolkit.sample import generate

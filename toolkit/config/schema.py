@@ -115,6 +115,22 @@ class Rules:
     symptoms: tuple[str, ...]
     total_markers: tuple[str, ...]
     grid_staffing: dict[str, tuple[int, int]] = field(default_factory=dict)
+    history: HistoryRules = field(default_factory=lambda: HistoryRules())
+
+
+@dataclass(frozen=True)
+class HistoryRules:
+    """``[rules.history]``: the checks of a township's register against its earlier nights
+    (every key optional; these are the defaults)."""
+
+    # sheets whose rows must still be there the next night (by ID number, else by key)
+    kept_sheets: tuple[str, ...] = ("screening", "households", "grids")
+    # columns of a person's row that do not change from night to night
+    fixed_columns: tuple[str, ...] = ("arrival_date", "observation_start")
+    jump_nights: int = 7  # the nights a day's new rows are compared with
+    jump_min_nights: int = 4  # fewer nights of history: no jump check
+    jump_threshold: float = 3.5  # modified z-score (0.6745 x distance / MAD) above which
+    stale_nights: int = 14  # an earlier file sent again is looked for this far back
 
 
 @dataclass(frozen=True)
@@ -166,6 +182,25 @@ def _layout(r: TomlReader, sheet_t: dict[str, Any], where: str) -> str:
     if layout not in SHEET_LAYOUTS:
         raise r.fail(f"{where}.layout", "只能是 \"table\"(表格)或 \"cover\"(填报信息表单)")
     return layout
+
+
+def _history(r: TomlReader, t: dict[str, Any]) -> HistoryRules:
+    d = HistoryRules()
+    where = "rules.history"
+    out = HistoryRules(
+        kept_sheets=r.strings(t, "kept_sheets", where, d.kept_sheets),
+        fixed_columns=r.strings(t, "fixed_columns", where, d.fixed_columns),
+        jump_nights=r.get(t, "jump_nights", where, int, d.jump_nights),
+        jump_min_nights=r.get(t, "jump_min_nights", where, int, d.jump_min_nights),
+        jump_threshold=float(r.get(t, "jump_threshold", where, (int, float),
+                                   d.jump_threshold)),
+        stale_nights=r.get(t, "stale_nights", where, int, d.stale_nights),
+    )
+    if not 2 <= out.jump_min_nights <= out.jump_nights:
+        raise r.fail(f"{where}.jump_min_nights", "应为 2 到 jump_nights 之间的整数")
+    if out.jump_threshold <= 0:
+        raise r.fail(f"{where}.jump_threshold", "应大于 0")
+    return out
 
 
 def _reading(r: TomlReader, t: dict[str, Any]) -> ReadingRules:
@@ -232,6 +267,7 @@ def schema_from_dict(data: dict[str, Any], source: str) -> Schema:
         symptoms=r.strings(rules_t, "symptoms", "rules"),
         total_markers=r.strings(rules_t, "total_markers", "rules", ("合计", "小计", "总计")),
         grid_staffing=staffing,
+        history=_history(r, r.get(rules_t, "history", "rules", dict, {})),
     )
     if rules.observation_days <= 0:
         raise r.fail("rules.observation_days", "应为正整数")

@@ -51,6 +51,7 @@ from ..store.records import (
 )
 from ..store.sqlite import SqliteStore
 from .archive import ArchiveResult, archive_inbox, quarantine
+from .history import Tonight, cross_night
 from .locking import workspace_lock
 from .unchanged import MERGE, fingerprint, forget, remember, unchanged
 
@@ -169,6 +170,14 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
     judged = {s.id: j for s, j in zip(subs, judge_all(config, night, subs), strict=True)}
     archived.restamp([j.sub for j in judged.values()])  # the clerk's 送达时间.txt
     current, rejected_latest = _choose(config, night, judged)
+    for name, j in current.items():  # against the township's earlier nights in the store
+        if j.result is not None:
+            extra = cross_night(config, night, store,
+                                Tonight(name, j.sub.sha256, j.sheets, j.letters))
+            if extra:
+                j.result.issues.extend(extra)
+                j.sub.errors = j.result.errors
+                j.sub.warnings = j.result.warnings
     statuses: list[TownshipStatus] = []
     deadline = deadline_of(config, night)
     for name in config.county.township_names:

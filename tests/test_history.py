@@ -1,0 +1,180 @@
+"""Checks across nights: a township's register tonight against its own earlier nights in
+the store, on consecutive registers merged night after night."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from tests.factory import Book, pid, set_cell
+from tests.test_merge import send, township_book
+from toolkit.config.county import Config
+from toolkit.night.history import modified_z
+from toolkit.night.merge import merge_night
+from toolkit.store import open_store
+from toolkit.store.records import FindingRecord
+
+D3, D4 = dt.date(2020, 2, 3), dt.date(2020, 2, 4)
+TOWN = "扎西镇"
+CROSS = {"gone-since-last-night", "changed-since-last-night", "measure-backwards",
+         "stale-copy", "jump-in-new-rows"}
+
+
+def merge(config: Config, night: dt.date, book: Book, name: str | None = None) -> None:
+    """One night with ``book`` as 扎西镇's register (sent at 19:00 that day)."""
+    inbox = config.paths.inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    send(inbox, name or f"{TOWN}_{night:%Y%m%d}.xlsx", book,
+         at=dt.datetime.combine(night, dt.time(19, 0)))
+    merge_night(config, night, now=dt.datetime.combine(night, dt.time(22, 0)))
+
+
+def cross_findings(config: Config, night: dt.date) -> list[FindingRecord]:
+    with open_store(config) as store:
+        return [f for f in store.findings(night) if f.rule in CROSS]
+
+
+def book_for(night: dt.date) -> Book:
+    book = township_book(TOWN, 1, night)
+    for sheet in ("卡点值守", "宣传", "捐赠"):  # these sheets' rows are the day's own
+        for row in book[sheet][1:]:
+            row[0] = night
+    return book
+
+
+def screening_row(book: Book, name: str) -> list[Any]:
+    return next(r for r in book["排查登记"][1:] if r[1] == name)
+
+
+@pytest.fixture
+def yesterday(config: Config) -> Book:
+    book = book_for(D3)
+    merge(config, D3, book)
+    return book
+
+
+def test_a_first_night_is_checked_as_tonight_only(config: Config, yesterday: Book) -> None:
+    assert cross_findings(config, D3) == []
+
+
+def test_an_unchanged_register_a_day_on_gets_no_cross_night_warning(
+        config: Config, yesterday: Book) -> None:
+    today = book_for(D4)
+    today["排查登记"].append([4, "新人", "男", pid(150), "13612340099", "H001", "四川省成都市",
+                            "否", D4, "无", "正常", "居家观察", D4, None, "李娜", None])
+    merge(config, D4, today)
+    assert cross_findings(config, D4) == []
+
+
+def test_a_person_gone_since_last_night_names_the_earlier_row(config: Config,
+                                                              yesterday: Book) -> None:
+    today = book_for(D4)
+    gone = screening_row(today, "黄丽")
+    today["排查登记"].remove(gone)
+    merge(config, D4, today)
+    [f] = cross_findings(config, D4)
+    assert f.rule == "gone-since-last-night" and f.severity == "warning"
+    assert "2月3日报表排查登记表第3行的黄丽" in f.message and "今日表中没有" in f.message
+    assert f.value == gone[3] and f.sheet == "排查登记"
+
+
+def test_a_household_and_a_grid_gone_are_warned(config: Config, yesterday: Book) -> None:
+    today = book_for(D4)
+    del today["住户"][3]  # H003 (its person moves to H002)
+    set_cell(today, "排查登记", 3, "户编号", "H002")
+    merge(config, D4, today)
+    found = cross_findings(config, D4)
+    assert [(f.rule, f.sheet, f.value) for f in found] == [
+        ("gone-since-last-night", "住户", "H003")]
+
+
+def test_a_changed_arrival_date_is_warned_at_its_cell_unless_noted(config: Config,
+                                                                   yesterday: Book) -> None:
+    today = book_for(D4)
+    row = set_cell(today, "排查登记", 2, "抵威日期", dt.date(2020, 1, 28))
+    merge(config, D4, today)
+    [f] = cross_findings(config, D4)
+    assert (f.rule, f.row, f.cell, f.column) == ("changed-since-last-night", row, f"I{row}",
+                                                  "抵威日期")
+    assert "抵威日期是2020-01-25" in f.message and "2020-01-28" in f.message
+
+    noted = book_for(D4)  # the township answers with a note: not warned again
+    set_cell(noted, "排查登记", 2, "抵威日期", dt.date(2020, 1, 28))
+    set_cell(noted, "排查登记", 2, "备注", "更正:原抵威日期填错")
+    merge(config, D4, noted, name=f"{TOWN}_20200204_更正.xlsx")
+    assert cross_findings(config, D4) == []
+
+
+def test_a_changed_id_number_of_the_same_person_is_one_warning(config: Config,
+                                                               yesterday: Book) -> None:
+    today = book_for(D4)
+    row = set_cell(today, "排查登记", 1, "身份证号", pid(160))
+    merge(config, D4, today)
+    [f] = cross_findings(config, D4)
+    assert (f.rule, f.row, f.cell) == ("changed-since-last-night", row, f"D{row}")
+    assert "的马小军身份证号是" in f.message and pid(160) in f.message
+
+
+def test_released_then_under_management_again_is_warned(config: Config) -> None:
+    before = book_for(D3)
+    set_cell(before, "排查登记", 1, "管控措施", "解除观察")
+    merge(config, D3, before)
+    today = book_for(D4)  # 居家观察 again, no note
+    merge(config, D4, today)
+    [f] = cross_findings(config, D4)
+    assert f.rule == "measure-backwards" and f.cell == "L2"
+    assert "已解除观察,今日又是居家观察" in f.message
+
+
+def test_yesterdays_register_sent_again_under_todays_date_is_a_stale_copy(
+        config: Config, yesterday: Book) -> None:
+    again = [list(r) for r in yesterday["填报信息"]]
+    again[1][1] = D4  # only the cover's date changed
+    merge(config, D4, {**yesterday, "填报信息": again})
+    [f] = cross_findings(config, D4)
+    assert f.rule == "stale-copy" and "与2月3日的报表完全相同" in f.message
+
+
+def test_a_jump_in_new_rows_over_the_last_nights(config: Config) -> None:
+    start = dt.date(2020, 1, 29)
+    book = book_for(start)
+    for k in range(7):  # a week of one or two new persons a day
+        night = start + dt.timedelta(days=k)
+        book = book_for(night) if k == 0 else {**book, **{
+            s: book_for(night)[s] for s in ("填报信息", "卡点值守", "宣传", "捐赠")}}
+        for i in range(1 + k % 2):
+            book["排查登记"].append([0, f"人{k}{i}", "男", pid(200 + 2 * k + i), "13612340099",
+                                  "H001", "四川省", "否", night, "无", "正常", "无需管控",
+                                  None, None, "李娜", None])
+        merge(config, night, book)
+        assert cross_findings(config, night) == [], night
+    night = start + dt.timedelta(days=7)
+    book = {**book, **{s: book_for(night)[s] for s in ("填报信息", "卡点值守", "宣传", "捐赠")}}
+    for i in range(40):  # forty at once
+        book["排查登记"].append([0, f"新{i}", "男", pid(300 + i), "13612340099", "H001",
+                              "四川省", "否", night, "无", "正常", "无需管控", None, None,
+                              "李娜", None])
+    merge(config, night, book)
+    [f] = cross_findings(config, night)
+    assert f.rule == "jump-in-new-rows" and "今日新增 40 行" in f.message
+
+
+def test_modified_z_score() -> None:
+    assert modified_z(10, [1, 2, 1, 2, 1]) > 3.5
+    assert modified_z(3, [1, 2, 1, 2, 1]) < 3.5
+    assert modified_z(2, [1, 1, 1, 1]) < 3.5  # no spread: one more is not a jump
+    assert modified_z(-50, [1, 2, 3]) < 0
+
+
+def test_cross_night_findings_reach_the_masters_problem_list(config: Config,
+                                                             yesterday: Book) -> None:
+    import openpyxl
+
+    today = book_for(D4)
+    today["排查登记"].remove(screening_row(today, "黄丽"))
+    merge(config, D4, today)
+    wb = openpyxl.load_workbook(config.paths.master, read_only=True)
+    text = " ".join(str(c) for r in wb["问题清单"].iter_rows(values_only=True) for c in r)
+    assert "上次报表有、今日没有" in text and "2月3日报表排查登记表第3行的黄丽" in text
