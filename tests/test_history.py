@@ -4,6 +4,7 @@ the store, on consecutive registers merged night after night."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -178,3 +179,64 @@ def test_cross_night_findings_reach_the_masters_problem_list(config: Config,
     wb = openpyxl.load_workbook(config.paths.master, read_only=True)
     text = " ".join(str(c) for r in wb["问题清单"].iter_rows(values_only=True) for c in r)
     assert "上次报表有、今日没有" in text and "2月3日报表排查登记表第3行的黄丽" in text
+
+
+def test_seven_sample_nights_build_on_each_other_without_a_cross_night_warning(
+        config: Config, tmp_path: Path) -> None:
+    """``generate_nights``: each night's registers hold yesterday's persons plus the new
+    arrivals; merged in turn, no township gets a cross-night warning or any error, the
+    screened persons only grow, and the last night's planted defects are found."""
+    from toolkit.sample import generate_nights
+
+    last = dt.date(2020, 2, 4)
+    results = generate_nights(config, tmp_path / "nights", last, 7, scale=0.3,
+                              townships=3, defects=0.02)
+    assert [r.date for r in results] == [last - dt.timedelta(days=6 - k) for k in range(7)]
+    screened = []
+    for r in results:
+        inbox = config.paths.inbox
+        inbox.mkdir(parents=True, exist_ok=True)
+        for f in r.files:
+            send_file(inbox, f, dt.datetime.combine(r.date, dt.time(19, 0)))
+        result = merge_night(config, r.date, now=dt.datetime.combine(r.date, dt.time(22, 0)))
+        assert all(t.merged for t in result.townships[:3]), r.date
+        screened.append(sum(v.get("排查登记", 0) for v in r.rows.values()))
+        found = cross_findings(config, r.date)
+        if r.date == last:  # only where a defect was planted (a wrong ID, a wrong date)
+            planted = {(t.file, t.row) for t in r.defects}
+            assert all((f.file, f.row) in planted for f in found if f.row), found[:3]
+        else:
+            assert found == [], (r.date, found[:3])
+        if r.date < last:
+            with open_store(config) as store:
+                assert [f for f in store.findings(r.date) if f.severity == "error"] == []
+    assert screened == sorted(screened) and screened[0] < screened[-1]
+    assert results[-1].defects  # planted on the last night only
+    assert not any(r.defects for r in results[:-1])
+
+
+def send_file(inbox: Path, path: Path, at: dt.datetime) -> None:
+    import os
+    import shutil
+
+    copy = inbox / path.name
+    shutil.copyfile(path, copy)
+    os.utime(copy, (at.timestamp(), at.timestamp()))
+
+
+def test_sample_nights_on_the_command_line(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from toolkit.cli import main
+
+    out = CliRunner().invoke(main, ["sample", str(tmp_path / "s"), "--date", "2020-02-04",
+                                    "--nights", "3", "--townships", "2", "--scale", "0.1",
+                                    "--format", "json"])
+    assert out.exit_code == 0, out.output
+    nights = json.loads(out.output)
+    assert [n["date"] for n in nights] == ["2020-02-02", "2020-02-03", "2020-02-04"]
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
+        "20200202", "20200203", "20200204"]
+    assert (tmp_path / "s" / "20200202" / "扎西镇_20200202.xlsx").is_file()

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import click
 
-from ..run.demo import DEFAULT_DIR, DemoResult, run_demo
+from ..run.demo import DEFAULT_DIR, DEMO_NIGHTS, DemoResult, run_demo
 from ._common import format_option, output, progress_printer, run
 
 
 def render(result: DemoResult) -> None:
     r = result.result
     click.echo(f"演示完成:{result.night:%Y-%m-%d} 这一晚已在 {result.directory} 中跑完"
-               f"(先跑了前一晚,以便日报显示较上日变化)。")
+               f"(先跑了前{DEMO_NIGHTS - 1}晚,同一批人员逐日增加,以便日报显示趋势和较上日变化,"
+               f"跨夜检查有历史可比)。")
     click.echo(f"  本晚情况:{result.late_township}迟报,{result.error_township}的报表有错误,"
                f"其余乡镇按时报送。这一晚本身的退出码是 {r.exit_code}"
                f"(有乡镇迟报时 gridkit nightly 返回 1,这是正常的),演示本身成功。")

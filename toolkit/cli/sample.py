@@ -1,17 +1,19 @@
 """``gridkit sample OUT --date D [--scale K] [--defects RATE] [--layouts] [--truth FILE]
-[--seed S] [--townships N|names] [--workers N]``: write realistic sample township
+[--seed S] [--townships N|names] [--nights N] [--workers N]``: write realistic sample township
 submissions."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..errors import UsageError
-from ..sample import SampleResult, generate
+from ..sample import SampleResult, generate, generate_nights
 from ._common import DATE, config_option, format_option, get_config, output, run
 
 
@@ -62,12 +64,17 @@ def render_text(result: SampleResult) -> str:
               help="随机数种子。")
 @click.option("--townships", default=None, metavar="乡镇",
               help="生成几个乡镇(前 N 个)或哪些乡镇(名称,用逗号分开)。")
+@click.option("--nights", type=click.IntRange(1, 60), default=1, show_default=True,
+              metavar="晚数",
+              help="连续生成几晚的报表(到 --date 为止,每晚一个子文件夹 YYYYMMDD):同一批人员"
+                   "逐日增加、观察期满解除、累计数只增不减;--defects 只埋在最后一晚。")
 @click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
               metavar="个数",
               help="同时写文件的进程数;0 = 自动(--scale 不小于 10 时用全部 CPU 核)。")
 def command(config_path: Path | None, fmt: str, out_dir: Path, date: dt.datetime,
             scale: float, defects: float, drift: bool | None, layouts: bool,
-            truth: Path | None, seed: int, townships: str | None, workers: int) -> None:
+            truth: Path | None, seed: int, townships: str | None, nights: int,
+            workers: int) -> None:
     """为每个乡镇写一份逼真的样例报表。
 
     文件名如 扎西镇_20200204.xlsx,可用来练习和测试。
@@ -75,10 +82,20 @@ def command(config_path: Path | None, fmt: str, out_dir: Path, date: dt.datetime
 
     def body() -> int:
         config = get_config(config_path)
-        result = generate(config, out_dir, date.date(), scale=scale, defects=defects,
-                          seed=seed, townships=parse_townships(townships), drift=drift,
-                          truth=truth, workers=workers, layouts=layouts)
-        output(result, fmt, render_text)
+        options: dict[str, Any] = dict(
+            scale=scale, seed=seed, townships=parse_townships(townships), drift=drift,
+            truth=truth, workers=workers, layouts=layouts)
+        if nights == 1:
+            output(generate(config, out_dir, date.date(), defects=defects, **options), fmt,
+                   render_text)
+            return 0
+        results = generate_nights(config, out_dir, date.date(), nights, defects=defects,
+                                  **options)
+        if fmt == "json":
+            click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False,
+                                  indent=2))
+        else:
+            click.echo("\n".join(render_text(r) for r in results))
         return 0
 
     run(body)

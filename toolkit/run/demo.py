@@ -4,8 +4,10 @@ What it does, in ``DIR`` (default ``./gridkit-demo``):
 
 1. sets the folder up like ``gridkit init`` (``gridkit.toml``, ``schema.toml``, the folders)
    and copies the report templates into ``templates/`` so they can be edited and tried;
-2. generates the previous night's submissions for every township of the sample county
-   (all on time) and runs that night, so the report has a day-over-day change to show;
+2. generates the three nights before for every township of the sample county (all on
+   time; the same persons night after night, new arrivals joining) and runs each, so the
+   report has a trend and a day-over-day change to show and the checks across nights have
+   a history;
 3. generates the demo night's submissions: every township fine except the last but one in
    the county list, whose file carries planted errors, and the last one, whose file arrives
    after the deadline (迟报);
@@ -37,6 +39,7 @@ DEFAULT_DIR = "gridkit-demo"
 DEMO_NIGHT = dt.date(2020, 2, 4)  # the seed report's "截至2月4日"
 DEMO_SCALE = 1.0  # 400 screened persons per township
 DEMO_DEFECTS = 0.02  # per row, in the township with errors
+DEMO_NIGHTS = 4  # the demo night and the three before it
 ON_TIME_BEFORE = dt.timedelta(hours=2)  # files arrive this long before the deadline
 LATE_AFTER = dt.timedelta(minutes=70)  # the late township's file, after the deadline
 
@@ -90,16 +93,26 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, night: dt.date = DEMO_NIGHT
     deadline = config.county.deadline
     samples: list[Path] = []
 
-    # the previous night: everyone on time, with fewer rows (registers grow night by night,
-    # so the report's day-over-day change shows new arrivals)
-    before = night - dt.timedelta(days=1)
-    prev_files = generate(config, d / "samples" / f"{before:%Y%m%d}", before,
-                          scale=scale * 0.9, seed=1, layouts=True).files
-    samples += prev_files
-    _deliver(config, prev_files, _at(before, deadline) - ON_TIME_BEFORE)
-    previous = run_nightly(config, before, now=_run_time(config, before), progress=progress,
-                           console=console)
-    _clear_inbox(config, prev_files)
+    # the nights before: everyone on time, the registers of the same persons growing night
+    # by night (as_of: the demo night's registers as they stood then), so the report's
+    # trend and day-over-day change show new arrivals and the cross-night checks find
+    # nothing to warn about
+    previous: NightlyResult | None = None
+    for k in range(DEMO_NIGHTS - 1, 0, -1):
+        before = night - dt.timedelta(days=k)
+        folder = d / "samples" / f"{before:%Y%m%d}"
+        files = dict(zip(towns, generate(config, folder, night, as_of=before, scale=scale,
+                                         seed=2, layouts=True).files, strict=True))
+        files[broken] = generate(config, folder / "有错误", night, as_of=before, scale=scale,
+                                 seed=3, townships=[broken], layouts=True).files[0]
+        files[broken].replace(folder / files[broken].name)
+        files[broken] = folder / files[broken].name
+        samples += files.values()
+        _deliver(config, list(files.values()), _at(before, deadline) - ON_TIME_BEFORE)
+        previous = run_nightly(config, before, now=_run_time(config, before),
+                               progress=progress, console=console)
+        _clear_inbox(config, list(files.values()))
+    assert previous is not None
 
     # the demo night: one township with errors, one late
     # every township in its own layout habits (files in county order, names may be generic)

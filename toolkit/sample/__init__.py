@@ -13,7 +13,7 @@ register), ``defects`` (planting, one rule each), ``drift`` (harmless real-world
 (xlsxwriter, constant memory), ``generate`` (the whole night).
 """
 
-from .generate import file_name, generate
+from .generate import file_name, generate, generate_nights
 from .model import PlantedDefect, SampleResult
 
-__all__ = ["PlantedDefect", "SampleResult", "file_name", "generate"]
+__all__ = ["PlantedDefect", "SampleResult", "file_name", "generate", "generate_nights"]

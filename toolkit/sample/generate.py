@@ -11,13 +11,14 @@ from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from ..config.county import Config, Township
 from ..errors import UsageError, os_reason
 from .defects import Donor, Planter, per_kind, sheet_kinds
 from .drift import Drifter
 from .layouts import Layouter, choose_layouts, generic_file_name
-from .model import Mark, PlantedDefect, SampleResult, SheetPlan
+from .model import Mark, PlantedDefect, SampleResult, SheetPlan, Table
 from .people import IdFactory
 from .township import TownshipBuilder
 from .writer import plain_plan, positions, write_workbook
@@ -58,7 +59,8 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
              defects: float = 0.0, seed: int = 0,
              townships: int | Sequence[str] | None = None,
              drift: bool | None = None, truth: str | Path | None = None,
-             workers: int = 1, layouts: bool = False) -> SampleResult:
+             workers: int = 1, layouts: bool = False,
+             as_of: dt.date | None = None) -> SampleResult:
     """Write one sample submission per township into ``out_dir``.
 
     ``scale`` 1 is a small realistic night (400 screened persons per township), 100 is county
@@ -74,10 +76,16 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
     real-world habits (``layouts.py``: cover forms, renamed and split sheets, two-level
     headers, merged cells, subtotals, footers, counts with units ...), chosen from the seed
     so that over the county's townships every habit appears; each is recorded in the truth
-    as ``drift-layout-<feature>``, and the values stay valid.
+    as ``drift-layout-<feature>``, and the values stay valid. ``as_of``: the registers as
+    they stood on that earlier night (:func:`as_of_night`): the same persons, households
+    and grids as on ``date``, without those not yet arrived, observations not yet released,
+    the day's own rows dated that night; consecutive nights built this way build on each
+    other (see :func:`generate_nights`).
     """
     if isinstance(date, dt.datetime):
         date = date.date()
+    if as_of is not None and as_of > date:
+        raise UsageError(f"as_of {as_of:%Y-%m-%d} 晚于 {date:%Y-%m-%d}。")
     if not 0 < scale <= MAX_SCALE:
         raise UsageError(f"--scale 应大于 0 且不超过 {MAX_SCALE:g},实际是 {scale:g}。")
     if not 0 <= defects < 1:
@@ -94,7 +102,7 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
         raise unwritable(out, exc) from exc
 
     ids = IdFactory()
-    result = SampleResult(out_dir=out, date=date, files=[], truth=[])
+    result = SampleResult(out_dir=out, date=as_of or date, files=[], truth=[])
     donors: list[Donor] = []
     run_texts: set[str] = set()
     workers = auto_workers(scale, len(selected)) if workers == 0 else max(1, workers)
@@ -105,7 +113,7 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
     try:
         for township in selected:
             chosen = features.get(township.name, ())
-            name = file_name(township.name, date)
+            name = file_name(township.name, as_of or date)
             if "generic-file-name" in chosen:
                 name = generic_file_name(seed, township.name, names)
             names.add(name)
@@ -113,7 +121,8 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
             if layouts:
                 result.layouts[name] = list(chosen)
             plans = _prepare(config, township, name, date, scale, defects, seed, drift,
-                             ids, donors, run_texts, result, chosen if layouts else None)
+                             ids, donors, run_texts, result, chosen if layouts else None,
+                             as_of)
             result.files.append(path)
             if pool is None:
                 write_workbook(path, plans, config)
@@ -163,13 +172,16 @@ def auto_workers(scale: float, townships: int) -> int:
 
 def _prepare(config: Config, township: Township, name: str, date: dt.date, scale: float,
              defects: float, seed: int, drift: bool, ids: IdFactory, donors: list[Donor],
-             run_texts: set[str], result: SampleResult, layout: tuple[str, ...] | None
-             ) -> list[SheetPlan]:
+             run_texts: set[str], result: SampleResult, layout: tuple[str, ...] | None,
+             as_of: dt.date | None = None) -> list[SheetPlan]:
     """Build one township's tables, plant defects and drift, lay the sheets out (the
     template's layout, or the township's ``layout`` features), record the truth at the
     sheets and Excel rows as written; return the sheets in writing order."""
     rng = random.Random(f"gridkit-sample:{seed}:{township.name}")
     tables = TownshipBuilder(config, township, date, scale, rng, ids).build()
+    if as_of is not None and as_of != date:
+        as_of_night(config, tables, date, as_of)
+        date = as_of
     marks: list[Mark] = []
     pairs: list[tuple[Donor, object]] = []
     offered: list[Donor] = []
@@ -215,3 +227,53 @@ def _prepare(config: Config, township: Township, name: str, date: dt.date, scale
     for t in ordered:
         t.tainted.clear()
     return plans
+
+
+def as_of_night(config: Config, tables: dict[str, Table], last: dt.date, night: dt.date
+                ) -> None:
+    """Turn the registers of ``last`` into those of the earlier ``night``, in place: persons
+    who arrived after it left out, an observation released after it still running, the
+    day's own rows (checkpoint shifts, publicity, donations, the cover) dated ``night``."""
+    rules = config.schema.rules
+    screening = tables.get("排查登记")
+    if screening is not None:
+        col = {c: k for k, c in enumerate(screening.columns)}
+        arrival, measure = col.get("抵威日期"), col.get("管控措施")
+        end = col.get("观察解除日期")
+        kept = []
+        for row in screening.rows:
+            day = row[arrival] if arrival is not None else None
+            if isinstance(day, dt.date) and day > night:
+                continue
+            if (measure is not None and end is not None and row[measure] == rules.released_measure
+                    and isinstance(row[end], dt.date) and row[end] > night):
+                row[measure] = rules.managed_measures[0]
+            kept.append(row)
+        seq = col.get("序号")
+        if seq is not None:
+            for k, row in enumerate(kept, start=1):
+                if isinstance(row[seq], int):
+                    row[seq] = k
+        screening.rows[:] = kept
+    for table in tables.values():
+        for row in table.rows:
+            for k, value in enumerate(row):
+                if value == last and isinstance(value, dt.date):
+                    row[k] = night
+
+
+def generate_nights(config: Config, out_dir: str | Path, last: dt.date, nights: int, *,
+                    defects: float = 0.0, **options: Any) -> list[SampleResult]:
+    """``nights`` consecutive nights ending on ``last``, one folder each (``YYYYMMDD``), that
+    build on each other: yesterday's persons stay, new arrivals join, observations end,
+    cumulative counts only grow. Defects (``defects``) are planted on the last night only,
+    so the earlier nights are clean."""
+    if not 1 <= nights <= 60:
+        raise UsageError(f"--nights 应在 1 到 60 之间,实际是 {nights}。")
+    out = Path(out_dir)
+    results = []
+    for k in range(nights - 1, -1, -1):
+        night = last - dt.timedelta(days=k)
+        results.append(generate(config, out / f"{night:%Y%m%d}", last, as_of=night,
+                                defects=defects if k == 0 else 0.0, **options))
+    return results
