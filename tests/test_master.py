@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 
 from tests.test_merge import NIGHT, NOW, full_night, sheet_values, summary_columns
 from toolkit.config.county import Config
@@ -267,3 +268,27 @@ def test_status_summary_has_its_own_columns(config: Config) -> None:
     assert rows[head] == ("乡镇", "状态", "文件", "收到时间", "行数", "错误", "警告", "说明")
     assert ws.print_title_rows == f"${head + 1}:${head + 1}"
     assert ws.cell(head + 2, 8).alignment.wrap_text  # 说明 wraps
+
+
+def test_a_sheet_past_excels_rows_goes_on_in_a_second_sheet(config: Config,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    """More rows than a sheet holds: 排查登记 goes on in 排查登记(续2), right after it, with
+    its header; no row is lost and none is repeated."""
+    from toolkit.outputs import master
+
+    full_night(config)
+    merge_night(config, NIGHT, now=NOW)
+    whole = openpyxl.load_workbook(config.paths.master, read_only=True)
+    every = list(whole["排查登记"].iter_rows(values_only=True))
+    assert len(every) == 31  # the header and 30 persons
+    monkeypatch.setattr(master, "PER_SHEET", 12)
+    merge_night(config, NIGHT, now=NOW, redo=True)
+    wb = openpyxl.load_workbook(config.paths.master, read_only=True)
+    names = wb.sheetnames
+    at = names.index("排查登记")
+    assert names[at + 1:at + 3] == ["排查登记(续2)", "排查登记(续3)"]
+    parts = [list(wb[n].iter_rows(values_only=True)) for n in names[at:at + 3]]
+    assert [len(p) for p in parts] == [13, 13, 7]
+    assert all(p[0] == every[0] for p in parts)  # each with the header
+    assert [r for p in parts for r in p[1:]] == every[1:]

@@ -75,6 +75,7 @@ _TAIL_WIDTHS = [7.0, 22.0, 6.0]  # 检查结果, 来源文件, 来源行
 FIT_MIN_SCALE = 0.6  # a data sheet printed one page wide only when not shrunk below this
 WIDE_SCALE = 85  # else printed at this size over several pages, its first columns repeated
 MAX_ROWS = 1_048_576
+PER_SHEET = MAX_ROWS - 1  # data rows under the header of one sheet
 WRAPPED_TYPES = ("name-list", "text")
 
 
@@ -130,6 +131,9 @@ class _EmptyStore:
              excel_rows: Collection[int] | None = None) -> Iterator[StoredRow]:
         return iter(())
 
+    def row_count(self, night: dt.date, sheet: str | None = None) -> int:
+        return 0
+
     def findings(self, night: dt.date) -> list[FindingRecord]:
         return []
 
@@ -183,16 +187,27 @@ def _write(path: Path, config: Config, night: dt.date | None, store: Any,
     source = rows or _stored_rows(store, day)
     # 问题清单 and 跨乡镇重复 come after the data sheets and are written last (the data
     # pass picks out the names the conflicts show)
-    data = [(spec, wb.add_worksheet(spec.name, worksheet_class=_DataWorksheet))
+    # a sheet past Excel's rows goes on in "<name>(续2)" ... placed right after it
+    data = [(spec, [wb.add_worksheet(continued(spec.name, k), worksheet_class=_DataWorksheet)
+                    for k in range(_parts(store.row_count(day, spec.name) if night else 0))])
             for spec in config.schema.sheets]
     findings_ws = wb.add_worksheet(FINDINGS, **small)
     conflicts_ws = wb.add_worksheet(CONFLICTS, **small)
-    for spec, ws in data:
-        _data_sheet(ws, spec.columns, spec.name, store, day, fmt, source,
+    for spec, parts in data:
+        _data_sheet(parts, spec.columns, spec.name, store, day, fmt, source,
                     watch.get(spec.name), names)
     findings_sheet(findings_ws, store.findings(day) if night else [], fmt, when, bool(night))
     conflicts_sheet(conflicts_ws, conflicts, names, fmt, when, bool(night))
     wb.close()
+
+
+def continued(sheet: str, part: int) -> str:
+    """The name of part ``part`` (from 0) of a data sheet: 排查登记, 排查登记(续2), ..."""
+    return sheet if part == 0 else f"{sheet}(续{part + 1})"
+
+
+def _parts(rows: int) -> int:
+    return max(1, math.ceil(rows / PER_SHEET))
 
 
 def _no_figures(config: Config, day: dt.date) -> NightFigures:
@@ -354,22 +369,37 @@ def _data_print(ws: Any, columns: tuple[ColumnSpec, ...], widths: list[float]) -
     ws.hide_gridlines(0)  # the grid prints: these rows have no borders of their own
 
 
-def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any,
+def _data_sheet(parts: list[Any], columns: tuple[ColumnSpec, ...], sheet: str, store: Any,
                 night: dt.date, fmt: Formats, source: RowSource, watch: _Watch | None,
                 names_found: NamesByRow) -> None:
     """One merged register sheet (乡镇, the schema's columns, 检查结果, 来源文件, 来源行),
-    streamed row by row; the names of the rows ``watch`` asks for go into
-    ``names_found``."""
+    streamed row by row, going on in the next of ``parts`` after PER_SHEET rows; the names
+    of the rows ``watch`` asks for go into ``names_found``."""
     layout = store.columns(night, sheet)
     ids = [c.id for c in columns]
     pos = [layout.index(i) if i in layout else None for i in ids]
     names = ["乡镇", *(c.name for c in columns), "检查结果", "来源文件", "来源行"]
     widths = [8.0, *(data_column_width(c) for c in columns), *_TAIL_WIDTHS]
-    ws.write_row(0, 0, names, fmt.header)
-    for c, width in enumerate(widths):
-        ws.set_column(c, c, width)
-    ws.set_row(0, row_height(2))
-    _data_print(ws, columns, widths)
+    n = len(columns)
+    status_col = n + 1
+
+    def start(ws: Any) -> None:
+        ws.write_row(0, 0, names, fmt.header)
+        for c, width in enumerate(widths):
+            ws.set_column(c, c, width)
+        ws.set_row(0, row_height(2))
+        _data_print(ws, columns, widths)
+        for f in (fmt.date, fmt.data_wrap, fmt.error, fmt.warning):
+            ws.style_of(f)  # the styles below, known to this sheet's stock writer too
+        ws.share_columns([0, *(k + 1 for k, c in enumerate(columns) if c.type == "enum"),
+                          status_col, status_col + 1], n + 4)
+
+    def finish(ws: Any, last: int) -> None:
+        ws.freeze_panes(1, 1)
+        ws.autofilter(0, 0, max(last, 0), len(names) - 1)
+
+    ws = parts[0]
+    start(ws)
     watch_rows: set[int] = set()
     wanted: dict[tuple[str, int], set[str]] = {}
     id_pos = name_pos = 0
@@ -378,8 +408,6 @@ def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any
         id_pos, name_pos = layout.index(watch.id_column), layout.index(watch.name_column)
     dates = [k + 1 for k, c in enumerate(columns) if c.type == "date"]
     lists = [k + 1 for k, c in enumerate(columns) if c.type == "name-list"]
-    n = len(columns)
-    status_col = n + 1
     # one style per column, chosen once: dates get the date format, the check result its
     # colour (set per row)
     styles = [""] * (n + 4)
@@ -390,15 +418,19 @@ def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any
             styles[k] = ws.style_of(fmt.data_wrap)
     labels = {ROW_ERROR: (ROW_LABELS[ROW_ERROR], ws.style_of(fmt.error)),
               ROW_WARNING: (ROW_LABELS[ROW_WARNING], ws.style_of(fmt.warning))}
-    ws.share_columns([0, *(k + 1 for k, c in enumerate(columns) if c.type == "enum"),
-                      status_col, status_col + 1], n + 4)
     getter = [(k + 1, p) for k, p in enumerate(pos) if p is not None]
     same_order = pos == list(range(n))
     fromiso = dt.date.fromisoformat
-    row = 0
-    for row, (township, file, excel_row, status, src) in enumerate(source(sheet), start=1):
-        if row >= MAX_ROWS:
-            break
+    row = part = 0
+    for count, (township, file, excel_row, status, src) in enumerate(source(sheet)):
+        k, row = divmod(count, PER_SHEET)
+        row += 1
+        if k != part:  # this sheet is full: go on in the next part
+            if k >= len(parts):
+                break  # more rows than counted (cannot happen: one snapshot)
+            finish(ws, PER_SHEET)
+            part, ws = k, parts[k]
+            start(ws)
         out: list[Any]
         if same_order and len(src) == n:  # the usual case: the layout is the schema's
             out = [township, *src, None, None, None]
@@ -432,5 +464,4 @@ def _data_sheet(ws: Any, columns: tuple[ColumnSpec, ...], sheet: str, store: Any
                 pid = src[id_pos]
                 if pid.__class__ is str and pid in wanted_ids:
                     names_found[(township, excel_row, pid)] = src[name_pos]
-    ws.freeze_panes(1, 1)
-    ws.autofilter(0, 0, max(row, 0), len(names) - 1)
+    finish(ws, row)

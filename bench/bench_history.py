@@ -1,0 +1,67 @@
+"""Benchmark: what the checks across nights cost at county size, against the night.
+
+    .venv/bin/python bench/bench_history.py [--store DIR/ws/gridkit.sqlite3] [--night N]
+
+Takes a store that holds one county-size night (what ``bench_merge.py`` leaves in
+``/tmp/gk-county/ws``), turns each township's stored rows of that night back into the rows
+the merge holds, and runs :func:`toolkit.night.history.cross_night` for the next night
+against it, for every township: every row is compared (the content compared in full, as
+for a register unchanged since yesterday, the dearest case). Prints the seconds, the
+findings, and the share of the night given with ``--night`` (seconds of a whole night
+measured in the same session, e.g. bench_merge's nightly median).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    from toolkit.config.county import load_config
+    from toolkit.night.history import Tonight, cross_night
+    from toolkit.store.records import RowRecord
+    from toolkit.store.sqlite import SqliteStore
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--store", type=Path, default=Path("/tmp/gk-county/ws/gridkit.sqlite3"))
+    ap.add_argument("--night", type=float, help="seconds of the whole night, for the share")
+    args = ap.parse_args()
+    config = load_config(cwd=args.store.parent)
+    with SqliteStore(args.store) as store:
+        [last] = store.nights()[-1:]
+        tonight = last + dt.timedelta(days=1)
+        towns = []
+        for status in store.statuses(last):
+            if not status.merged:
+                continue
+            sheets: dict[str, list[RowRecord]] = {}
+            for spec in config.schema.sheets:
+                layout = store.columns(last, spec.name)
+                pos = [layout.index(c.id) if c.id in layout else None for c in spec.columns]
+                sheets[spec.name] = [
+                    RowRecord(r.township, r.submission_id, spec.name, r.excel_row, r.status,
+                              values=tuple(r.values[p] if p is not None and p < len(r.values)
+                                           else None for p in pos), source=r.source)
+                    for r in store.rows(last, spec.name, status.township)]
+            towns.append(Tonight(status.township, "not-the-same-file", sheets, {}))
+        rows = sum(len(v) for t in towns for v in t.sheets.values())
+        start = time.perf_counter()
+        found = [f for t in towns for f in cross_night(config, tonight, store, t)]
+        seconds = time.perf_counter() - start
+    print(f"cross-night checks: {len(towns)} townships, {rows} rows against {last}: "
+          f"{seconds:.2f} s, {len(found)} findings "
+          f"({sorted({f.rule for f in found})})")
+    if args.night:
+        print(f"share of the night ({args.night:.1f} s): {seconds / args.night:.1%} "
+              "(target under 10%)")
+
+
+if __name__ == "__main__":
+    main()
