@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..annotate.copy import write_annotated
+from ..check.isolate import Refused, map_bounded
 from ..check.run import CheckResult, check_path
 from ..config.county import Config
 from ..errors import GridkitError, os_reason
@@ -144,21 +145,17 @@ def write_feedback(config: Config, night: dt.date, store: Store, step: Progress,
                                   [f for f in findings if f.township == name], conflicts)
                   for name in names}
     out: list[Feedback] = []
+    step("反馈", 0, len(names))
+    copies = _annotated_copies(config, night, statuses, submissions, checks or {})
     for i, name in enumerate(names):
         step("反馈", i, len(names))
         status = statuses.get(name) or TownshipStatus(name, MISSING)
-        sub = submissions.get(status.submission_id) if status.submission_id else None
         folder = config.paths.outbox / name
         folder.mkdir(parents=True, exist_ok=True)
         fb = Feedback(name, status.word, folder / NOTE_NAME.format(night=night))
-        if sub is not None and _needs_copy(status):
-            try:
-                fb.annotated = _annotated_copy(config, sub, folder,
-                                               (checks or {}).get(sub.id or 0))
-            except GridkitError as exc:
-                fb.problem = exc.message
-            except OSError as exc:
-                fb.problem = f"无法写出标注副本:{os_reason(exc)}"
+        if name in copies:
+            fb.annotated, fb.problem, failed = copies[name]
+            if failed:
                 failures.append(f"{name} 的反馈文件未写出:{fb.problem}")
                 log.error("%s 的反馈文件未写出:%s", name, fb.problem)
         mine = [f for f in findings if f.township == name
@@ -262,6 +259,48 @@ class _RowNames:
 def _needs_copy(status: TownshipStatus) -> bool:
     """A file with nothing to fix needs no annotated copy: its note says so."""
     return status.status == REJECTED or bool(status.errors or status.warnings)
+
+
+# a township's annotated copy: (the copy, the sentence why there is none, a failure)
+CopyOutcome = tuple[Path | None, str | None, bool]
+
+
+def _annotated_copies(config: Config, night: dt.date, statuses: dict[str, TownshipStatus],
+                      submissions: dict[int | None, Submission],
+                      checks: Mapping[int, CheckResult]) -> dict[str, CopyOutcome]:
+    """Every township's annotated copy that is needed, each written in its own bounded
+    worker, several at once (the copies of a county night decode 60 MB of sheet XML: in
+    workers they use every core and the night's own process does not grow)."""
+    jobs: list[tuple[str, tuple[Any, ...]]] = []
+    towns: list[str] = []
+    for name, status in statuses.items():
+        sub = submissions.get(status.submission_id) if status.submission_id else None
+        if sub is None or not _needs_copy(status) or name not in config.county.township_names:
+            continue
+        folder = config.paths.outbox / name
+        folder.mkdir(parents=True, exist_ok=True)
+        jobs.append((sub.file_name, (config, sub, folder, checks.get(sub.id or 0))))
+        towns.append(name)
+    if config.limits.isolated:
+        done: list[Any] = map_bounded(_copy_outcome, jobs, config.limits)
+    else:
+        done = [_copy_outcome(*args) for _, args in jobs]
+    out: dict[str, CopyOutcome] = {}
+    for name, outcome in zip(towns, done, strict=True):
+        if isinstance(outcome, Refused):
+            outcome = (None, f"无法写出标注副本:{outcome.message.split(chr(10), 1)[0]}", True)
+        out[name] = outcome
+    return out
+
+
+def _copy_outcome(config: Config, sub: Submission, folder: Path,
+                  result: CheckResult | None) -> CopyOutcome:
+    try:
+        return _annotated_copy(config, sub, folder, result), None, False
+    except GridkitError as exc:
+        return None, exc.message, False
+    except OSError as exc:
+        return None, f"无法写出标注副本:{os_reason(exc)}", True
 
 
 def _annotated_copy(config: Config, sub: Submission, folder: Path,
