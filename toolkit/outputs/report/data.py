@@ -94,6 +94,16 @@ class SeriesPoint:
 
 
 @dataclass
+class Punctuality:
+    """How a township reported over the last nights: nights late, nights missing (未报 or
+    退回)."""
+
+    township: str
+    late: int
+    missing: int
+
+
+@dataclass
 class ReportData:
     night: NightFigures
     previous: NightFigures | None
@@ -104,6 +114,9 @@ class ReportData:
     issue: int = 1  # 期号: the night's place among the stored nights
     falling: list[Falling] = field(default_factory=list)  # county first, then townships
     rule_counts: list[RuleCount] = field(default_factory=list)  # most frequent first
+    # townships late or missing more than once over the last HISTORY_NIGHTS nights
+    punctuality: list[Punctuality] = field(default_factory=list)
+    punctuality_nights: int = 0  # the nights they were counted over
 
     @property
     def total_change(self) -> Change:
@@ -176,8 +189,29 @@ def gather(config: Config, night: dt.date, store: Store,
     series = [_series_point(store, config, d) for d in nights[-(history_nights - 1):]]
     series.append(SeriesPoint(night, {f: getattr(figures.total, f) for f in SERIES_FIELDS}))
     conflicts = [c.townships for c in store.conflicts(night)]
-    return assemble(config, figures, previous, problems, previous_problems, series=series,
+    data = assemble(config, figures, previous, problems, previous_problems, series=series,
                     conflicts=conflicts, issue=len(nights) + 1)
+    window = [*nights[-(history_nights - 1):], night]
+    data.punctuality = punctuality(config, store, window)
+    data.punctuality_nights = len(window)
+    return data
+
+
+def punctuality(config: Config, store: Store, nights: list[dt.date]) -> list[Punctuality]:
+    """The townships late, or missing (未报, 退回), on more than one of ``nights``."""
+    late: dict[str, int] = {}
+    missing: dict[str, int] = {}
+    for n in nights:
+        by_town = {s.township: s for s in store.statuses(n)}
+        for name in config.county.township_names:
+            s = by_town.get(name)
+            if s is None or not s.merged:
+                missing[name] = missing.get(name, 0) + 1
+            elif s.late:
+                late[name] = late.get(name, 0) + 1
+    return [Punctuality(name, late.get(name, 0), missing.get(name, 0))
+            for name in config.county.township_names
+            if late.get(name, 0) + missing.get(name, 0) > 1]
 
 
 def assemble(config: Config, figures: NightFigures, previous: NightFigures | None,
@@ -290,6 +324,9 @@ def template_context(config: Config, data: ReportData) -> dict[str, Any]:
         "status_sentence": n.status_sentence,
         "missing_names": n.names(MISSING),
         "late_names": n.names(LATE),
+        "punctuality": [{"township": t.township, "late": t.late, "missing": t.missing}
+                        for t in data.punctuality],
+        "punctuality_nights": data.punctuality_nights,
         "rejected_names": n.names(REJECTED),
         "to_fix_names": n.names(TO_FIX),
         "late_list": [{"township": t.township,
