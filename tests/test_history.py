@@ -265,3 +265,17 @@ def test_the_report_names_townships_late_or_missing_on_several_nights(config: Co
     text = build_report(config, D4).text
     assert f"近3天多次迟报或未报：{names[0]}未报2次；{names[1]}迟报2次，请重点督促。" in text
     assert f"{names[2]}迟报1次" not in text
+
+
+def test_a_person_registered_twice_is_not_compared_across_nights(config: Config) -> None:
+    """Two rows with one ID (its own duplicate-id error): which of them is 'the' person is
+    unknown, so no changed-since-last-night for it, on either night."""
+    before = book_for(D3)
+    twin = list(screening_row(before, "黄丽"))
+    twin[1], twin[8] = "黄莉", dt.date(2020, 1, 26)  # the same ID, another arrival date
+    before["排查登记"].append(twin)
+    merge(config, D3, before)
+    today = book_for(D4)
+    today["排查登记"].append(list(twin))
+    merge(config, D4, today)
+    assert cross_findings(config, D4) == []

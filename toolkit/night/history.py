@@ -64,11 +64,17 @@ def cross_night(config: Config, night: dt.date, store: Store, today: Tonight
     if stale is not None:
         findings.append(_finding(STALE, f"今日报表与{_md(stale)}报送的文件完全相同:"
                                         "请确认是否报错了文件,应报送今日更新后的登记表。"))
-    same_content = stale is None
-    for spec in config.schema.sheets:
-        if spec.is_cover:
-            continue
+    tables = [spec for spec in config.schema.sheets if not spec.is_cover]
+    # the same content needs the same number of rows in every sheet (a register that grew
+    # is never compared cell by cell)
+    same_content = stale is None and all(
+        len(today.sheets.get(spec.name, ())) == _stored_rows(store, last.night, spec.name,
+                                                             today.township)
+        for spec in tables)
+    for spec in tables:
         rows = today.sheets.get(spec.name, ())
+        if not same_content and spec.id not in rules.kept_sheets:
+            continue
         before = list(store.rows(last.night, spec.name, today.township))
         layout = store.columns(last.night, spec.name)
         if same_content and not _same_rows(spec, rows, before, layout):
@@ -92,6 +98,10 @@ def _history(store: Store, night: dt.date, township: str, depth: int) -> list[_B
             if len(out) >= depth:
                 break
     return out
+
+
+def _stored_rows(store: Store, night: dt.date, sheet: str, township: str) -> int:
+    return store.row_count(night, sheet, township)
 
 
 def _same_file(store: Store, today: Tonight, history: Sequence[_Before]) -> dt.date | None:
@@ -145,14 +155,21 @@ def _kept(config: Config, spec: SheetSpec, last: dt.date, rows: Sequence[RowReco
     named = next((c for c in spec.columns if c.type == "name"), None)
     household = "household_id" if "household_id" in now_at and "household_id" in at else None
 
+    # text (most values) as it is: both nights' values come out of the same reader
     def then(row: Any, col: str) -> str:
         p = at.get(col)
-        return _norm(row.values[p]) if p is not None and p < len(row.values) else ""
+        if p is None or p >= len(row.values):
+            return ""
+        v = row.values[p]
+        return v if v.__class__ is str else _norm(v)
 
     def now(row: RowRecord, col: str) -> str:
         k = now_at.get(col)
-        values = _values(row)
-        return _norm(values[k]) if k is not None and k < len(values) else ""
+        values = row.values or ()
+        if k is None or k >= len(values):
+            return ""
+        v = values[k]
+        return v if v.__class__ is str else _norm(v)
 
     def key_then(row: Any) -> str:
         return "|".join(then(row, k.id) for k in keys)
@@ -160,7 +177,20 @@ def _kept(config: Config, spec: SheetSpec, last: dt.date, rows: Sequence[RowReco
     def key_now(row: RowRecord) -> str:
         return "|".join(now(row, k.id) for k in keys)
 
-    tonight = {key_now(r): r for r in rows if key_now(r).strip("|")}
+    tonight: dict[str, RowRecord] = {}
+    twice: set[str] = set()  # a key on two rows (its own finding): not compared
+    for r in rows:
+        key = key_now(r)
+        if key.strip("|"):
+            if key in tonight:
+                twice.add(key)
+            tonight[key] = r
+    seen: set[str] = set()
+    for old in before:
+        key = key_then(old)
+        if key in seen:
+            twice.add(key)
+        seen.add(key)
     by_person = {(now(r, named.id), now(r, household)): r for r in rows
                  if named is not None and household is not None and now(r, named.id)}
     out: list[Finding] = []
@@ -187,7 +217,7 @@ def _kept(config: Config, spec: SheetSpec, last: dt.date, rows: Sequence[RowReco
                                 "如已转出、注销,请在备注中说明,不要直接删除。",
                                 sheet=spec.name, column=keys[0].name, value=key))
             continue
-        if _noted(row, now):
+        if key in twice or _noted(row, now):
             continue
         for col in config.schema.rules.history.fixed_columns:
             if col in now_at and col in at and then(old, col) and now(row, col) != then(old, col):

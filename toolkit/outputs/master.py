@@ -131,7 +131,8 @@ class _EmptyStore:
              excel_rows: Collection[int] | None = None) -> Iterator[StoredRow]:
         return iter(())
 
-    def row_count(self, night: dt.date, sheet: str | None = None) -> int:
+    def row_count(self, night: dt.date, sheet: str | None = None,
+                  township: str | None = None) -> int:
         return 0
 
     def findings(self, night: dt.date) -> list[FindingRecord]:

@@ -399,14 +399,16 @@ class SqliteStore:
                f"WHERE night = ? AND sheet = ? GROUP BY {keys}")
         return [tuple(r) for r in self.conn.execute(sql, (night.isoformat(), sheet))]
 
-    def row_count(self, night: dt.date, sheet: str | None = None) -> int:
-        if sheet is None:
-            r = self.conn.execute("SELECT count(*) FROM rows WHERE night = ?",
-                                  (night.isoformat(),)).fetchone()
-        else:
-            r = self.conn.execute("SELECT count(*) FROM rows WHERE night = ? AND sheet = ?",
-                                  (night.isoformat(), sheet)).fetchone()
-        return int(r[0])
+    def row_count(self, night: dt.date, sheet: str | None = None,
+                  township: str | None = None) -> int:
+        sql, params = "SELECT count(*) FROM rows WHERE night = ?", [night.isoformat()]
+        if sheet is not None:
+            sql += " AND sheet = ?"
+            params.append(sheet)
+        if township is not None:
+            sql += " AND township = ?"
+            params.append(township)
+        return int(self.conn.execute(sql, params).fetchone()[0])
 
     def findings(self, night: dt.date) -> list[FindingRecord]:
         cur = self.conn.execute(
