@@ -6,9 +6,10 @@ Takes a store that holds one county-size night (what ``bench_merge.py`` leaves i
 ``/tmp/gk-county/ws``), turns each township's stored rows of that night back into the rows
 the merge holds, and runs :func:`toolkit.night.history.cross_night` for the next night
 against it, for every township, tonight lacking the last row of each sheet (so every
-person, household and grid is looked up, and the sizes differ as on a real night). Prints the seconds, the
-findings, and the share of the night given with ``--night`` (seconds of a whole night
-measured in the same session, e.g. bench_merge's nightly median).
+person, household and grid is looked up, and the sizes differ as on a real night).
+Prints the seconds, the findings, and the share of the night given with ``--night``
+(seconds of a whole night measured in the same session, e.g. bench_merge's nightly
+median).
 """
 
 from __future__ import annotations
