@@ -21,6 +21,7 @@ from ..check.run import CheckResult
 from ..config.catalogue import RULE_TITLES
 from ..findings import ERROR, SEVERITY_TEXT, WARNING, Finding, Severity, display_value
 from ..read.raw import display_name
+from ..width import display_width
 
 RESULT_SHEET = "检查结果"
 AUTHOR = "gridkit"
@@ -62,7 +63,7 @@ class ResultSheet:
         heights: dict[int, float] = {}
         for (r, _c), (value, kind) in self.cells.items():
             if kind == "wrap" and isinstance(value, str):
-                width = sum(2 if ord(ch) > 0x2E80 else 1 for ch in value)
+                width = display_width(value)
                 lines = -(-width // (MESSAGE_WIDTH - 2))
                 if lines > 1:
                     heights[r] = max(heights.get(r, 0.0), LINE_HEIGHT * lines)

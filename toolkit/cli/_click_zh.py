@@ -22,10 +22,11 @@ import gettext
 import importlib
 import re
 import sys
-import unicodedata
 from collections.abc import Iterable
 
 import click
+
+from ..width import display_width, is_wide
 
 # click's message -> Chinese (placeholders kept: click formats the translation it gets)
 MESSAGES: dict[str, str] = {
@@ -174,15 +175,6 @@ _NO_LINE_END = frozenset("（《「『【〔“‘([{")
 _TOKEN = re.compile(r"\s+|\[[^\]\n]*\]|[\x21-\x7e]+|.")
 
 
-def display_width(text: str) -> int:
-    """Columns ``text`` takes on a console: two for a wide (Chinese) character."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in "WF"
-
-
 def _join_lines(lines: Iterable[str]) -> str:
     """The lines of one paragraph as one text: a space between them, except where a wide
     character meets a wide character (Chinese has no spaces between words)."""
@@ -190,7 +182,7 @@ def _join_lines(lines: Iterable[str]) -> str:
     for line in lines:
         line = line.strip()
         if out and line:
-            out += "" if _wide(out[-1]) and _wide(line[0]) else " "
+            out += "" if is_wide(out[-1]) and is_wide(line[0]) else " "
         out += line
     return out
 

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from pathlib import Path
 
 import click
 
 from ..night.merge import MergeResult, merge_night
+from ..width import display_width
 from ._common import as_date, config_option, date_option, format_option, get_config, output, run
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _pad(text: str, width: int) -> str:
-    return text + " " * max(width - _width(text), 0)
+    return text + " " * max(width - display_width(text), 0)
 
 
 def render_text(result: MergeResult) -> str:
@@ -29,7 +25,7 @@ def render_text(result: MergeResult) -> str:
         table.append([t.township or "(未识别)", t.word, str(t.rows), str(t.errors),
                       str(t.warnings),
                       t.arrived_at.strftime("%m-%d %H:%M") if t.arrived_at else "", note])
-    widths = [max(_width(r[i]) for r in table) for i in range(len(head) - 1)]
+    widths = [max(display_width(r[i]) for r in table) for i in range(len(head) - 1)]
     for r in table:
         lines.append("  ".join(_pad(c, w) for c, w in zip(r, widths, strict=False))
                      + "  " + r[-1])

@@ -13,7 +13,6 @@ for the county lists and the rule hints, by their schema ``id`` (``township``, `
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from ..config.county import Config
 from ..config.schema import ColumnSpec, Rules, SheetSpec
 from ..errors import JobFailed, UsageError, os_reason
 from ..files import replace_file
+from ..width import display_width
 from .master import write_empty_master
 
 REGISTER_NAME = "网格登记表.xlsx"
@@ -211,10 +211,6 @@ def column_width(col: ColumnSpec, rules: Rules) -> float:
     if col.type == "text" and not (col.key or col.references):
         minimum = 18  # names of places, addresses, notes
     return float(min(40, max(minimum, display_width(col.name) + 4)))
-
-
-def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def number_format(col: ColumnSpec) -> str | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +33,7 @@ from ..store.records import (
     FindingRecord,
     Submission,
 )
+from ..width import display_width
 from .figures import TOTAL, FigureSpec, NightFigures, TownshipFigures, figure_value
 
 STATUS, FINDINGS, CONFLICTS = "报送情况", "问题清单", "跨乡镇重复"
@@ -62,11 +62,6 @@ PADDING = 5 / 7
 LINE_HEIGHT = 15.0  # points per line of 11-pt text (宋体 takes 14.25)
 TITLE_SIZE = 15
 ROW_HEIGHT = 18.0  # a table row on the printed pages
-
-
-def display_width(text: str) -> int:
-    """Width in Excel column units: a Chinese character counts two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def columns_px(widths: Sequence[float], *, stored: bool = False) -> int:

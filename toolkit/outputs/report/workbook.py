@@ -20,6 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from ...files import replace_file
 from ...findings import ERROR, SEVERITY_TEXT, WARNING, display_value
 from ...store.records import LATE, MISSING, REJECTED, STATUS_WORDS, TO_FIX
+from ...width import display_width
 from ..wording import cn_date, hm, md
 from .data import TOTAL
 
@@ -72,11 +73,6 @@ TREND_DAYS = 14
 SIGNED = "+#,##0;-#,##0;0"  # a change always shows its sign
 SERIES_LABELS = {"under_management": "在管人数", "screened": "排查登记", "released": "解除观察",
                  "from_hubei": "湖北来人员", "new_arrivals": "当日抵达"}
-
-
-def _width(text: str) -> int:
-    """Display width: a Chinese character is two columns."""
-    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
 
 
 def title_of(config: Config, night: dt.date) -> str:
@@ -230,7 +226,7 @@ class _Writer:
             row += 1
             for para in section.paragraphs:
                 ws.merge_range(row, 0, row, 4, para, self.f_para)
-                ws.set_row(row, 17 * max(1, -(-_width(para) // 80)))
+                ws.set_row(row, 17 * max(1, -(-display_width(para) // 80)))
                 row += 1
         ws.merge_range(row + 1, 0, row + 1, 4, f"{county.office}　{cn_date(n.date)}",
                        self.wb.add_format({"font_name": "宋体", "align": "right"}))
@@ -372,7 +368,7 @@ class _Writer:
                       display_value(p.value), "是" if p.new else "",
                       p.file]
             # wrapped cells: set the height (a Chinese character is ~2 width units)
-            lines = max(-(-_width(str(values[j] or "")) * 20 // (widths[j] * 23))
+            lines = max(-(-display_width(str(values[j] or "")) * 20 // (widths[j] * 23))
                         for j in wrapped)
             if lines > 1:
                 ws.set_row(i, 15 * lines)
