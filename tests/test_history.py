@@ -279,3 +279,26 @@ def test_a_person_registered_twice_is_not_compared_across_nights(config: Config)
     today["排查登记"].append(list(twin))
     merge(config, D4, today)
     assert cross_findings(config, D4) == []
+
+
+def test_a_register_resaved_by_libreoffice_is_the_same_register(
+        config: Config, yesterday: Book, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tonight's register saved by another program (LibreOffice, as another office's
+    computer would: its own number and date storage, as .xlsx and as .xls) holds the
+    same people as last night's openpyxl file: no cross-night warning."""
+    from tests.factory import write_workbook
+    from tests.layouts import shared_office
+
+    office = shared_office(tmp_path_factory)
+    source = tmp_path_factory.mktemp("lo") / f"{TOWN}_20200204.xlsx"
+    write_workbook(source, book_for(D4))
+    inbox = config.paths.inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    for ext in ("xlsx", "xls"):
+        saved = office.convert(source, ext, "history-resaved")
+        send_file(inbox, saved, dt.datetime.combine(D4, dt.time(19, 0)))
+        result = merge_night(config, D4, now=dt.datetime.combine(D4, dt.time(22, 0)))
+        town = next(t for t in result.townships if t.township == TOWN)
+        assert town.merged and town.file == saved.name, (ext, town)
+        assert cross_findings(config, D4) == [], ext
+        (inbox / saved.name).unlink()
