@@ -302,3 +302,21 @@ def test_a_register_resaved_by_libreoffice_is_the_same_register(
         assert town.merged and town.file == saved.name, (ext, town)
         assert cross_findings(config, D4) == [], ext
         (inbox / saved.name).unlink()
+
+
+def test_a_failing_cross_night_check_does_not_stop_the_night(
+        config: Config, yesterday: Book, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Should the checks across nights fail on what one township sent, that township is
+    merged with tonight's own checks, the failure logged, and the night goes on."""
+    from toolkit.night import history
+
+    def broken(*_args: Any) -> list[Any]:
+        raise ValueError("unexpected value")
+
+    monkeypatch.setattr(history, "_kept", broken)
+    merge(config, D4, book_for(D4))
+    with open_store(config) as store:
+        town = next(s for s in store.statuses(D4) if s.township == TOWN)
+    assert town.merged
+    assert "跨夜检查未能完成" in caplog.text

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from ..store.records import RowRecord, TownshipStatus
 
 GONE, CHANGED, BACKWARDS = "gone-since-last-night", "changed-since-last-night", "measure-backwards"
 STALE, JUMP = "stale-copy", "jump-in-new-rows"
+log = logging.getLogger("gridkit.history")
 MAD_SCALE = 0.6745  # the modified z-score (Iglewicz and Hoaglin): 0.6745 (x - median) / MAD
 
 
@@ -52,7 +54,17 @@ class _Before:
 def cross_night(config: Config, night: dt.date, store: Store, today: Tonight
                 ) -> list[Finding]:
     """The cross-night findings of one township's submission tonight (none on its first
-    accepted night)."""
+    accepted night). These checks only add warnings: should one fail on what a township
+    sent, that township is merged without them (logged) and the night goes on."""
+    try:
+        return _cross_night(config, night, store, today)
+    except Exception:
+        log.exception("%s 的跨夜检查未能完成,本晚按当日检查纳入汇总", today.township)
+        return []
+
+
+def _cross_night(config: Config, night: dt.date, store: Store, today: Tonight
+                 ) -> list[Finding]:
     rules = config.schema.rules.history
     history = _history(store, night, today.township, max(rules.jump_nights,
                                                           rules.stale_nights) + 1)
