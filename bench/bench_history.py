@@ -7,24 +7,29 @@ Takes a store that holds one county-size night (what ``bench_merge.py`` leaves i
 the merge holds, and runs :func:`toolkit.night.history.cross_night` for the next night
 against it, for every township, tonight lacking the last row of each sheet (so every
 person, household and grid is looked up, and the sizes differ as on a real night).
-Prints the seconds, the findings, and the share of the night given with ``--night``
-(seconds of a whole night measured in the same session, e.g. bench_merge's nightly
-median).
+Measured twice: one township after the other in this process (the CPU they cost), and as
+the night runs them, each township in the worker that read its file, several at once
+(``limits.workers``; the wall time the night spends on them). Prints the seconds, the
+findings, and the share of the night given with ``--night`` (seconds of a whole night
+measured in the same session, e.g. bench_merge's nightly median).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
+    from toolkit.check.isolate import map_bounded
     from toolkit.config.county import load_config
     from toolkit.night.history import Tonight, cross_night
     from toolkit.store.records import RowRecord
@@ -55,15 +60,36 @@ def main() -> None:
                 # the sheets' sizes differ as on a real night
             towns.append(Tonight(status.township, "not-the-same-file", sheets, {}))
         rows = sum(len(v) for t in towns for v in t.sheets.values())
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         found = [f for t in towns for f in cross_night(config, tonight, store, t)]
         seconds = time.perf_counter() - start
+        cpu = time.process_time() - cpu
     print(f"cross-night checks: {len(towns)} townships, {rows} rows against {last}: "
-          f"{seconds:.2f} s, {len(found)} findings "
+          f"{seconds:.2f} s in one process ({cpu:.2f} s CPU), {len(found)} findings "
           f"({sorted({f.rule for f in found})})")
+    start = time.perf_counter()
+    done = map_bounded(_in_worker, [(t.township, (config, tonight, t)) for t in towns],
+                       config.limits)
+    parallel = time.perf_counter() - start
+    failed = [d for d in done if not isinstance(d, int)]
+    print(f"in the night's workers ({config.limits.workers or os.cpu_count()} at once): "
+          f"{parallel:.2f} s, {sum(d for d in done if isinstance(d, int))} findings"
+          + (f", {len(failed)} workers failed" if failed else ""))
     if args.night:
-        print(f"share of the night ({args.night:.1f} s): {seconds / args.night:.1%} "
+        print(f"share of the night ({args.night:.1f} s): {parallel / args.night:.1%} "
               "(target under 10%)")
+
+
+def _in_worker(config: Any, night: dt.date, today: Any) -> int:
+    """One township's checks across nights as the merge's worker runs them."""
+    from toolkit.night.history import cross_night
+    from toolkit.store import open_store
+
+    store = open_store(config)
+    try:
+        return len(cross_night(config, night, store, today))
+    finally:
+        store.close()
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import datetime as dt
 import itertools
 import logging
 import statistics
+import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,11 +57,21 @@ def cross_night(config: Config, night: dt.date, store: Store, today: Tonight
     """The cross-night findings of one township's submission tonight (none on its first
     accepted night). These checks only add warnings: should one fail on what a township
     sent, that township is merged without them (logged) and the night goes on."""
+    findings, failure = checked_across_nights(config, night, store, today)
+    if failure is not None:
+        log.error("%s", failure)
+    return findings
+
+
+def checked_across_nights(config: Config, night: dt.date, store: Store, today: Tonight
+                          ) -> tuple[list[Finding], str | None]:
+    """:func:`cross_night` for a worker process: the findings, or none and the log line
+    saying why they could not be made (the night's own process logs it)."""
     try:
-        return _cross_night(config, night, store, today)
+        return _cross_night(config, night, store, today), None
     except Exception:
-        log.exception("%s 的跨夜检查未能完成,本晚按当日检查纳入汇总", today.township)
-        return []
+        return [], (f"{today.township} 的跨夜检查未能完成,本晚按当日检查纳入汇总:\n"
+                    f"{traceback.format_exc()}")
 
 
 def _cross_night(config: Config, night: dt.date, store: Store, today: Tonight
@@ -85,14 +96,12 @@ def _cross_night(config: Config, night: dt.date, store: Store, today: Tonight
         for spec in tables)
     for spec in tables:
         rows = today.sheets.get(spec.name, ())
-        if not same_content and spec.id not in rules.kept_sheets:
-            continue
-        before = list(store.rows(last.night, spec.name, today.township))
-        layout = store.columns(last.night, spec.name)
-        if same_content and not _same_rows(spec, rows, before, layout):
-            same_content = False
+        if same_content:  # every row of every sheet compared: only when the sizes agree
+            before = list(store.rows(last.night, spec.name, today.township))
+            same_content = _same_rows(spec, rows, before, store.columns(last.night,
+                                                                        spec.name))
         if spec.id in rules.kept_sheets:
-            findings += _kept(config, spec, last.night, rows, before, layout, today)
+            findings += _kept(config, spec, last.night, rows, store, today)
     if same_content and any(today.sheets.values()):
         findings.append(_finding(STALE, f"今日报表的内容与{_md(last.night)}的报表完全相同"
                                         "(只有日期不同):请确认是否报错了文件。"))
@@ -152,99 +161,107 @@ def _same_rows(spec: SheetSpec, rows: Sequence[RowRecord], before: Sequence[Any]
 
 
 def _kept(config: Config, spec: SheetSpec, last: dt.date, rows: Sequence[RowRecord],
-          before: Sequence[Any], layout: list[str], today: Tonight) -> list[Finding]:
+          store: Store, today: Tonight) -> list[Finding]:
     """Rows of ``last`` no longer there tonight; a person's fixed columns changed; a
-    released person under management again."""
-    ids = [c.id for c in spec.columns]
+    released person under management again. Last night's rows are read as the few columns
+    compared (:meth:`Store.pick`), not decoded whole."""
+    layout = store.columns(last, spec.name)
     keys = [c for c in spec.columns if c.key]  # a household, a grid: its number
     person = None if keys else next((c for c in spec.columns if c.type == "id-number"), None)
     keys = keys or ([person] if person is not None else [])  # a person: the ID number
     if not keys or any(k.id not in layout for k in keys):
         return []
     rules = config.schema.rules
-    at = {c: layout.index(c) for c in layout}
-    now_at = {c: k for k, c in enumerate(ids)}
+    now_at = {c.id: k for k, c in enumerate(spec.columns)}
     named = next((c for c in spec.columns if c.type == "name"), None)
-    household = "household_id" if "household_id" in now_at and "household_id" in at else None
+    household = "household_id" if "household_id" in now_at and "household_id" in layout \
+        else None
+    fixed = [c for c in rules.history.fixed_columns if c in now_at and c in layout]
+    measure = "measure" if "measure" in now_at and "measure" in layout else None
+    # the columns compared, in one order for both nights: keys, name, household, the fixed
+    # columns, the measure; tonight's note besides
+    wanted = [k.id for k in keys]
+    extra = [c for c in (named.id if named else None, household) if c is not None]
+    compared = [*fixed, *([measure] if measure else [])]
+    cols = [*wanted, *extra, *compared]
+    pos = {c: k for k, c in enumerate(cols)}
+    n_keys = len(wanted)
+    note_at = now_at.get("note")
 
-    # text (most values) as it is: both nights' values come out of the same reader
-    def then(row: Any, col: str) -> str:
-        p = at.get(col)
-        if p is None or p >= len(row.values):
-            return ""
-        v = row.values[p]
-        return v if v.__class__ is str else _norm(v)
-
-    def now(row: RowRecord, col: str) -> str:
-        k = now_at.get(col)
-        values = row.values or ()
-        if k is None or k >= len(values):
-            return ""
-        v = values[k]
-        return v if v.__class__ is str else _norm(v)
-
-    def key_then(row: Any) -> str:
-        return "|".join(then(row, k.id) for k in keys)
-
-    def key_now(row: RowRecord) -> str:
-        return "|".join(now(row, k.id) for k in keys)
-
-    tonight: dict[str, RowRecord] = {}
+    # tonight's columns as text, column by column (the register's many rows: no per-row
+    # Python beyond a list comprehension), then zipped into one tuple per row
+    columns = [_texts([r.values[now_at[c]] if r.values is not None else None for r in rows])
+               for c in cols]
+    now_rows = list(zip(*columns, strict=True)) if rows else []
+    tonight: dict[str, tuple[RowRecord, tuple[str, ...]]] = {}
     twice: set[str] = set()  # a key on two rows (its own finding): not compared
-    for r in rows:
-        key = key_now(r)
+    for r, v in zip(rows, now_rows, strict=True):
+        key = v[0] if n_keys == 1 else "|".join(v[:n_keys])
         if key.strip("|"):
             if key in tonight:
                 twice.add(key)
-            tonight[key] = r
-    seen: set[str] = set()
-    for old in before:
-        key = key_then(old)
+            tonight[key] = (r, v)
+    # last night's: the text as stored ('' for empty); a number (rare in these columns) is
+    # made text below only where it is compared
+    before = store.pick(last, spec.name, today.township, cols)
+    seen: set[Any] = set()
+    for b in before:
+        key = b[2] if n_keys == 1 else b[2:2 + n_keys]
         if key in seen:
-            twice.add(key)
+            twice.add(_key(b, n_keys))
         seen.add(key)
-    by_person = {(now(r, named.id), now(r, household)): r for r in rows
-                 if named is not None and household is not None and now(r, named.id)}
+    name_at, home_at = pos.get(named.id) if named else None, pos.get(household or "")
+    by_person = {(v[name_at], v[home_at]): (r, v) for r, v in tonight.values()
+                 if name_at is not None and home_at is not None and v[name_at]}
+    first = n_keys + len(extra)  # where the compared columns start
+
+    def noted(row: RowRecord) -> bool:  # a row whose 备注 says something: answered for
+        values = row.values or ()
+        return note_at is not None and note_at < len(values) and bool(_norm(values[note_at]))
+
     out: list[Finding] = []
-    limit = config.limits.findings_per_rule
     gone: list[Finding] = []
-    for old in before:
-        key = key_then(old)
+    for b in before:
+        key = b[2] if n_keys == 1 and b[2].__class__ is str else _key(b, n_keys)
+        found = tonight.get(key)
+        if found is not None and (b[2 + first:] == found[1][first:] or key in twice):
+            continue  # the same person, nothing compared changed: the common case
         if not key.strip("|"):
             continue
-        who = f"的{then(old, named.id)}" if named is not None and then(old, named.id) else ""
-        where = f"{_md(last)}报表{spec.name}表第{old.excel_row}行{who}"
-        row = tonight.get(key)
-        if row is None and person is not None and named is not None and household:
-            moved = by_person.get((then(old, named.id), then(old, household)))
-            if moved is not None and now(moved, person.id) and not _noted(moved, now):
-                out.append(_at(CHANGED, spec, moved, person.id, today,
-                               f"{where}身份证号是{key},今日表中改为{now(moved, person.id)}:"
-                               "请核实;确属更正的,在备注中写明“更正”。",
-                               now(moved, person.id)))
+        excel_row, old = b[0], tuple(_texts(b[2:]))
+        if found is not None and old[first:] == found[1][first:]:
+            continue
+        who = f"的{old[name_at]}" if name_at is not None and old[name_at] else ""
+        where = f"{_md(last)}报表{spec.name}表第{excel_row}行{who}"
+        if found is None and person is not None and name_at is not None and home_at:
+            moved = by_person.get((old[name_at], old[home_at]))
+            if moved is not None and moved[1][0] and not noted(moved[0]):
+                out.append(_at(CHANGED, spec, moved[0], person.id, today,
+                               f"{where}身份证号是{key},今日表中改为{moved[1][0]}:"
+                               "请核实;确属更正的,在备注中写明“更正”。", moved[1][0]))
                 continue
-        if row is None:
+        if found is None:
             what = f"身份证号{key}" if person is not None else f"{keys[0].name}{key}"
             gone.append(Finding(GONE, severity(GONE), f"{where}({what}),今日表中没有:"
                                 "如已转出、注销,请在备注中说明,不要直接删除。",
                                 sheet=spec.name, column=keys[0].name, value=key))
             continue
-        if key in twice or _noted(row, now):
+        row, new = found
+        if noted(row):
             continue
-        for col in config.schema.rules.history.fixed_columns:
-            if col in now_at and col in at and then(old, col) and now(row, col) != then(old, col):
+        for col in fixed:
+            was, now = old[pos[col]], new[pos[col]]
+            if was and now != was:
                 title = spec.columns[now_at[col]].name
                 out.append(_at(CHANGED, spec, row, col, today,
-                               f"{where}的{title}是{then(old, col)},今日表中是"
-                               f"{now(row, col) or '空'}:请核实;确属更正的,在备注中写明“更正”。",
-                               now(row, col)))
-        if ("measure" in now_at and "measure" in at
-                and then(old, "measure") == rules.released_measure
-                and now(row, "measure") in rules.managed_measures):
-            out.append(_at(BACKWARDS, spec, row, "measure", today,
-                           f"{where}已{rules.released_measure},今日又是"
-                           f"{now(row, 'measure')}:请核实,属实的在备注中说明原因。",
-                           now(row, "measure")))
+                               f"{where}的{title}是{was},今日表中是{now or '空'}:请核实;"
+                               "确属更正的,在备注中写明“更正”。", now))
+        if (measure is not None and old[pos[measure]] == rules.released_measure
+                and new[pos[measure]] in rules.managed_measures):
+            out.append(_at(BACKWARDS, spec, row, measure, today,
+                           f"{where}已{rules.released_measure},今日又是{new[pos[measure]]}:"
+                           "请核实,属实的在备注中说明原因。", new[pos[measure]]))
+    limit = config.limits.findings_per_rule
     if len(gone) > limit:
         rest = Finding(GONE, severity(GONE), f"另有 {len(gone) - limit} 条{_md(last)}报表里的"
                        f"{spec.name}记录今日表中没有,未逐条列出。", sheet=spec.name)
@@ -252,9 +269,15 @@ def _kept(config: Config, spec: SheetSpec, last: dt.date, rows: Sequence[RowReco
     return out + gone
 
 
-def _noted(row: RowRecord, now: Any) -> bool:
-    """A row whose 备注 says something: the township has answered for it."""
-    return bool(now(row, "note"))
+def _texts(values: Iterable[Any]) -> list[str]:
+    """Values as compared across nights, text as it is (both nights come from one
+    reader)."""
+    return [v if v.__class__ is str else _norm(v) for v in values]
+
+
+def _key(picked: Sequence[Any], n_keys: int) -> str:
+    """The key of a row of :meth:`Store.pick` (after its Excel row and source)."""
+    return "|".join(_texts(picked[2:2 + n_keys]))
 
 
 def _at(rule: str, spec: SheetSpec, row: RowRecord, col: str, today: Tonight, message: str,

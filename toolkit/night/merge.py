@@ -12,6 +12,7 @@ the master). Row-level problems never block: those rows are merged and marked.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from ..check.run import CheckResult, check_path, unreadable
 from ..config.county import Config
 from ..errors import UsageError
 from ..files import crash_point, sweep
-from ..findings import ERROR, WARNING, json_value
+from ..findings import ERROR, WARNING, Finding, json_value
 from ..outputs.master import MasterRow, write_master
 from ..read import ReadHints
 from ..read.table import Register
@@ -51,9 +52,11 @@ from ..store.records import (
 )
 from ..store.sqlite import SqliteStore
 from .archive import ArchiveResult, archive_inbox, quarantine
-from .history import Tonight, cross_night
+from .history import Tonight, checked_across_nights
 from .locking import workspace_lock
 from .unchanged import MERGE, fingerprint, forget, remember, unchanged
+
+log = logging.getLogger("gridkit.history")
 
 
 @dataclass
@@ -122,6 +125,8 @@ class _Judged:
     # sheet -> sheet name in the file -> column id -> letter
     letters: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     ids: list[tuple[str, int]] = field(default_factory=list)  # (ID number, Excel row)
+    history: list[Finding] = field(default_factory=list)  # against its earlier nights
+    history_failed: str | None = None  # why those could not be made (logged by the night)
 
 
 def deadline_of(config: Config, night: dt.date) -> dt.datetime:
@@ -170,10 +175,11 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
     judged = {s.id: j for s, j in zip(subs, judge_all(config, night, subs), strict=True)}
     archived.restamp([j.sub for j in judged.values()])  # the clerk's 送达时间.txt
     current, rejected_latest = _choose(config, night, judged)
-    for name, j in current.items():  # against the township's earlier nights in the store
+    for j in current.values():  # against the township's earlier nights (in the worker)
+        if j.history_failed is not None:
+            log.error("%s", j.history_failed)
         if j.result is not None:
-            extra = cross_night(config, night, store,
-                                Tonight(name, j.sub.sha256, j.sheets, j.letters))
+            extra = j.history
             if extra:
                 j.result.issues.extend(extra)
                 j.sub.errors = j.result.errors
@@ -313,9 +319,17 @@ def judge_all(config: Config, night: dt.date, subs: list[Submission]) -> list[_J
 
 def judge(config: Config, night: dt.date, sub: Submission) -> _Judged:
     """Read and check one submission's archived copy and judge it for ``night``: accepted
-    (its rows as the store keeps them) or rejected with the reason."""
+    (its rows as the store keeps them, and the checks against the township's earlier
+    nights in the store) or rejected with the reason."""
     j = _Judged(sub)
     _read(config, night, j)
+    if sub.accepted and sub.township:  # where the rows are: in the file's own worker
+        store = open_store(config)
+        try:
+            j.history, j.history_failed = checked_across_nights(
+                config, night, store, Tonight(sub.township, sub.sha256, j.sheets, j.letters))
+        finally:
+            store.close()
     return j
 
 
