@@ -46,14 +46,16 @@ def merge(config: Config, night: dt.date = NIGHT) -> None:
     merge_night(config, night, now=dt.datetime.combine(night, MERGE_AT.time()))
 
 
-def write_city(root: Path, codes: tuple[str, ...] = CODES, *, extra: str = "") -> City:
-    """city.toml in ``root`` naming the counties' stores (``root/<code>/gridkit.sqlite3``)."""
+def write_city(root: Path, codes: tuple[str, ...] = CODES, *, extra: str = "",
+               name: str = "city.toml") -> City:
+    """A city file (``name``) in ``root`` naming the counties' stores
+    (``root/<code>/gridkit.sqlite3``); ``extra``: more lines for its [city] table's end."""
     names = {code: sample_county(code, cwd=root).county.name for code in codes}
     lines = ['[city]', 'name = "昭通市"', 'code = "530600"',
              'office = "昭通市疫情防控指挥部办公室"', extra, '']
     for code in codes:
         lines += ['[[counties]]', f'name = "{names[code]}"', f'code = "{code}"',
                   f'store = "{code}/gridkit.sqlite3"', '']
-    path = root / "city.toml"
+    path = root / name
     path.write_text("\n".join(lines), encoding="utf-8")
     return load_city(path)
