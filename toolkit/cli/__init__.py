@@ -42,6 +42,7 @@ COMMANDS = {
     "store": "历史库:检查是否完好,从备份恢复。",
     "demo": "演示:用样例报表跑完整的一晚。",
     "excel": "Excel 按钮:装进工作簿,生成带宏的模板。",
+    "city": "市级:汇总各县的历史库,生成全市汇总表和日报。",
 }
 COMMAND_MODULES = tuple(COMMANDS)
 

@@ -1,6 +1,6 @@
 """``gridkit sample OUT --date D [--scale K] [--defects RATE] [--layouts] [--truth FILE]
-[--seed S] [--townships N|names] [--nights N] [--workers N]``: write realistic sample township
-submissions."""
+[--seed S] [--townships N|names] [--nights N] [--county CODE] [--workers N]``: write
+realistic sample township submissions."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from ..config.county import sample_county
 from ..errors import UsageError
 from ..sample import SampleResult, generate, generate_nights
 from ._common import DATE, config_option, format_option, get_config, output, run
@@ -68,20 +69,25 @@ def render_text(result: SampleResult) -> str:
               metavar="晚数",
               help="连续生成几晚的报表(到 --date 为止,每晚一个子文件夹 YYYYMMDD):同一批人员"
                    "逐日增加、观察期满解除、累计数只增不减;--defects 只埋在最后一晚。")
+@click.option("--county", "county", default=None, metavar="代码",
+              help="为哪个内置样例县生成(行政区划代码,例如 530602 昭阳区;"
+                   "内置的有昭通市的几个县),不用 --config。")
 @click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
               metavar="个数",
               help="同时写文件的进程数;0 = 自动(--scale 不小于 10 时用全部 CPU 核)。")
 def command(config_path: Path | None, fmt: str, out_dir: Path, date: dt.datetime,
             scale: float, defects: float, drift: bool | None, layouts: bool,
             truth: Path | None, seed: int, townships: str | None, nights: int,
-            workers: int) -> None:
+            county: str | None, workers: int) -> None:
     """为每个乡镇写一份逼真的样例报表。
 
     文件名如 扎西镇_20200204.xlsx,可用来练习和测试。
     """
 
     def body() -> int:
-        config = get_config(config_path)
+        if county is not None and config_path is not None:
+            raise UsageError("--county 与 --config 只能用其中一个。")
+        config = sample_county(county) if county is not None else get_config(config_path)
         options: dict[str, Any] = dict(
             scale=scale, seed=seed, townships=parse_townships(townships), drift=drift,
             truth=truth, workers=workers, layouts=layouts)

@@ -11,15 +11,18 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, os_reason
+from ..errors import ConfigError, UsageError, os_reason
 from .limits import Limits, limits_from_dict
 from .schema import Schema, load_schema
 from .toml import TomlReader, builtin_text, parse_toml, read_toml_text
 
 CONFIG_NAME = "gridkit.toml"
+BUILTIN_COUNTY = "county.toml"  # the built-in sample county (威信县)
+SAMPLE_COUNTIES = "counties"  # the other built-in sample counties, one <area code>.toml each
 SCHEMA_NAME = "schema.toml"
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -239,26 +242,46 @@ def path_table(data: dict[str, Any], source: str) -> dict[str, Any]:
     return table
 
 
-def load_config(path: str | Path | None = None, *, cwd: Path | None = None) -> Config:
+def load_config(path: str | Path | None = None, *, cwd: Path | None = None,
+                builtin: str | None = None) -> Config:
     """``path``, else ``gridkit.toml`` in ``cwd`` (default: the current folder), else the
-    built-in sample county. Relative paths in the file are relative to the file's folder;
-    those of the built-in county are relative to ``cwd``."""
+    built-in sample county. ``builtin`` names one of the built-in sample counties to load
+    instead (see :func:`sample_county`). Relative paths in the file are relative to the
+    file's folder; those of a built-in county are relative to ``cwd``."""
     cwd = Path.cwd() if cwd is None else cwd
-    if path is None and (cwd / CONFIG_NAME).is_file():
+    if path is None and builtin is None and (cwd / CONFIG_NAME).is_file():
         path = cwd / CONFIG_NAME
     if path is None:
-        source, text, base = "<内置 county.toml>", builtin_text("county.toml"), cwd
+        name = builtin or BUILTIN_COUNTY
+        source, text, base = f"<内置 {name}>", builtin_text(name), cwd
     else:
-        p = Path(path)
-        source = str(p)
-        try:
-            text = read_toml_text(p, source)
-        except OSError as exc:
-            raise ConfigError(f"无法读取配置文件 {source}:"
-                              f"{os_reason(exc)},请检查 --config 后面的路径。"
-                              ) from exc
-        base = p.resolve().parent
+        source, text, base = read_config_file(Path(path))
     data = parse_toml(text, source)
+    r = TomlReader(source)
+    schema = schema_of(data, source, base)
+    county, paths = county_from_dict(data, source, base, schema)
+    settings = tuple((k, v) for k, v in path_table(data, source).items() if isinstance(v, str))
+    limits = limits_from_dict(r.get(data, "limits", "", dict, {}), r)
+    return Config(county=county, paths=paths, schema=schema, source=source, base_dir=base,
+                  path_settings=settings, limits=limits)
+
+
+def read_config_file(p: Path) -> tuple[str, str, Path]:
+    """A configuration file's (source name, text, folder its relative paths start from);
+    a file that cannot be read is one sentence."""
+    source = str(p)
+    try:
+        text = read_toml_text(p, source)
+    except OSError as exc:
+        raise ConfigError(f"无法读取配置文件 {source}:"
+                          f"{os_reason(exc)},请检查 --config 后面的路径。"
+                          ) from exc
+    return source, text, p.resolve().parent
+
+
+def schema_of(data: dict[str, Any], source: str, base: Path) -> Schema:
+    """The register schema a configuration file names (``schema = "schema.toml"``), else
+    the built-in one."""
     r = TomlReader(source)
     schema_ref = r.get(data, "schema", "", str, None)
     schema_path = None
@@ -267,11 +290,24 @@ def load_config(path: str | Path | None = None, *, cwd: Path | None = None) -> C
         schema_path = schema_path if schema_path.is_absolute() else base / schema_path
         if not schema_path.is_file():
             raise r.fail("schema", f"找不到登记表结构文件 {schema_path}")
-    schema = load_schema(schema_path)
-    county, paths = county_from_dict(data, source, base, schema)
-    settings = tuple((k, v) for k, v in path_table(data, source).items() if isinstance(v, str))
-    limits = limits_from_dict(r.get(data, "limits", "", dict, {}), r)
-    return Config(county=county, paths=paths, schema=schema, source=source, base_dir=base,
-                  path_settings=settings, limits=limits)
+    return load_schema(schema_path)
 
 
+def sample_counties() -> dict[str, str]:
+    """The built-in sample counties: area code -> the built-in file (``county.toml`` for
+    威信县, ``counties/<area code>.toml`` for the other counties of its city)."""
+    found = {"530629": BUILTIN_COUNTY}
+    folder = resources.files("toolkit").joinpath("data").joinpath(SAMPLE_COUNTIES)
+    for item in sorted(folder.iterdir(), key=lambda t: t.name):
+        if item.name.endswith(".toml"):
+            found[item.name.removesuffix(".toml")] = f"{SAMPLE_COUNTIES}/{item.name}"
+    return found
+
+
+def sample_county(code: str, *, cwd: Path | None = None) -> Config:
+    """The built-in sample county with area code ``code`` (its folders relative to ``cwd``),
+    e.g. 530602 昭阳区 for ``gridkit sample --county 530602``."""
+    known = sample_counties()
+    if code not in known:
+        raise UsageError(f"没有行政区划代码为 {code} 的内置样例县,可用:{'、'.join(known)}。")
+    return load_config(cwd=cwd, builtin=known[code])

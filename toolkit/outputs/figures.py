@@ -263,7 +263,8 @@ def night_figures(store: Store, config: Config, night: dt.date) -> NightFigures:
             for name, values_set in distinct.get(township, {}).items():
                 _set(per[township], name, len(values_set))
     townships = [per[n] for n in config.county.township_names]
-    return summarize(night, townships, _total(townships, measures), len(store.conflicts(night)))
+    return summarize(night, townships, add_up(townships, TOTAL, measures),
+                     len(store.conflicts(night)))
 
 
 def summarize(night: dt.date, townships: list[TownshipFigures], total: TownshipFigures,
@@ -339,8 +340,15 @@ def _add_row(acc: _Sums, distinct: _Distinct, township: str, values: list[Any],
             distinct.setdefault(township, {}).setdefault(spec.name, set()).add(value)
 
 
-def _total(townships: list[TownshipFigures], measures: list[str]) -> TownshipFigures:
-    total = _blank(TOTAL, "")
+def add_up(rows: list[TownshipFigures], label: str = TOTAL,
+           measures: list[str] | None = None) -> TownshipFigures:
+    """The sum of ``rows``' figures, named ``label``: the county's townships into 全县, or
+    a city's counties into 全市 (``measures``: the 管控措施 counted, by default those of the
+    rows)."""
+    townships = rows
+    if measures is None:
+        measures = list(dict.fromkeys(m for t in rows for m in t.by_measure))
+    total = _blank(label, "")
     skip = {"township", "status", "note", "reason", "late", "file", "arrived_at",
             "by_measure"}
     for f in fields(TownshipFigures):

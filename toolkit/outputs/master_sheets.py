@@ -175,6 +175,22 @@ def when_text(night: dt.date | None) -> str:
 
 # --- 汇总 pages ----------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Level:
+    """Whose rows a 汇总 page lists: a county's townships (全县合计), or a city's counties
+    (全市合计)."""
+
+    place: str  # 威信县 / 昭通市, in the title
+    unit: str  # the first column's title: 乡镇 / 县(市、区)
+    total: str  # the total row: 全县合计 / 全市合计
+    left_out: str  # the note's first sentence: which rows the total leaves out
+
+
+def county_level(config: Config) -> Level:
+    return Level(config.county.name, "乡镇", f"{TOTAL}合计",
+                 f"说明:报送状态为“{MISSING}”“{REJECTED}”的乡镇未纳入汇总,其数字为0;"
+                 f"“{TO_FIX}”的乡镇已纳入汇总,改正重报后数字可能变化。")
+
 @dataclass
 class Topic:
     sheet: str
@@ -204,18 +220,21 @@ def _figure_width(spec: FigureSpec) -> float:
 
 
 def summary_page(ws: Any, config: Config, topic: Topic, number: int,
-                 figures: NightFigures, fmt: Formats, when: str) -> None:
+                 figures: NightFigures, fmt: Formats, when: str,
+                 level: Level | None = None) -> None:
     """One 汇总 page: title, header (a group row above the counts by 管控措施), a row per
-    township and 全县合计, and what the columns mean."""
+    township and 全县合计 (``level``: a row per county and 全市合计), and what the columns
+    mean."""
+    level = level or county_level(config)
     specs = topic.specs
     grouped = [s.name.startswith("by_measure:") for s in specs]
     head = 2 if any(grouped) else 1  # the row of column titles
     last = 1 + len(specs)
     numeral = _NUMERALS[number] if number < len(_NUMERALS) else str(number + 1)
     widths = [8.0, 9.5, *(_figure_width(s) for s in specs)]
-    title_row(ws, f"{config.county.name}疫情防控网格化管理汇总表  {numeral}、{topic.title}{when}",
+    title_row(ws, f"{level.place}疫情防控网格化管理汇总表  {numeral}、{topic.title}{when}",
               last, widths, fmt)
-    titles = ["乡镇", "报送状态", *(s.label for s in specs)]
+    titles = [level.unit, "报送状态", *(s.label for s in specs)]
     lines = max(text_lines(t, w) for t, w in zip(titles, widths, strict=True))
     for r in range(1, head + 1):
         ws.set_row(r, row_height(lines if r == head else 1))
@@ -235,11 +254,11 @@ def summary_page(ws: Any, config: Config, topic: Topic, number: int,
             ws.write_string(1, first, MEASURE_GROUP, fmt.group)
     row = head + 1
     for tf in figures.townships:
-        _figure_row(ws, row, tf, tf.status, specs, fmt, total=False)
+        _figure_row(ws, row, tf, tf.township, tf.status, specs, fmt, total=False)
         row += 1
-    _figure_row(ws, row, figures.total, f"纳入{figures.reported}/{figures.expected}", specs,
-                fmt, total=True)
-    notes = _notes(config, topic, figures)
+    _figure_row(ws, row, figures.total, level.total,
+                f"纳入{figures.reported}/{figures.expected}", specs, fmt, total=True)
+    notes = _notes(config, topic, figures, level)
     ws.merge_range(row + 1, 0, row + 1, last, notes, fmt.note)
     ws.set_row(row + 1, row_height(text_lines(notes, sum(widths))))
     ws.freeze_panes(head + 1, 1)
@@ -248,11 +267,10 @@ def summary_page(ws: Any, config: Config, topic: Topic, number: int,
     print_setup(ws, header=(1, head))
 
 
-def _figure_row(ws: Any, row: int, tf: TownshipFigures, status: str,
+def _figure_row(ws: Any, row: int, tf: TownshipFigures, label: str, status: str,
                 specs: list[FigureSpec], fmt: Formats, *, total: bool) -> None:
     ws.set_row(row, ROW_HEIGHT)
-    ws.write_string(row, 0, f"{TOTAL}合计" if total else tf.township,
-                    fmt.total_text if total else fmt.text)
+    ws.write_string(row, 0, label, fmt.total_text if total else fmt.text)
     ws.write_string(row, 1, status, fmt.total_center if total else fmt.bad.get(status, fmt.center))
     for i, spec in enumerate(specs):
         money = spec.name == "donation_amount"
@@ -261,9 +279,8 @@ def _figure_row(ws: Any, row: int, tf: TownshipFigures, status: str,
         ws.write_number(row, 2 + i, figure_value(tf, spec.name), style)
 
 
-def _notes(config: Config, topic: Topic, figures: NightFigures) -> str:
-    notes = [f"说明:报送状态为“{MISSING}”“{REJECTED}”的乡镇未纳入汇总,其数字为0;"
-             f"“{TO_FIX}”的乡镇已纳入汇总,改正重报后数字可能变化。"]
+def _notes(config: Config, topic: Topic, figures: NightFigures, level: Level) -> str:
+    notes = [level.left_out]
     names = {s.name for s in topic.specs}
     rules = config.schema.rules
     if "under_management" in names:

@@ -36,11 +36,16 @@ def templates_dir(config: Config) -> Path:
 
 
 def make_environment(config: Config) -> jinja2.Environment:
+    return environment(templates_dir(config))
+
+
+def environment(own: Path, shipped: Path = PACKAGE_TEMPLATES) -> jinja2.Environment:
+    """Templates looked up in ``own`` (when it exists), then in ``shipped``, with the
+    report's filters (numbers, wording) and strict variables."""
     loaders: list[jinja2.BaseLoader] = []
-    own = templates_dir(config)
     if own.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(own), encoding="utf-8"))
-    loaders.append(jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES), encoding="utf-8"))
+    loaders.append(jinja2.FileSystemLoader(str(shipped), encoding="utf-8"))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
