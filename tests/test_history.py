@@ -20,7 +20,7 @@ from toolkit.store.records import FindingRecord
 D3, D4 = dt.date(2020, 2, 3), dt.date(2020, 2, 4)
 TOWN = "扎西镇"
 CROSS = {"gone-since-last-night", "changed-since-last-night", "measure-backwards",
-         "stale-copy", "jump-in-new-rows"}
+         "stale-copy", "jump-in-new-rows", "cumulative-fell", "observation-short-across-nights"}
 
 
 def merge(config: Config, night: dt.date, book: Book, name: str | None = None) -> None:
@@ -75,10 +75,14 @@ def test_a_person_gone_since_last_night_names_the_earlier_row(config: Config,
     gone = screening_row(today, "黄丽")
     today["排查登记"].remove(gone)
     merge(config, D4, today)
-    [f] = cross_findings(config, D4)
-    assert f.rule == "gone-since-last-night" and f.severity == "warning"
+    found = {f.rule: f for f in cross_findings(config, D4)}
+    f, fell = found["gone-since-last-night"], found["cumulative-fell"]
+    assert len(found) == 2 and f.severity == "warning"
     assert "2月3日报表排查登记表第3行的黄丽" in f.message and "今日表中没有" in f.message
     assert f.value == gone[3] and f.sheet == "排查登记"
+    # the register is cumulative: its rows fell, said once for the sheet
+    assert (fell.rule, fell.sheet, fell.severity) == ("cumulative-fell", "排查登记", "warning")
+    assert "排查登记表今日 2 行,比2月3日的 3 行少了 1 行" in fell.message
 
 
 def test_a_household_and_a_grid_gone_are_warned(config: Config, yesterday: Book) -> None:
@@ -88,7 +92,7 @@ def test_a_household_and_a_grid_gone_are_warned(config: Config, yesterday: Book)
     merge(config, D4, today)
     found = cross_findings(config, D4)
     assert [(f.rule, f.sheet, f.value) for f in found] == [
-        ("gone-since-last-night", "住户", "H003")]
+        ("cumulative-fell", "住户", None), ("gone-since-last-night", "住户", "H003")]
 
 
 def test_a_changed_arrival_date_is_warned_at_its_cell_unless_noted(config: Config,
@@ -124,9 +128,34 @@ def test_released_then_under_management_again_is_warned(config: Config) -> None:
     merge(config, D3, before)
     today = book_for(D4)  # 居家观察 again, no note
     merge(config, D4, today)
-    [f] = cross_findings(config, D4)
-    assert f.rule == "measure-backwards" and f.cell == "L2"
+    found = {f.rule: f for f in cross_findings(config, D4)}
+    f, fell = found["measure-backwards"], found["cumulative-fell"]
+    assert len(found) == 2 and f.cell == "L2"
     assert "已解除观察,今日又是居家观察" in f.message
+    assert "累计解除观察今日 0 人,比2月3日的 1 人少了 1 人" \
+        in fell.message
+
+
+def test_released_before_the_observation_days_counted_from_last_nights_start(
+        config: Config) -> None:
+    """Released tonight, the start date moved back so that tonight's own dates look long
+    enough: counted from last night's start, the observation was 10 days."""
+    before = book_for(D3)
+    set_cell(before, "排查登记", 1, "观察起始日期", dt.date(2020, 1, 25))
+    set_cell(before, "排查登记", 1, "观察解除日期", dt.date(2020, 2, 8))
+    merge(config, D3, before)
+    today = book_for(D4)
+    row = set_cell(today, "排查登记", 1, "管控措施", "解除观察")
+    set_cell(today, "排查登记", 1, "观察起始日期", dt.date(2020, 1, 20))
+    set_cell(today, "排查登记", 1, "观察解除日期", D4)
+    merge(config, D4, today)
+    found = {f.rule: f for f in cross_findings(config, D4)}
+    short = found["observation-short-across-nights"]
+    assert (short.row, short.cell, short.severity) == (row, f"L{row}", "warning")
+    assert "观察起始日期是1月25日,到2月4日解除观察只有10天,不满14天" in short.message
+    assert found["changed-since-last-night"].column == "观察起始日期"
+    with open_store(config) as store:  # tonight's own dates are 15 days: no single-night error
+        assert not [f for f in store.findings(D4) if f.rule == "observation-too-short"]
 
 
 def test_yesterdays_register_sent_again_under_todays_date_is_a_stale_copy(

@@ -32,6 +32,7 @@ from ..store.records import RowRecord, TownshipStatus
 
 GONE, CHANGED, BACKWARDS = "gone-since-last-night", "changed-since-last-night", "measure-backwards"
 STALE, JUMP = "stale-copy", "jump-in-new-rows"
+FELL, SHORT = "cumulative-fell", "observation-short-across-nights"
 log = logging.getLogger("gridkit.history")
 MAD_SCALE = 0.6745  # the modified z-score (Iglewicz and Hoaglin): 0.6745 (x - median) / MAD
 
@@ -101,7 +102,7 @@ def _cross_night(config: Config, night: dt.date, store: Store, today: Tonight
             same_content = _same_rows(spec, rows, before, store.columns(last.night,
                                                                         spec.name))
         if spec.id in rules.kept_sheets:
-            findings += _kept(config, spec, last.night, rows, store, today)
+            findings += _kept(config, spec, night, last.night, rows, store, today)
     if same_content and any(today.sheets.values()):
         findings.append(_finding(STALE, f"今日报表的内容与{_md(last.night)}的报表完全相同"
                                         "(只有日期不同):请确认是否报错了文件。"))
@@ -160,11 +161,13 @@ def _same_rows(spec: SheetSpec, rows: Sequence[RowRecord], before: Sequence[Any]
     return tonight == earlier
 
 
-def _kept(config: Config, spec: SheetSpec, last: dt.date, rows: Sequence[RowRecord],
-          store: Store, today: Tonight) -> list[Finding]:
+def _kept(config: Config, spec: SheetSpec, night: dt.date, last: dt.date,
+          rows: Sequence[RowRecord], store: Store, today: Tonight) -> list[Finding]:
     """Rows of ``last`` no longer there tonight; a person's fixed columns changed; a
-    released person under management again. Last night's rows are read as the few columns
-    compared (:meth:`Store.pick`), not decoded whole."""
+    released person under management again, or released tonight before the observation
+    days counted from last night's start; the sheet's rows (and the persons released) fewer
+    than last night. Last night's rows are read as the few columns compared
+    (:meth:`Store.pick`), not decoded whole."""
     layout = store.columns(last, spec.name)
     keys = [c for c in spec.columns if c.key]  # a household, a grid: its number
     person = None if keys else next((c for c in spec.columns if c.type == "id-number"), None)
@@ -181,7 +184,9 @@ def _kept(config: Config, spec: SheetSpec, last: dt.date, rows: Sequence[RowReco
     # the columns compared, in one order for both nights: keys, name, household, the fixed
     # columns, the measure; tonight's note besides
     wanted = [k.id for k in keys]
-    extra = [c for c in (named.id if named else None, household) if c is not None]
+    ended = "observation_end" if "observation_end" in now_at and "observation_end" in layout \
+        else None
+    extra = [c for c in (named.id if named else None, household, ended) if c is not None]
     compared = [*fixed, *([measure] if measure else [])]
     cols = [*wanted, *extra, *compared]
     pos = {c: k for k, c in enumerate(cols)}
@@ -261,6 +266,36 @@ def _kept(config: Config, spec: SheetSpec, last: dt.date, rows: Sequence[RowReco
             out.append(_at(BACKWARDS, spec, row, measure, today,
                            f"{where}已{rules.released_measure},今日又是{new[pos[measure]]}:"
                            "请核实,属实的在备注中说明原因。", new[pos[measure]]))
+        if (measure is not None and "observation_start" in pos
+                and old[pos[measure]] in rules.managed_measures
+                and new[pos[measure]] == rules.released_measure
+                and new[pos["observation_start"]] != old[pos["observation_start"]]):
+            # released tonight with another start date than last night's: counted from
+            # last night's (tonight's own start is the single-night rule's)
+            start = _date(old[pos["observation_start"]])
+            end = _date(new[pos[ended]]) if ended is not None else None
+            end = end or night
+            if start is not None and (end - start).days < rules.observation_days:
+                out.append(_at(SHORT, spec, row, measure, today,
+                               f"{where}的观察起始日期是{_md(start)},到{_md(end)}"
+                               f"{rules.released_measure}只有{(end - start).days}天,"
+                               f"不满{rules.observation_days}天(今日表中起始日期改成了"
+                               f"{new[pos['observation_start']] or '空'}):请核实。",
+                               new[pos[measure]]))
+    if len(rows) < len(before):
+        out.append(_finding(FELL, f"{spec.name}表今日 {len(rows)} 行,比{_md(last)}的 "
+                                  f"{len(before)} 行少了 {len(before) - len(rows)} 行:"
+                                  "累计登记数不应减少,已转出、注销的也应保留并在备注中说明。",
+                            sheet=spec.name))
+    if measure is not None:
+        at_now, at_then = now_at[measure], 2 + pos[measure]
+        released = rules.released_measure
+        now_n = sum(1 for r in rows if r.values is not None and r.values[at_now] == released)
+        then_n = sum(1 for b in before if b[at_then] == released)
+        if now_n < then_n:
+            out.append(_finding(FELL, f"累计{released}今日 {now_n} 人,比{_md(last)}的 "
+                                      f"{then_n} 人少了 {then_n - now_n} 人:累计数不应减少,"
+                                      "请核实。", sheet=spec.name))
     limit = config.limits.findings_per_rule
     if len(gone) > limit:
         rest = Finding(GONE, severity(GONE), f"另有 {len(gone) - limit} 条{_md(last)}报表里的"
@@ -317,8 +352,15 @@ def modified_z(x: float, past: Iterable[float]) -> float:
     return MAD_SCALE * (x - median) / mad
 
 
-def _finding(rule: str, message: str) -> Finding:
-    return Finding(rule, severity(rule), message)
+def _finding(rule: str, message: str, sheet: str | None = None) -> Finding:
+    return Finding(rule, severity(rule), message, sheet=sheet)
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
 
 
 def _md(night: dt.date) -> str:
