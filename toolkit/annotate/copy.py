@@ -92,7 +92,12 @@ def annotate_paths(paths: Iterable[str | Path], config: Config,
                    out_dir: str | Path) -> list[CheckResult]:
     """``gridkit check --out``: check every file and write the annotated copy of each
     readable one into ``out_dir`` (``result.annotated``, or ``result.annotate_error``)."""
-    results = check_paths(paths, config, keep_registers=False)
+    return annotate_results(check_paths(paths, config, keep_registers=False), out_dir)
+
+
+def annotate_results(results: list[CheckResult], out_dir: str | Path) -> list[CheckResult]:
+    """The annotated copy of every readable file already checked, written into
+    ``out_dir`` (``result.annotated``, or ``result.annotate_error``)."""
     written: set[Path] = set()
     for result in results:
         if result.status == "unreadable":
@@ -105,4 +110,4 @@ def annotate_paths(paths: Iterable[str | Path], config: Config,
     return results
 
 
-__all__ = ["annotate_paths", "annotated_path", "write_annotated"]
+__all__ = ["annotate_paths", "annotate_results", "annotated_path", "write_annotated"]

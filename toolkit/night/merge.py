@@ -371,13 +371,25 @@ def _read(config: Config, night: dt.date, j: _Judged) -> None:
 
 
 def _payload(config: Config, j: _Judged, reg: Register) -> None:
-    """The register's rows as value tuples in the schema's column order, each with its
-    check status (the store encodes them once; the master is written from them); the ID
-    numbers of 排查登记 for the cross-township check."""
     assert j.result is not None and j.sub.id is not None
-    sub_id, township = j.sub.id, j.sub.township or ""
+    j.sheets, j.letters, j.ids = register_rows(config, reg, j.result.issues,
+                                               j.sub.township or "", j.sub.id)
+
+
+def register_rows(config: Config, reg: Register, issues: list[Finding], township: str,
+                  sub_id: int) -> tuple[dict[str, list[RowRecord]],
+                                        dict[str, dict[str, dict[str, str]]],
+                                        list[tuple[str, int]]]:
+    """The register's rows as value tuples in the schema's column order, each with its
+    check status (the store encodes them once; the master is written from them), by sheet;
+    the letters of each sheet's columns (sheet -> sheet name in the file -> column id ->
+    letter); the ID numbers of 排查登记 with their Excel rows, for the cross-township
+    check."""
+    sheets: dict[str, list[RowRecord]] = {}
+    letters: dict[str, dict[str, dict[str, str]]] = {}
+    ids: list[tuple[str, int]] = []
     worst: dict[tuple[str | None, str | None, int | None], str] = {}
-    for f in j.result.issues:
+    for f in issues:
         key = (f.sheet, f.source_sheet, f.row)
         if f.severity == ERROR:
             worst[key] = ROW_ERROR
@@ -389,29 +401,31 @@ def _payload(config: Config, j: _Judged, reg: Register) -> None:
         sheet = reg.sheet(spec.name)
         if sheet is None or not sheet.rows:
             continue
-        ids = {c.name: c.id for c in spec.columns}
-        j.letters[spec.name] = {source: {ids[n]: letter for n, letter in m.items() if n in ids}
-                                for source, m in sheet.letters().items()}
+        by_name = {c.name: c.id for c in spec.columns}
+        letters[spec.name] = {source: {by_name[n]: letter for n, letter in m.items()
+                                       if n in by_name}
+                              for source, m in sheet.letters().items()}
         cols = [sheet.values(c.name) for c in spec.columns]
         name = spec.name
         if not sheet.segments:
             source = sheet.source_name
-            j.sheets[name] = [
+            sheets[name] = [
                 RowRecord(township, sub_id, name, excel_row,
                           worst.get((name, source, excel_row), ROW_OK), values=values,
                           source=source)
                 for excel_row, values in zip(sheet.rows, zip(*cols, strict=True),
                                              strict=True)]
         else:
-            j.sheets[name] = [
+            sheets[name] = [
                 RowRecord(township, sub_id, name, excel_row,
                           worst.get((name, (source := sheet.source_of(i)), excel_row), ROW_OK),
                           values=values, source=source)
                 for i, (excel_row, values) in enumerate(zip(sheet.rows, zip(*cols, strict=True),
                                                             strict=True))]
         if spec.name == screening.name and id_column:
-            j.ids = [(v, r) for v, r in zip(sheet.values(id_column), sheet.rows, strict=True)
-                     if isinstance(v, str) and v]
+            ids = [(v, r) for v, r in zip(sheet.values(id_column), sheet.rows, strict=True)
+                   if isinstance(v, str) and v]
+    return sheets, letters, ids
 
 
 def _choose(config: Config, night: dt.date, judged: dict[int | None, _Judged]
