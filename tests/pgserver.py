@@ -19,12 +19,19 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ADMIN = "gridkit_admin"
 
 
 class Unavailable(Exception):
     """No PostgreSQL server could be started here (the reason is the message)."""
+
+
+def as_role(url: str, role: str) -> str:
+    """The same server and database, logged in as ``role``."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}"))
 
 
 def find_bindir() -> Path | None:

@@ -20,7 +20,9 @@ the role maps. Row values are stored as ``json`` (the exact text :func:`.records
 wrote, as in SQLite), not ``jsonb``: jsonb rewrites numbers, and an ID number Excel turned
 into ``5.30629e+17`` would come back as the integer 530629000000000000 instead of the float
 the checks and the master show. A night's rows, findings, conflicts, statuses, layouts and
-letters are loaded with ``COPY`` inside the night's one transaction.
+letters are loaded with ``COPY`` inside the night's one transaction (through a temporary
+staging table: the server refuses COPY FROM into a table under row-level security; a county
+role needs the database's TEMPORARY privilege, which every role has by default).
 
 Schema changes go through :data:`MIGRATIONS` (never edit a released one: append), applied
 in order in one transaction under an advisory lock, so two counties starting at once do not
@@ -398,9 +400,19 @@ class PostgresStore:
 
     def _copy(self, cur: psycopg.Cursor[Any], table: str, columns: str,
               records: Iterable[tuple[Any, ...]]) -> None:
-        with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        """Load ``records`` into ``table`` with COPY. COPY FROM is not allowed on a table
+        under row-level security, so it fills a staging table of this transaction (a
+        temporary table shaped from ``table``, dropped at commit), and one INSERT … SELECT
+        moves the rows, the policies checking each, in the order they were sent (ctid:
+        a fresh table filled by one COPY holds them in that order)."""
+        stage = f"stage_{table}"
+        cur.execute(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "
+                    f"SELECT {columns} FROM {table} WITH NO DATA")
+        with cur.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
             for record in records:
                 copy.write_row(record)
+        cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} "
+                    "ORDER BY ctid")
 
     def _replace_night(self, data: NightData) -> None:
         night, county = data.night, self.county
