@@ -26,7 +26,8 @@ import psycopg
 from psycopg import sql
 
 from ..errors import UsageError
-from .postgres import COUNTY_TABLES, MIGRATION_LOCK, SCHEMA, connect, migrate
+from .pg_schema import COUNTY_TABLES, MIGRATION_LOCK, SCHEMA
+from .postgres import connect, migrate
 
 COUNTY_GROUP = "gridkit_county"
 CITY_GROUP = "gridkit_city"

@@ -24,7 +24,7 @@ letters are loaded with ``COPY`` inside the night's one transaction (through a t
 staging table: the server refuses COPY FROM into a table under row-level security; a county
 role needs the database's TEMPORARY privilege, which every role has by default).
 
-Schema changes go through :data:`MIGRATIONS` (never edit a released one: append), applied
+Schema changes go through :data:`.pg_schema.MIGRATIONS` (never edit a released one), applied
 in order in one transaction under an advisory lock, so two counties starting at once do not
 race; ``schema_migrations`` records each one applied. A county role may not change the
 schema: a server behind the code is upgraded by the city (``pg_admin.setup_server``).
@@ -49,6 +49,7 @@ from psycopg.pq import TransactionStatus
 from ..config.county import store_url_problem
 from ..errors import ConfigError, JobFailed
 from ..files import crash_point
+from .pg_schema import MIGRATION_LOCK, MIGRATIONS, SCHEMA
 from .records import (
     Conflict,
     ConflictSource,
@@ -60,139 +61,6 @@ from .records import (
     TownshipStatus,
     row_json,
 )
-
-SCHEMA = "gridkit"
-# pg_advisory_xact_lock key of the migrations (any constant both sides agree on)
-MIGRATION_LOCK = 0x67726964_6B6974  # "gridkit"
-# the tables holding a county's history (each with a county column and the policies)
-COUNTY_TABLES = ("submissions", "rows", "findings", "conflicts", "meta", "township_nights",
-                 "layouts", "letters", "nights")
-
-_POLICIES = "\n".join(
-    f"""
-    ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;
-    CREATE POLICY county_own ON {t} FOR ALL
-        USING (county = (SELECT county FROM county_roles WHERE role = current_user))
-        WITH CHECK (county = (SELECT county FROM county_roles WHERE role = current_user));
-    CREATE POLICY city_read ON {t} FOR SELECT
-        USING (EXISTS (SELECT 1 FROM city_roles WHERE role = current_user));
-    """ for t in COUNTY_TABLES)
-
-MIGRATIONS: list[str] = [
-    # 1: today's whole schema (SQLite's migrations 1-3), a county column everywhere, the
-    # role maps and the row-level security policies
-    """
-    CREATE TABLE county_roles (role name PRIMARY KEY, county text NOT NULL);
-    CREATE TABLE city_roles (role name PRIMARY KEY);
-    CREATE TABLE submissions (
-        county text NOT NULL,
-        id bigint GENERATED ALWAYS AS IDENTITY,
-        night date NOT NULL,
-        township text,
-        file_name text NOT NULL,
-        archive_path text NOT NULL,
-        sha256 text NOT NULL,
-        arrived_at timestamp NOT NULL,
-        status text NOT NULL DEFAULT '',
-        reason text,
-        accepted boolean NOT NULL DEFAULT false,
-        replaced boolean NOT NULL DEFAULT false,
-        rows integer NOT NULL DEFAULT 0,
-        errors integer NOT NULL DEFAULT 0,
-        warnings integer NOT NULL DEFAULT 0,
-        PRIMARY KEY (county, id),
-        UNIQUE (county, night, sha256)
-    );
-    CREATE INDEX submissions_sha ON submissions (county, sha256);
-    CREATE TABLE rows (
-        county text NOT NULL,
-        id bigint GENERATED ALWAYS AS IDENTITY,
-        night date NOT NULL,
-        township text NOT NULL,
-        submission_id bigint NOT NULL,
-        sheet text NOT NULL,
-        excel_row integer NOT NULL,
-        status text NOT NULL,
-        data json NOT NULL,
-        source text NOT NULL DEFAULT '',
-        PRIMARY KEY (county, id)
-    );
-    CREATE INDEX rows_night_sheet ON rows (county, night, sheet);
-    CREATE TABLE findings (
-        county text NOT NULL,
-        id bigint GENERATED ALWAYS AS IDENTITY,
-        night date NOT NULL,
-        township text,
-        submission_id bigint NOT NULL,
-        sheet text,
-        excel_row integer,
-        column_name text,
-        cell text,
-        rule text NOT NULL,
-        severity text NOT NULL,
-        message text NOT NULL,
-        value text,
-        source_sheet text,
-        PRIMARY KEY (county, id)
-    );
-    CREATE INDEX findings_night ON findings (county, night);
-    CREATE TABLE conflicts (
-        county text NOT NULL,
-        id bigint GENERATED ALWAYS AS IDENTITY,
-        night date NOT NULL,
-        id_number text NOT NULL,
-        township text NOT NULL,
-        submission_id bigint,
-        sheet text NOT NULL,
-        excel_row integer NOT NULL,
-        PRIMARY KEY (county, id)
-    );
-    CREATE INDEX conflicts_night ON conflicts (county, night);
-    CREATE TABLE meta (
-        county text NOT NULL,
-        key text NOT NULL,
-        value text,
-        PRIMARY KEY (county, key)
-    );
-    CREATE TABLE township_nights (
-        county text NOT NULL,
-        night date NOT NULL,
-        township text NOT NULL,
-        status text NOT NULL,
-        submission_id bigint,
-        file text,
-        arrived_at timestamp,
-        rows integer NOT NULL DEFAULT 0,
-        errors integer NOT NULL DEFAULT 0,
-        warnings integer NOT NULL DEFAULT 0,
-        reason text,
-        position integer NOT NULL DEFAULT 0,
-        PRIMARY KEY (county, night, township)
-    );
-    CREATE TABLE layouts (
-        county text NOT NULL,
-        night date NOT NULL,
-        sheet text NOT NULL,
-        columns text NOT NULL,
-        PRIMARY KEY (county, night, sheet)
-    );
-    CREATE TABLE letters (
-        county text NOT NULL,
-        submission_id bigint NOT NULL,
-        sheet text NOT NULL,
-        letters text NOT NULL,
-        PRIMARY KEY (county, submission_id, sheet)
-    );
-    CREATE TABLE nights (
-        county text NOT NULL,
-        night date NOT NULL,
-        completed_at timestamp NOT NULL,
-        master text,
-        master_note text,
-        PRIMARY KEY (county, night)
-    );
-    """ + _POLICIES,
-]
 
 
 def connect(url: str) -> psycopg.Connection[Any]:
