@@ -324,3 +324,33 @@ def test_a_county_night_through_the_server_equals_the_night_into_sqlite(
     assert checked.ok and "共 1 晚" in checked.message
     with pytest.raises(UsageError, match="pg_dump"):
         restore_store(pg)
+
+
+# --- copying a county's SQLite history onto the server ------------------------------------
+
+def test_a_county_history_copied_onto_the_server_is_the_same_and_copied_once(
+        tmp_path: Path, fresh: str, sample_files: Path) -> None:
+    from toolkit.outputs.figures import night_figures
+    from toolkit.store.transfer import copy_history
+
+    base = tmp_path / "sqlite"
+    with SqliteStore(load_config(cwd=base).paths.store) as source:  # an earlier night
+        earlier = submission(source, sha="ef" * 32, night=NIGHT - dt.timedelta(days=1))
+        source.replace_night(night_data(earlier, 4, night=NIGHT - dt.timedelta(days=1)))
+    lite, _ = county_night(base, sample_files, None)
+    pg = dataclasses.replace(lite, store_url=fresh)
+    with SqliteStore(lite.paths.store) as source, open_store(pg) as target:
+        summary = copy_history(source, target)
+        assert summary.copied == [(NIGHT - dt.timedelta(days=1)).isoformat(),
+                                  NIGHT.isoformat()]
+        assert summary.rows == source.row_count(NIGHT) + 4 and summary.meta > 0
+        assert target.nights() == source.nights()
+        assert everything(target, pg) == everything(source, lite)
+        assert night_figures(target, pg, NIGHT) == night_figures(source, lite, NIGHT)
+        assert target.get_meta("last_merged_night") == NIGHT.isoformat()
+        before = everything(target, pg)
+        again = copy_history(source, target)
+        assert (again.copied, again.rows, again.submissions, again.meta) == ([], 0, 0, 0)
+        assert again.skipped == summary.copied
+        assert everything(target, pg) == before
+        assert len(target.submissions(NIGHT)) == len(source.submissions(NIGHT))
