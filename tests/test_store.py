@@ -1,14 +1,21 @@
-"""The history store: migrations, one-transaction night replacement, provenance, meta."""
+"""The history store: migrations, one-transaction night replacement, provenance, meta.
+
+The tests taking ``open_store_of`` run against both backends (SQLite and the PostgreSQL
+server of tests/pgserver.py), the same body for each."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import sqlite3
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from toolkit.store.protocol import Store
 from toolkit.store.records import (
     Conflict,
     ConflictSource,
@@ -22,9 +29,10 @@ from toolkit.store.records import (
 from toolkit.store.sqlite import MIGRATIONS, SqliteStore
 
 NIGHT = dt.date(2020, 2, 4)
+Opener = Callable[[], Any]
 
 
-def submission(store: SqliteStore, name: str = "扎西镇_20200204.xlsx", sha: str = "ab" * 32,
+def submission(store: Store, name: str = "扎西镇_20200204.xlsx", sha: str = "ab" * 32,
                night: dt.date = NIGHT) -> Submission:
     sub = Submission(night=night, file_name=name, archive_path=f"/archive/{name}", sha256=sha,
                      arrived_at=dt.datetime(2020, 2, 4, 19, 5), township="扎西镇")
@@ -85,8 +93,8 @@ def test_newer_store_is_refused(tmp_path: Path) -> None:
         SqliteStore(path)
 
 
-def test_replace_night_replaces_rather_than_adds(tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / "s.sqlite3") as store:
+def test_replace_night_replaces_rather_than_adds(open_store_of: Opener) -> None:
+    with open_store_of() as store:
         sub = submission(store)
         store.replace_night(night_data(sub, 5))
         store.replace_night(night_data(sub, 4))
@@ -104,9 +112,9 @@ def test_replace_night_replaces_rather_than_adds(tmp_path: Path) -> None:
         assert run is not None and run.master == "/m.xlsx"
 
 
-def test_rows_at_given_excel_rows_only(tmp_path: Path) -> None:
+def test_rows_at_given_excel_rows_only(open_store_of: Opener) -> None:
     """The feedback reads only the rows its findings name (a few of 40,000)."""
-    with SqliteStore(tmp_path / "s.sqlite3") as store:
+    with open_store_of() as store:
         sub = submission(store)
         store.replace_night(night_data(sub, 50))
         rows = store.rows(NIGHT, "排查登记", "扎西镇", excel_rows={3, 40, 999})
@@ -114,8 +122,8 @@ def test_rows_at_given_excel_rows_only(tmp_path: Path) -> None:
         assert list(store.rows(NIGHT, "排查登记", excel_rows=set())) == []
 
 
-def test_failed_night_update_leaves_previous_night(tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / "s.sqlite3") as store:
+def test_failed_night_update_leaves_previous_night(open_store_of: Opener) -> None:
+    with open_store_of() as store:
         sub = submission(store)
         store.replace_night(night_data(sub, 3))
         data = night_data(sub, 3)
@@ -131,25 +139,25 @@ def test_failed_night_update_leaves_previous_night(tmp_path: Path) -> None:
         assert len(store.statuses(NIGHT)) == 1
 
 
-def test_same_file_twice_is_one_submission(tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / "s.sqlite3") as store:
+def test_same_file_twice_is_one_submission(open_store_of: Opener) -> None:
+    with open_store_of() as store:
         a = submission(store)
         b = submission(store)
         assert a.id == b.id and len(store.submissions(NIGHT)) == 1
 
 
-def test_meta(tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / "s.sqlite3") as store:
+def test_meta(open_store_of: Opener) -> None:
+    with open_store_of() as store:
         assert store.get_meta("last_completed_night") is None
         assert store.get_meta("x", "默认") == "默认"
         store.set_meta("last_completed_night", "2020-02-04")
         store.set_meta("last_completed_night", "2020-02-05")
-    with SqliteStore(tmp_path / "s.sqlite3") as store:
+    with open_store_of() as store:
         assert store.get_meta("last_completed_night") == "2020-02-05"
 
 
-def test_nights_are_kept_apart(tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / "s.sqlite3") as store:
+def test_nights_are_kept_apart(open_store_of: Opener) -> None:
+    with open_store_of() as store:
         a = submission(store)
         store.replace_night(night_data(a, 3))
         b = submission(store, sha="ef" * 32, night=NIGHT + dt.timedelta(days=1))
@@ -169,3 +177,140 @@ def test_row_values_are_stored_as_compact_json_with_iso_dates(tmp_path: Path) ->
                                 '"=1"']
     assert text == json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
     assert row_json(RowRecord("扎西镇", 1, "排查登记", 2, "ok", "[1]")) == "[1]"
+
+
+def content(store: Store, night: dt.date = NIGHT) -> dict[str, Any]:
+    """Everything the store gives back about a night, through the protocol."""
+    with store.snapshot():
+        subs = store.submissions(night)
+        return {
+            "submissions": subs, "statuses": store.statuses(night),
+            "columns": store.columns(night, "排查登记"),
+            "letters": [store.letters(s.id or 0, "排查登记") for s in subs],
+            "rows": list(store.rows(night, "排查登记")), "findings": store.findings(night),
+            "conflicts": store.conflicts(night), "nights": store.nights(),
+            "run": store.night_run(night), "count": store.row_count(night, "排查登记", "扎西镇"),
+        }
+
+
+def test_merging_a_night_again_stores_identical_content(open_store_of: Opener) -> None:
+    with open_store_of() as store:
+        sub = submission(store)
+        store.replace_night(night_data(sub, 6))
+        first = content(store)
+        store.replace_night(night_data(sub, 6))
+        assert content(store) == first
+        assert first["count"] == 6 and first["letters"][0]["排查登记"]["name"] == "B"
+        again = night_data(sub, 6)
+        again.letters = {(sub.id or 0, "排查登记"): {"排查登记": {"name": "C"}}}
+        store.replace_night(again)
+        assert store.letters(sub.id or 0, "排查登记") == {"排查登记": {"name": "C"}}
+
+
+def test_aggregate_counts_groups_and_sums_numbers_only(open_store_of: Opener) -> None:
+    """The figures' SQL: one tuple per township and tested values; a sum adds numbers
+    (never text such as '12人' or a boolean) and stays an integer when they all are."""
+    rows = [("扎西镇", ["甲", 3, True, ["a", "b"], 1]),
+            ("扎西镇", ["甲", 2.5, True, ["a", "b"], 2]),
+            ("扎西镇", ["乙", "12人", False, None, 3]),
+            ("扎西镇", ["乙", None, False, None, 4]),
+            ("旧城镇", ["甲", 5.30629e17, None, [], 5]),
+            ("旧城镇", ["甲", 7, None, [], 6])]
+    with open_store_of() as store:
+        sub = submission(store)
+        data = night_data(sub, 0)
+        data.layouts = {"排查登记": ["kind", "n", "flag", "names", "k"]}
+        data.rows = [RowRecord(t, sub.id or 0, "排查登记", i + 2, "ok", values=tuple(v))
+                     for i, (t, v) in enumerate(rows)]
+        store.replace_night(data)
+        got = sorted(store.aggregate(NIGHT, "排查登记", [0, 2, 3, 9], [1, 4]), key=repr)
+        assert got == sorted([
+            ("扎西镇", "甲", 1, '["a","b"]', None, 2, 5.5, 3),
+            ("扎西镇", "乙", 0, None, None, 2, None, 7),
+            ("旧城镇", "甲", None, "[]", None, 2, 5.30629e17 + 7, 11),
+        ], key=repr)
+        assert [type(r[-1]) for r in got] == [int, int, int]
+        # an ID number Excel turned into a number comes back as that number, a float
+        by_n = [r for r in store.aggregate(NIGHT, "排查登记", [1], []) if r[0] == "旧城镇"]
+        assert sorted(by_n) == [("旧城镇", 7, 1), ("旧城镇", 5.30629e17, 1)]
+        assert [type(r[1]) for r in sorted(by_n)] == [int, float]
+
+
+def test_pick_reads_a_few_columns_of_a_townships_rows(open_store_of: Opener) -> None:
+    """What the checks across nights read of last night: the named columns of one
+    township's rows in stored order, an empty value or a column the layout lacks as '',
+    a number as the number (an ID Excel turned into one stays comparable)."""
+    rows = [("扎西镇", ["马小军", "530629198001011234", None, "2020-01-20"]),
+            ("扎西镇", ["黄丽", 5.30629e17, "H002", "2020-01-25"]),
+            ("旧城镇", ["胡明", "530629198001015678", "H003", None])]
+    with open_store_of() as store:
+        sub = submission(store)
+        data = night_data(sub, 0)
+        data.layouts = {"排查登记": ["name", "id_number", "household_id", "arrival_date"]}
+        data.rows = [RowRecord(t, sub.id or 0, "排查登记", i + 2, "ok", values=tuple(v),
+                               source="排查登记(1)" if i == 1 else "")
+                     for i, (t, v) in enumerate(rows)]
+        store.replace_night(data)
+        got = store.pick(NIGHT, "排查登记", "扎西镇",
+                         ["id_number", "household_id", "arrival_date", "measure"])
+        assert got == [(2, "", "530629198001011234", "", "2020-01-20", ""),
+                       (3, "排查登记(1)", 5.30629e17, "H002", "2020-01-25", "")]
+        assert type(got[1][2]) is float
+        assert store.pick(NIGHT, "排查登记", "罗布镇", ["name"]) == []
+
+
+def test_a_reader_sees_the_night_before_or_after_a_merge_never_a_mix(
+        open_store_of: Opener) -> None:
+    """A report reading while the night is merged again sees, inside its snapshot, the
+    old night throughout, even after the merge has committed; the next snapshot sees the
+    new one."""
+    with open_store_of() as store:
+        sub = submission(store)
+        store.replace_night(night_data(sub, 3))
+        halfway, go = threading.Event(), threading.Event()
+        failed: list[BaseException] = []
+
+        def merge_again() -> None:
+            try:
+                with open_store_of() as writer:
+                    data = night_data(sub, 5)
+
+                    def rows() -> Any:
+                        for i in range(5):
+                            if i == 2:
+                                halfway.set()
+                                go.wait(30)
+                            yield RowRecord("扎西镇", sub.id or 0, "排查登记", i + 2, "ok",
+                                            json.dumps([f"新{i}", f"ID{i}", None]))
+
+                    data.rows = rows()
+                    writer.replace_night(data)
+            except BaseException as exc:
+                failed.append(exc)
+                halfway.set()
+
+        thread = threading.Thread(target=merge_again)
+        thread.start()
+        assert halfway.wait(30)
+        with store.snapshot():
+            assert [s.rows for s in store.statuses(NIGHT)] == [3]  # mid-merge: the old
+            go.set()
+            thread.join(30)
+            assert not failed, failed
+            # the merge has committed; this snapshot still sees the old night, whole
+            assert store.row_count(NIGHT) == 3
+            assert [r.values[0] for r in store.rows(NIGHT, "排查登记")] == ["人0", "人1", "人2"]
+            assert [s.rows for s in store.statuses(NIGHT)] == [3]
+        with store.snapshot():
+            assert [s.rows for s in store.statuses(NIGHT)] == [5]
+            assert [r.values[0] for r in store.rows(NIGHT, "排查登记")][:1] == ["新0"]
+            assert store.row_count(NIGHT) == 5
+
+
+def test_meta_written_while_reading_a_snapshot_is_kept(open_store_of: Opener) -> None:
+    """The report caches a past night's totals in meta while it reads in a snapshot."""
+    with open_store_of() as store, store.snapshot():
+        store.set_meta("series:2020-02-03", "{}")
+        assert store.get_meta("series:2020-02-03") == "{}"
+    with open_store_of() as store:
+        assert store.get_meta("series:2020-02-03") == "{}"

@@ -6,8 +6,16 @@ from __future__ import annotations
 
 import os
 import shutil
+from typing import NoReturn
 
 import pytest
+
+
+def unavailable(message: str) -> NoReturn:
+    """Skip with ``message``; fail instead under GRIDKIT_REQUIRE_TOOLS."""
+    if os.environ.get("GRIDKIT_REQUIRE_TOOLS"):
+        pytest.fail(message + " (GRIDKIT_REQUIRE_TOOLS is set: .ci/run installs it)")
+    pytest.skip(message)
 
 
 def require_program(name: str, why: str) -> str:
@@ -15,7 +23,4 @@ def require_program(name: str, why: str) -> str:
     exe = shutil.which(name)
     if exe is not None:
         return exe
-    message = f"{name} is not installed: {why}"
-    if os.environ.get("GRIDKIT_REQUIRE_TOOLS"):
-        pytest.fail(message + " (GRIDKIT_REQUIRE_TOOLS is set: .ci/run installs it)")
-    pytest.skip(message)
+    unavailable(f"{name} is not installed: {why}")

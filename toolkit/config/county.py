@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from ..errors import ConfigError, UsageError, os_reason
 from .limits import Limits, limits_from_dict
@@ -111,6 +112,9 @@ class Config:
     # the [paths] table as written in the file, so with_base keeps a county's own folders
     path_settings: tuple[tuple[str, str], ...] = field(default=(), compare=False)
     limits: Limits = field(default_factory=Limits)
+    # [store] url: the history store on a PostgreSQL server (None: the SQLite file
+    # paths.store, the default)
+    store_url: str | None = None
 
     def with_base(self, base_dir: Path) -> Config:
         """The same county with every relative path resolved against ``base_dir``
@@ -236,6 +240,41 @@ def county_from_dict(data: dict[str, Any], source: str, base: Path,
     return county, _paths(path_table(data, source), base, r)
 
 
+_URL_FORM = ("应写成 postgresql://账号@服务器:端口/数据库,"
+             "如 postgresql://gridkit_530629@localhost:5432/gridkit")
+
+
+def store_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the store's server address (in Chinese), or None. The password
+    never goes into the county file: libpq reads PGPASSWORD or the pgpass file itself."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        return _URL_FORM
+    if parts.scheme not in ("postgresql", "postgres") or not parts.path.strip("/"):
+        return _URL_FORM
+    if parts.password is not None or "password" in parse_qs(parts.query):
+        return ("不要把密码写在配置文件里,请删去地址中的密码,把密码放在 PGPASSWORD 环境变量或 "
+                "pgpass 文件中")
+    return None
+
+
+def _store_url(data: dict[str, Any], r: TomlReader) -> str | None:
+    """``[store] url``: the history store on a server; None keeps the SQLite file."""
+    table = r.get(data, "store", "", dict, {})
+    unknown = sorted(set(table) - {"url"})
+    if unknown:
+        raise r.fail(f"store.{unknown[0]}", "未知的项,可用:url")
+    url = r.get(table, "url", "store", str, None)
+    if url is None or not url.strip():
+        return None
+    problem = store_url_problem(url.strip())
+    if problem is not None:
+        raise r.fail("store.url", problem)
+    return url.strip()
+
+
 def path_table(data: dict[str, Any], source: str) -> dict[str, Any]:
     """The [paths] table of a county file (checked to be a table)."""
     table: dict[str, Any] = TomlReader(source).get(data, "paths", "", dict, {})
@@ -262,8 +301,12 @@ def load_config(path: str | Path | None = None, *, cwd: Path | None = None,
     county, paths = county_from_dict(data, source, base, schema)
     settings = tuple((k, v) for k, v in path_table(data, source).items() if isinstance(v, str))
     limits = limits_from_dict(r.get(data, "limits", "", dict, {}), r)
+    store_url = _store_url(data, r)
+    if store_url is not None and not county.area_code.strip():
+        raise r.fail("county.area_code", "配置了 [store] url(历史库在服务器上)时必须填写"
+                     "本县的行政区划代码,服务器用它区分各县的数据")
     return Config(county=county, paths=paths, schema=schema, source=source, base_dir=base,
-                  path_settings=settings, limits=limits)
+                  path_settings=settings, limits=limits, store_url=store_url)
 
 
 def read_config_file(p: Path) -> tuple[str, str, Path]:

@@ -50,7 +50,6 @@ from ..store.records import (
     source_text,
     status_sentence,
 )
-from ..store.sqlite import SqliteStore
 from .archive import ArchiveResult, archive_inbox, quarantine
 from .history import Tonight, checked_across_nights
 from .locking import workspace_lock
@@ -254,8 +253,7 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
                  [master])
     else:
         forget(store, MERGE, night)
-    if isinstance(store, SqliteStore):
-        backup_after_night(store, config, now)
+    backup_after_night(store, config, now)  # SQLite only: a server is the city's to back up
     return MergeResult(date=night, townships=statuses, conflicts=conflicts, master=master,
                        master_fallback=note, unattributed=unattributed,
                        duplicates=archived.duplicates, skipped=archived.skipped,

@@ -37,7 +37,7 @@ class HistoryCheck:
 
 def has_history(config: Config) -> bool:
     """Whether the county has a store with nights to compare with (never creates one)."""
-    if not config.paths.store.is_file():
+    if config.store_url is None and not config.paths.store.is_file():
         return False
     store = open_store(config)
     try:

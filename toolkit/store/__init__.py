@@ -1,8 +1,10 @@
 """The history store: every submission, merged row, finding and conflict of every night.
 
 :mod:`.records` holds what is stored (and the status words), :mod:`.protocol` the
-:class:`Store` interface, :mod:`.sqlite` the default backend (one SQLite file, no server);
-:func:`open_store` opens the configured one.
+:class:`Store` interface, :mod:`.sqlite` the default backend (one SQLite file, no server),
+:mod:`.postgres` the server backend (``[store] url`` in gridkit.toml; :mod:`.pg_admin` sets
+the server up); :func:`open_store` opens the configured one. psycopg is imported only when a
+county configures a server.
 """
 
 from __future__ import annotations
@@ -41,11 +43,16 @@ if TYPE_CHECKING:
 
 
 def open_store(config: Config | Path | str) -> Store:
-    """The configured store (today always SQLite at ``config.paths.store``); a store that
+    """The configured store: the server of ``[store] url`` when the county has one, else
+    SQLite at ``config.paths.store`` (a path opens that SQLite file); a SQLite store that
     lost the history its backups show is refused (:func:`.maintenance.guard`)."""
     if isinstance(config, str | Path):
         return SqliteStore(config)
     guard(config)
+    if config.store_url is not None:
+        from .postgres import PostgresStore  # psycopg only for a county with a server
+
+        return PostgresStore(config.store_url, county=config.county.area_code)
     return SqliteStore(config.paths.store)
 
 

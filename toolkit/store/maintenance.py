@@ -5,11 +5,16 @@
 A 0-byte or missing store file when the county has backups means the history was lost
 (a copy that failed, a disk error): gridkit stops and says how to restore instead of
 silently starting an empty history.
+
+None of this applies to a store on a PostgreSQL server (``[store] url``): the city backs the
+server up (pg_dump); the guard and the nightly backup say so in the log and do nothing,
+``store check`` reads the server, ``store restore`` refuses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 import shutil
@@ -20,9 +25,12 @@ from typing import Any
 
 from ..config.county import Config
 from ..errors import JobFailed, UsageError
+from .protocol import Store
 from .sqlite import SqliteStore
 
 BACKUP_FOLDER = "backups"
+log = logging.getLogger("gridkit.store")
+_ON_SERVER = "历史库在数据库服务器上,由市里用 pg_dump 备份:本机不做历史库备份"
 _BACKUP = re.compile(r"^gridkit-(\d{8})-(\d{6})\.sqlite3$")
 
 
@@ -40,6 +48,9 @@ def backups(config: Config) -> list[Path]:
 
 def guard(config: Config) -> None:
     """Refuse to open a store whose history is gone although it existed."""
+    if config.store_url is not None:
+        log.debug("%s,也不检查本机的历史库文件。", _ON_SERVER)
+        return
     path = config.paths.store
     saved = backups(config)
     if not saved:
@@ -53,9 +64,13 @@ def guard(config: Config) -> None:
                         "store restore 从最近的备份恢复。")
 
 
-def backup_after_night(store: SqliteStore, config: Config,
+def backup_after_night(store: Store, config: Config,
                        now: dt.datetime | None = None) -> Path | None:
-    """A verified backup of the store, the oldest beyond ``limits.backups`` removed."""
+    """A verified backup of the store, the oldest beyond ``limits.backups`` removed (none
+    for a store on a server: the city backs the server up)."""
+    if not isinstance(store, SqliteStore):
+        log.info("%s。", _ON_SERVER)
+        return None
     keep = config.limits.backups
     if keep <= 0:
         return None
@@ -81,6 +96,8 @@ class StoreCheck:
 
 def check_store(config: Config) -> StoreCheck:
     """``gridkit store check``: can the store be read, is it whole, which nights it holds."""
+    if config.store_url is not None:
+        return _check_server(config, config.store_url)
     path = config.paths.store
     saved = [str(p) for p in backups(config)]
     if not path.exists():
@@ -107,6 +124,22 @@ def check_store(config: Config) -> StoreCheck:
                       f"历史库完好:共 {len(nights)} 晚{last},备份 {len(saved)} 个。", nights, saved)
 
 
+def _check_server(config: Config, url: str) -> StoreCheck:
+    from .postgres import PostgresStore, where  # psycopg only for a county with a server
+
+    try:
+        store = PostgresStore(url, county=config.county.area_code)
+    except JobFailed as exc:
+        return StoreCheck(where(url), False, exc.message)
+    try:
+        nights = [d.isoformat() for d in store.nights()]
+    finally:
+        store.close()
+    last = f",最近一晚 {nights[-1]}" if nights else ""
+    return StoreCheck(where(url), True, f"服务器上的历史库可以读取:本县共 {len(nights)} 晚{last}"
+                      "(服务器由市里用 pg_dump 备份)。", nights)
+
+
 @dataclass
 class Restored:
     store: str
@@ -122,6 +155,9 @@ class Restored:
 def restore_store(config: Config, backup: str | Path | None = None) -> Restored:
     """``gridkit store restore [BACKUP]``: the latest (or the named) backup, verified, put in
     place of the store; the store it replaces is kept beside it (``.replaced-<time>``)."""
+    if config.store_url is not None:
+        raise UsageError("历史库在数据库服务器上,不能用 gridkit store restore 恢复:请联系市里的"
+                         "数据库管理员从服务器的备份(pg_dump)恢复。")
     saved = backups(config)
     if backup is None:
         if not saved:
