@@ -349,3 +349,47 @@ def test_a_failing_cross_night_check_does_not_stop_the_night(
         town = next(s for s in store.statuses(D4) if s.township == TOWN)
     assert town.merged
     assert "跨夜检查未能完成" in caplog.text
+
+
+def test_check_with_history_shows_the_warnings_before_the_file_is_sent(
+        config: Config, yesterday: Book, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`gridkit check --history`: the township checks tonight's file against its own last
+    merged night before sending it; nothing is written to the store."""
+    import json
+
+    from click.testing import CliRunner
+
+    from tests.factory import write_workbook
+    from toolkit.cli import main
+
+    today = book_for(D4)
+    today["排查登记"].remove(screening_row(today, "黄丽"))
+    (tmp_path / "draft").mkdir()
+    path = write_workbook(tmp_path / "draft" / f"{TOWN}_20200204.xlsx", today)
+    monkeypatch.chdir(tmp_path)  # the built-in county, its store in tmp_path
+    plain = CliRunner().invoke(main, ["check", str(path)])
+    assert plain.exit_code == 0 and "gone-since-last-night" not in plain.output
+    checked = CliRunner().invoke(main, ["check", "--history", str(path)])
+    assert checked.exit_code == 0, checked.output  # warnings only
+    assert "gone-since-last-night" in checked.output
+    assert "2月3日报表排查登记表第3行的黄丽" in checked.output
+    as_json = CliRunner().invoke(main, ["check", "--history", "--format", "json", str(path)])
+    [result] = json.loads(as_json.output)
+    assert {i["rule"] for i in result["issues"]} >= {"gone-since-last-night",
+                                                      "cumulative-fell"}
+    with open_store(config) as store:
+        assert store.nights() == [D3]
+
+
+def test_check_with_history_and_no_history_yet_says_so(
+        tmp_path: Path, clean_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from toolkit.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    checked = CliRunner().invoke(main, ["check", "--history", str(clean_file)])
+    assert checked.exit_code == 0, checked.output
+    assert "历史库中还没有汇总过的报表,只按当日检查。" in checked.output
+    assert not (tmp_path / "gridkit.sqlite3").exists()  # no store made by a check
