@@ -269,6 +269,16 @@ def test_sample_nights_on_the_command_line(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
         "20200202", "20200203", "20200204"]
     assert (tmp_path / "s" / "20200202" / "扎西镇_20200202.xlsx").is_file()
+    truth = tmp_path / "truth.json"
+    out = CliRunner().invoke(main, ["sample", str(tmp_path / "c"), "--date", "2020-02-04",
+                                    "--nights", "2", "--townships", "1", "--scale", "0.3",
+                                    "--cross-night", "--truth", str(truth)])
+    assert out.exit_code == 0, out.output
+    kinds = {t["kind"] for t in json.loads(truth.read_text(encoding="utf-8"))}
+    assert {"gone-since-last-night", "changed-since-last-night"} <= kinds
+    alone = CliRunner().invoke(main, ["sample", str(tmp_path / "d"), "--date", "2020-02-04",
+                                      "--cross-night"])
+    assert alone.exit_code == 2 and "--nights" in alone.output
 
 
 def test_the_report_names_townships_late_or_missing_on_several_nights(config: Config) -> None:
@@ -393,3 +403,39 @@ def test_check_with_history_and_no_history_yet_says_so(
     assert checked.exit_code == 0, checked.output
     assert "历史库中还没有汇总过的报表,只按当日检查。" in checked.output
     assert not (tmp_path / "gridkit.sqlite3").exists()  # no store made by a check
+
+
+def test_seven_sample_nights_with_cross_night_defects_planted_are_all_found(
+        config: Config, tmp_path: Path) -> None:
+    """``--nights 7 --cross-night``: the last night's planted cross-night defects (a person
+    gone, an arrival date changed, a released person under management again, a household
+    gone and so a cumulative count fallen) are each found where the truth says, by its
+    rule, with no other cross-night warning, no other error, and nothing on the six clean
+    nights."""
+    from toolkit.sample import generate_nights
+    from toolkit.sample.across import KINDS
+
+    last = dt.date(2020, 2, 4)
+    results = generate_nights(config, tmp_path / "nights", last, 7, scale=0.3,
+                              townships=3, cross_night=True)
+    for r in results:
+        inbox = config.paths.inbox
+        inbox.mkdir(parents=True, exist_ok=True)
+        for f in r.files:
+            send_file(inbox, f, dt.datetime.combine(r.date, dt.time(19, 0)))
+        merge_night(config, r.date, now=dt.datetime.combine(r.date, dt.time(22, 0)))
+        if r.date < last:
+            assert cross_findings(config, r.date) == [], r.date
+    planted = [t for t in results[-1].truth if t.kind in KINDS]
+    assert {t.kind for t in planted} == set(KINDS)
+    assert {t.township for t in planted} == {t.name for t in config.county.townships[:3]}
+    found = cross_findings(config, last)
+    for t in planted:  # each at its row (a row still there) or its sheet (a row gone)
+        assert any(f.rule == t.kind and f.township == t.township and f.sheet == t.sheet
+                   and (f.row == t.row if t.row else True)
+                   and (t.row == 0 or f.column == t.column) for f in found), t
+    expected = {(t.township, t.kind, t.sheet, t.row if t.row else None) for t in planted}
+    for f in found:  # and nothing else
+        assert (f.township, f.rule, f.sheet, f.row) in expected, f
+    with open_store(config) as store:
+        assert [f for f in store.findings(last) if f.severity == "error"] == []

@@ -1,6 +1,6 @@
 """``gridkit sample OUT --date D [--scale K] [--defects RATE] [--layouts] [--truth FILE]
-[--seed S] [--townships N|names] [--nights N] [--county CODE] [--workers N]``: write
-realistic sample township submissions."""
+[--seed S] [--townships N|names] [--nights N [--cross-night]] [--county CODE] [--workers N]``:
+write realistic sample township submissions."""
 
 from __future__ import annotations
 
@@ -69,6 +69,9 @@ def render_text(result: SampleResult) -> str:
               metavar="晚数",
               help="连续生成几晚的报表(到 --date 为止,每晚一个子文件夹 YYYYMMDD):同一批人员"
                    "逐日增加、观察期满解除、累计数只增不减;--defects 只埋在最后一晚。")
+@click.option("--cross-night", "cross_night", is_flag=True, default=False,
+              help="与 --nights 一起用:在最后一晚每个乡镇再埋入只有与前一晚比较才看得出的问题"
+                   "(人员不见了、抵威日期改了、已解除观察又在管控、住户少了),写进 --truth。")
 @click.option("--county", "county", default=None, metavar="代码",
               help="为哪个内置样例县生成(行政区划代码,例如 530602 昭阳区;"
                    "内置的有昭通市的几个县),不用 --config。")
@@ -78,7 +81,7 @@ def render_text(result: SampleResult) -> str:
 def command(config_path: Path | None, fmt: str, out_dir: Path, date: dt.datetime,
             scale: float, defects: float, drift: bool | None, layouts: bool,
             truth: Path | None, seed: int, townships: str | None, nights: int,
-            county: str | None, workers: int) -> None:
+            cross_night: bool, county: str | None, workers: int) -> None:
     """为每个乡镇写一份逼真的样例报表。
 
     文件名如 扎西镇_20200204.xlsx,可用来练习和测试。
@@ -91,12 +94,14 @@ def command(config_path: Path | None, fmt: str, out_dir: Path, date: dt.datetime
         options: dict[str, Any] = dict(
             scale=scale, seed=seed, townships=parse_townships(townships), drift=drift,
             truth=truth, workers=workers, layouts=layouts)
+        if cross_night and nights < 2:
+            raise UsageError("--cross-night 要与 --nights 一起用(至少 2 晚)。")
         if nights == 1:
             output(generate(config, out_dir, date.date(), defects=defects, **options), fmt,
                    render_text)
             return 0
         results = generate_nights(config, out_dir, date.date(), nights, defects=defects,
-                                  **options)
+                                  cross_night=cross_night, **options)
         if fmt == "json":
             click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False,
                                   indent=2))

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..config.county import Config, Township
 from ..errors import UsageError, os_reason
+from .across import plant_across_nights
 from .defects import Donor, Planter, per_kind, sheet_kinds
 from .drift import Drifter
 from .layouts import Layouter, choose_layouts, generic_file_name
@@ -60,7 +61,8 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
              townships: int | Sequence[str] | None = None,
              drift: bool | None = None, truth: str | Path | None = None,
              workers: int = 1, layouts: bool = False,
-             as_of: dt.date | None = None) -> SampleResult:
+             as_of: dt.date | None = None,
+             cross_night_since: dt.date | None = None) -> SampleResult:
     """Write one sample submission per township into ``out_dir``.
 
     ``scale`` 1 is a small realistic night (400 screened persons per township), 100 is county
@@ -80,7 +82,9 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
     they stood on that earlier night (:func:`as_of_night`): the same persons, households
     and grids as on ``date``, without those not yet arrived, observations not yet released,
     the day's own rows dated that night; consecutive nights built this way build on each
-    other (see :func:`generate_nights`).
+    other (see :func:`generate_nights`). ``cross_night_since``: also plant, in every
+    township, the defects only a comparison with the registers of that earlier night shows
+    (:mod:`.across`).
     """
     if isinstance(date, dt.datetime):
         date = date.date()
@@ -122,7 +126,7 @@ def generate(config: Config, out_dir: str | Path, date: dt.date, *, scale: float
                 result.layouts[name] = list(chosen)
             plans = _prepare(config, township, name, date, scale, defects, seed, drift,
                              ids, donors, run_texts, result, chosen if layouts else None,
-                             as_of)
+                             as_of, cross_night_since)
             result.files.append(path)
             if pool is None:
                 write_workbook(path, plans, config)
@@ -173,7 +177,8 @@ def auto_workers(scale: float, townships: int) -> int:
 def _prepare(config: Config, township: Township, name: str, date: dt.date, scale: float,
              defects: float, seed: int, drift: bool, ids: IdFactory, donors: list[Donor],
              run_texts: set[str], result: SampleResult, layout: tuple[str, ...] | None,
-             as_of: dt.date | None = None) -> list[SheetPlan]:
+             as_of: dt.date | None = None,
+             cross_night_since: dt.date | None = None) -> list[SheetPlan]:
     """Build one township's tables, plant defects and drift, lay the sheets out (the
     template's layout, or the township's ``layout`` features), record the truth at the
     sheets and Excel rows as written; return the sheets in writing order."""
@@ -192,6 +197,8 @@ def _prepare(config: Config, township: Township, name: str, date: dt.date, scale
         offered = planter.donors(
             name, township.name,
             2 * per_kind(defects, screened, len(sheet_kinds(config)["排查登记"])))
+    if cross_night_since is not None:
+        plant_across_nights(config, tables, cross_night_since, rng, marks)
     result.rows[name] = {s: len(t.rows) for s, t in tables.items()}  # data rows, before drift
     if drift:
         Drifter(config, tables, township.name, date, rng, marks).apply(defects)
@@ -263,17 +270,21 @@ def as_of_night(config: Config, tables: dict[str, Table], last: dt.date, night: 
 
 
 def generate_nights(config: Config, out_dir: str | Path, last: dt.date, nights: int, *,
-                    defects: float = 0.0, **options: Any) -> list[SampleResult]:
+                    defects: float = 0.0, cross_night: bool = False,
+                    **options: Any) -> list[SampleResult]:
     """``nights`` consecutive nights ending on ``last``, one folder each (``YYYYMMDD``), that
     build on each other: yesterday's persons stay, new arrivals join, observations end,
-    cumulative counts only grow. Defects (``defects``) are planted on the last night only,
-    so the earlier nights are clean."""
+    cumulative counts only grow. Defects (``defects``, and with ``cross_night`` those only
+    the night before shows) are planted on the last night only, so the earlier nights are
+    clean."""
     if not 1 <= nights <= 60:
         raise UsageError(f"--nights 应在 1 到 60 之间,实际是 {nights}。")
     out = Path(out_dir)
     results = []
     for k in range(nights - 1, -1, -1):
         night = last - dt.timedelta(days=k)
+        since = night - dt.timedelta(days=1) if cross_night and k == 0 and nights > 1 else None
         results.append(generate(config, out / f"{night:%Y%m%d}", last, as_of=night,
-                                defects=defects if k == 0 else 0.0, **options))
+                                defects=defects if k == 0 else 0.0,
+                                cross_night_since=since, **options))
     return results
