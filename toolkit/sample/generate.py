@@ -263,6 +263,8 @@ def as_of_night(config: Config, tables: dict[str, Table], last: dt.date, night: 
                     row[seq] = k
         screening.rows[:] = kept
     for table in tables.values():
+        if table is screening:  # a person's dates are the person's (a release planned on
+            continue            # ``last`` is still planned on that day)
         for row in table.rows:
             for k, value in enumerate(row):
                 if value == last and isinstance(value, dt.date):
