@@ -47,6 +47,10 @@ def test_demo_runs_a_whole_night(tmp_path):
     for name in names:
         assert list((target / "outbox" / name).glob("反馈说明_20200204.txt")), name
     assert (target / "outbox" / names[-2] / f"{names[-2]}_20200204_检查结果.xlsx").exists()
+    # the earlier nights are clean: every township 已报 on each (the 日报's 近14天报送)
+    nights = {r[0]: r[1:4] for r in rep["近14天报送"].iter_rows(min_row=4, values_only=True)
+              if r[0] in names}
+    assert all(words == ("已报", "已报", "已报") for words in nights.values()), nights
 
 
 def test_demo_json(tmp_path):

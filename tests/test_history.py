@@ -301,9 +301,19 @@ def test_the_report_names_townships_late_or_missing_on_several_nights(config: Co
         merge_night(config, night, now=dt.datetime.combine(night, dt.time(22, 0)))
         for f in inbox.iterdir():
             f.unlink()
-    text = build_report(config, D4).text
+    report = build_report(config, D4)
+    text = report.text
     assert f"近3天多次迟报或未报：{names[0]}未报2次；{names[1]}迟报2次，请重点督促。" in text
     assert f"{names[2]}迟报1次" not in text
+    # the 日报 workbook: every township's status each night, the counts and tonight's run
+    import openpyxl
+
+    ws = openpyxl.load_workbook(report.workbook)["近14天报送"]
+    rows = {r[0]: r for r in ws.iter_rows(min_row=3, values_only=True) if r[0]}
+    assert rows["乡镇"] == ("乡镇", "2/2", "2/3", "2/4", "按时", "迟报", "未报", "目前")
+    assert rows[names[0]] == (names[0], "未报", "未报", "已报", 1, 0, 2, "按时")
+    assert rows[names[1]] == (names[1], "已报", "迟报", "迟报", 1, 2, 0, "连续2天迟报")
+    assert rows[names[3]][-1] == "连续3天按时"
 
 
 def test_a_person_registered_twice_is_not_compared_across_nights(config: Config) -> None:

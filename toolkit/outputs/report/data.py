@@ -104,6 +104,20 @@ class Punctuality:
 
 
 @dataclass
+class Timeliness:
+    """A township's reporting over the last nights: its status word each night (oldest
+    first, "" where the night has none for it), the nights on time, late and missing (未报
+    or 退回), and tonight's run ("连续3天未报")."""
+
+    township: str
+    words: list[str]
+    on_time: int
+    late: int
+    missing: int
+    streak: str
+
+
+@dataclass
 class ReportData:
     night: NightFigures
     previous: NightFigures | None
@@ -117,6 +131,8 @@ class ReportData:
     # townships late or missing more than once over the last HISTORY_NIGHTS nights
     punctuality: list[Punctuality] = field(default_factory=list)
     punctuality_nights: int = 0  # the nights they were counted over
+    timeliness: list[Timeliness] = field(default_factory=list)  # every township, config order
+    timeliness_nights: list[dt.date] = field(default_factory=list)  # oldest first
 
     @property
     def total_change(self) -> Change:
@@ -192,26 +208,31 @@ def gather(config: Config, night: dt.date, store: Store,
     data = assemble(config, figures, previous, problems, previous_problems, series=series,
                     conflicts=conflicts, issue=len(nights) + 1)
     window = [*nights[-(history_nights - 1):], night]
-    data.punctuality = punctuality(config, store, window)
+    data.timeliness = timeliness(config, store, window)
+    data.timeliness_nights = window
+    data.punctuality = [Punctuality(t.township, t.late, t.missing) for t in data.timeliness
+                        if t.late + t.missing > 1]
     data.punctuality_nights = len(window)
     return data
 
 
-def punctuality(config: Config, store: Store, nights: list[dt.date]) -> list[Punctuality]:
-    """The townships late, or missing (未报, 退回), on more than one of ``nights``."""
-    late: dict[str, int] = {}
-    missing: dict[str, int] = {}
-    for n in nights:
-        by_town = {s.township: s for s in store.statuses(n)}
-        for name in config.county.township_names:
+def timeliness(config: Config, store: Store, nights: list[dt.date]) -> list[Timeliness]:
+    """Every township's reporting over ``nights`` (oldest first): on time, late, missing
+    (未报, 退回, or no status that night), and the run of tonight's kind."""
+    statuses = [{s.township: s for s in store.statuses(n)} for n in nights]
+    out = []
+    for name in config.county.township_names:
+        kinds, words = [], []
+        for by_town in statuses:
             s = by_town.get(name)
-            if s is None or not s.merged:
-                missing[name] = missing.get(name, 0) + 1
-            elif s.late:
-                late[name] = late.get(name, 0) + 1
-    return [Punctuality(name, late.get(name, 0), missing.get(name, 0))
-            for name in config.county.township_names
-            if late.get(name, 0) + missing.get(name, 0) > 1]
+            words.append(s.word if s is not None else "")
+            kinds.append("未报" if s is None or not s.merged else "迟报" if s.late else "按时")
+        run = next((k for k, kind in enumerate(reversed(kinds)) if kind != kinds[-1]),
+                   len(kinds)) if kinds else 0
+        streak = f"连续{run}天{kinds[-1]}" if run > 1 else (kinds[-1] if kinds else "")
+        out.append(Timeliness(name, words, kinds.count("按时"), kinds.count("迟报"),
+                              kinds.count("未报"), streak))
+    return out
 
 
 def assemble(config: Config, figures: NightFigures, previous: NightFigures | None,
@@ -327,6 +348,8 @@ def template_context(config: Config, data: ReportData) -> dict[str, Any]:
         "punctuality": [{"township": t.township, "late": t.late, "missing": t.missing}
                         for t in data.punctuality],
         "punctuality_nights": data.punctuality_nights,
+        "timeliness": [dataclasses.asdict(t) for t in data.timeliness],
+        "timeliness_nights": [d.isoformat() for d in data.timeliness_nights],
         "rejected_names": n.names(REJECTED),
         "to_fix_names": n.names(TO_FIX),
         "late_list": [{"township": t.township,

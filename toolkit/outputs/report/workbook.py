@@ -22,7 +22,7 @@ from ...findings import ERROR, SEVERITY_TEXT, WARNING, display_value
 from ...store.records import LATE, MISSING, REJECTED, STATUS_WORDS, TO_FIX
 from ...width import display_width
 from ..wording import cn_date, hm, md
-from .data import TOTAL
+from .data import HISTORY_NIGHTS, TOTAL
 
 if TYPE_CHECKING:
     from ...config.county import Config
@@ -171,6 +171,7 @@ class _Writer:
         self._summary()
         self._townships()
         self._completeness()
+        self._timeliness()
         self._changes()
         self._trend_data()
         self._problems()
@@ -291,6 +292,30 @@ class _Writer:
             ws.write_string(row, 0, label, self.f_head)
             ws.write_number(row, 1, rate, self.f_pct)
             row += 1
+        ws.freeze_panes(3, 1)
+
+    def _timeliness(self) -> None:
+        """近14天报送: each township's status word on each of the last nights, the counts and
+        tonight's run."""
+        nights = self.data.timeliness_nights
+        if not nights:
+            return
+        labels = ["乡镇", *(f"{d.month}/{d.day}" for d in nights), "按时", "迟报", "未报",
+                  "目前"]
+        ws = self._sheet(f"近{HISTORY_NIGHTS}天报送", 2,
+                         [10] + [6.5] * len(nights) + [5, 5, 5, 12])
+        self._title(ws, f"近{len(nights)}天报送情况", len(labels))
+        self._header(ws, 2, labels)
+        for row, t in enumerate(self.data.timeliness, start=3):
+            ws.write_string(row, 0, t.township, self.f_text)
+            for j, word in enumerate(t.words, start=1):
+                ws.write_string(row, j, word or "—", self._status_fmt(word))
+            for j, n in enumerate((t.on_time, t.late, t.missing), start=len(nights) + 1):
+                self._num(ws, row, j, n)
+            bad = t.streak.endswith(("未报", "迟报")) and t.streak.startswith("连续")
+            ws.write_string(row, len(nights) + 4, t.streak, self.f_bad if bad else self.f_text)
+        ws.write_string(3 + len(self.data.timeliness), 0,
+                        "“未报”含退回;“目前”为到本晚为止连续相同的情况。", self.f_note)
         ws.freeze_panes(3, 1)
 
     def _changes(self) -> None:
