@@ -257,6 +257,8 @@ def test_pick_reads_a_few_columns_of_a_townships_rows(open_store_of: Opener) -> 
                        (3, "排查登记(1)", 5.30629e17, "H002", "2020-01-25", "")]
         assert type(got[1][2]) is float
         assert store.pick(NIGHT, "排查登记", "罗布镇", ["name"]) == []
+        assert store.pick(NIGHT, "排查登记", "扎西镇", ["name"], excel_rows={3, 9}) == [
+            (3, "排查登记(1)", "黄丽")]
 
 
 def test_a_reader_sees_the_night_before_or_after_a_merge_never_a_mix(

@@ -198,48 +198,67 @@ def _kept(config: Config, spec: SheetSpec, night: dt.date, last: dt.date,
     columns = [_texts([r.values[now_at[c]] if r.values is not None else None for r in rows])
                for c in cols]
     now_rows = list(zip(*columns, strict=True)) if rows else []
-    tonight: dict[str, tuple[RowRecord, tuple[str, ...]]] = {}
-    twice: set[str] = set()  # a key on two rows (its own finding): not compared
-    for r, v in zip(rows, now_rows, strict=True):
-        key = v[0] if n_keys == 1 else "|".join(v[:n_keys])
-        if key.strip("|"):
-            if key in tonight:
-                twice.add(key)
-            tonight[key] = (r, v)
+    keys_now = (list(columns[0]) if n_keys == 1 else
+                ["|".join(v[:n_keys]) for v in now_rows])
+    tonight = dict(zip(keys_now, zip(rows, now_rows, strict=True), strict=True))
+    twice = _twice(keys_now) if len(tonight) < len(keys_now) else set()
+    # (a key on two rows is its own finding: not compared)
+    tonight.pop("", None)
+    tonight.pop("|" * (n_keys - 1), None)
     # last night's: the text as stored ('' for empty); a number (rare in these columns) is
     # made text below only where it is compared
-    before = store.pick(last, spec.name, today.township, cols)
-    seen: set[Any] = set()
-    for b in before:
-        key = b[2] if n_keys == 1 else b[2:2 + n_keys]
-        if key in seen:
-            twice.add(_key(b, n_keys))
-        seen.add(key)
+    # the keys and the compared columns of every row; the name and household only for the
+    # few rows that differ (below)
+    before = store.pick(last, spec.name, today.township, [*wanted, *compared])
+    keys_then = [b[2] if n_keys == 1 else b[2:2 + n_keys] for b in before]
+    if len(set(keys_then)) < len(keys_then):
+        again = _twice(keys_then)
+        twice |= {_key(b, n_keys) for b, k in zip(before, keys_then, strict=True)
+                  if k in again}
     name_at, home_at = pos.get(named.id) if named else None, pos.get(household or "")
-    by_person = {(v[name_at], v[home_at]): (r, v) for r, v in tonight.values()
-                 if name_at is not None and home_at is not None and v[name_at]}
+    people: dict[tuple[str, str], tuple[RowRecord, tuple[str, ...]]] | None = None
+
+    def by_person(name: str, home: str) -> tuple[RowRecord, tuple[str, ...]] | None:
+        """Tonight's row of the person with this name in this household (a person
+        missing by ID: the same person under another ID?), indexed on first use."""
+        nonlocal people
+        if people is None:
+            assert name_at is not None and home_at is not None
+            people = {(v[name_at], v[home_at]): (r, v) for r, v in tonight.values()
+                      if v[name_at]}
+        return people.get((name, home))
+
     first = n_keys + len(extra)  # where the compared columns start
 
     def noted(row: RowRecord) -> bool:  # a row whose 备注 says something: answered for
         values = row.values or ()
         return note_at is not None and note_at < len(values) and bool(_norm(values[note_at]))
 
-    out: list[Finding] = []
-    gone: list[Finding] = []
+    differ = []
     for b in before:
         key = b[2] if n_keys == 1 and b[2].__class__ is str else _key(b, n_keys)
         found = tonight.get(key)
-        if found is not None and (b[2 + first:] == found[1][first:] or key in twice):
+        if found is not None and (b[2 + n_keys:] == found[1][first:] or key in twice):
             continue  # the same person, nothing compared changed: the common case
         if not key.strip("|"):
             continue
-        excel_row, old = b[0], tuple(_texts(b[2:]))
-        if found is not None and old[first:] == found[1][first:]:
+        if found is not None and tuple(_texts(b[2 + n_keys:])) == found[1][first:]:
             continue
+        differ.append((key, b, found))
+    named_then = {(r[0], r[1]): tuple(_texts(r[2:])) for r in store.pick(
+        last, spec.name, today.township, extra, excel_rows={b[0] for _, b, _ in differ})
+    } if differ and extra else {}
+    out: list[Finding] = []
+    gone: list[Finding] = []
+    for key, b, found in differ:
+        excel_row = b[0]
+        then = tuple(_texts(b[2:]))
+        old = (*then[:n_keys], *named_then.get((b[0], b[1]), ("",) * len(extra)),
+               *then[n_keys:])
         who = f"的{old[name_at]}" if name_at is not None and old[name_at] else ""
         where = f"{_md(last)}报表{spec.name}表第{excel_row}行{who}"
         if found is None and person is not None and name_at is not None and home_at:
-            moved = by_person.get((old[name_at], old[home_at]))
+            moved = by_person(old[name_at], old[home_at])
             if moved is not None and moved[1][0] and not noted(moved[0]):
                 out.append(_at(CHANGED, spec, moved[0], person.id, today,
                                f"{where}身份证号是{key},今日表中改为{moved[1][0]}:"
@@ -288,7 +307,7 @@ def _kept(config: Config, spec: SheetSpec, night: dt.date, last: dt.date,
                                   "累计登记数不应减少,已转出、注销的也应保留并在备注中说明。",
                             sheet=spec.name))
     if measure is not None:
-        at_now, at_then = now_at[measure], 2 + pos[measure]
+        at_now, at_then = now_at[measure], 2 + n_keys + compared.index(measure)
         released = rules.released_measure
         now_n = sum(1 for r in rows if r.values is not None and r.values[at_now] == released)
         then_n = sum(1 for b in before if b[at_then] == released)
@@ -308,6 +327,12 @@ def _texts(values: Iterable[Any]) -> list[str]:
     """Values as compared across nights, text as it is (both nights come from one
     reader)."""
     return [v if v.__class__ is str else _norm(v) for v in values]
+
+
+def _twice(keys: Sequence[Any]) -> set[Any]:
+    """The keys that occur more than once."""
+    seen: set[Any] = set()
+    return {k for k in keys if k in seen or seen.add(k)}  # type: ignore[func-returns-value]
 
 
 def _key(picked: Sequence[Any], n_keys: int) -> str:

@@ -398,8 +398,8 @@ class PostgresStore:
         for r in self.conn.execute(sql + " ORDER BY r.id", params):
             yield StoredRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], loads(r[7]), r[8])
 
-    def pick(self, night: dt.date, sheet: str, township: str,
-             columns: Sequence[str]) -> list[tuple[Any, ...]]:
+    def pick(self, night: dt.date, sheet: str, township: str, columns: Sequence[str],
+             excel_rows: Collection[int] | None = None) -> list[tuple[Any, ...]]:
         """A few columns of a township's rows, read inside the server, exactly as
         :meth:`.sqlite.SqliteStore.pick`: ``(excel_row, source, *values)`` per row in
         stored order, an empty value (or a column the night's layout lacks) as ''."""
@@ -410,10 +410,14 @@ class PostgresStore:
             picks += (["NULL", "NULL"] if i is None
                       else [f"data->>{i}", f"json_typeof(data->{i})"])
         sql = (f"SELECT {', '.join(picks)} FROM rows WHERE county = %s AND night = %s "
-               "AND sheet = %s AND township = %s ORDER BY id")
+               "AND sheet = %s AND township = %s")
+        params: list[Any] = [self.county, night, sheet, township]
+        if excel_rows is not None:  # only these rows
+            sql += " AND excel_row = ANY(%s::integer[])"
+            params.append(sorted(excel_rows))
         out: list[tuple[Any, ...]] = []
         n = len(at)
-        for r in self.conn.execute(sql, (self.county, night, sheet, township)):
+        for r in self.conn.execute(sql + " ORDER BY id", params):
             values = [_json_value(r[2 + 2 * k], r[3 + 2 * k]) for k in range(n)]
             out.append((r[0], r[1], *("" if v is None else v for v in values)))
         return out

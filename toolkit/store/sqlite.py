@@ -385,18 +385,23 @@ class SqliteStore:
         for r in self.conn.execute(sql + " ORDER BY r.id", params):
             yield StoredRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], loads(r[7]), r[8])
 
-    def pick(self, night: dt.date, sheet: str, township: str,
-             columns: Sequence[str]) -> list[tuple[Any, ...]]:
+    def pick(self, night: dt.date, sheet: str, township: str, columns: Sequence[str],
+             excel_rows: Collection[int] | None = None) -> list[tuple[Any, ...]]:
         """A few columns of a township's rows, read inside SQLite (no row decoded in
         Python): ``(excel_row, source, *values)`` per row in stored order, a value for each
         column id of ``columns`` as stored, an empty one (or a column the night's layout
-        lacks) as '' and a list as its JSON text."""
+        lacks) as '' and a list as its JSON text; ``excel_rows``: only the rows at these Excel
+        rows."""
         layout = self.columns(night, sheet)
         picks = [f"coalesce(json_extract(data, '$[{layout.index(c)}]'), '')" if c in layout
                  else "''" for c in columns]
         sql = (f"SELECT {', '.join(['excel_row', 'source', *picks])} FROM rows "
-               "WHERE night = ? AND sheet = ? AND township = ? ORDER BY id")
-        return self.conn.execute(sql, (night.isoformat(), sheet, township)).fetchall()
+               "WHERE night = ? AND sheet = ? AND township = ?")
+        params: tuple[Any, ...] = (night.isoformat(), sheet, township)
+        if excel_rows is not None:  # only these rows
+            sql += " AND excel_row IN (SELECT value FROM json_each(?))"
+            params += (json.dumps(sorted(excel_rows)),)
+        return self.conn.execute(sql + " ORDER BY id", params).fetchall()
 
     def aggregate(self, night: dt.date, sheet: str, groups: Sequence[int],
                   sums: Sequence[int]) -> list[tuple[Any, ...]]:
