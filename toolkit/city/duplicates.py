@@ -2,9 +2,10 @@
 two or more counties' merged nights, with every place it is registered (county, township,
 file, the sheet as named in the file, Excel row, the name registered there).
 
-Composed from the Store protocol (``columns`` and ``rows``), the way a county finds its
-跨乡镇重复 in the merge: a first pass keeps which county registered each ID first and which
-IDs more than one county registered; a second reads the sources of those few IDs only.
+Composed from the Store protocol, the way a county finds its 跨乡镇重复 in the merge: a
+first pass reads only each township's ID column (``pick``) and keeps which county
+registered each ID first and which IDs more than one county registered; a second reads the
+rows of those few IDs only (``rows(..., excel_rows=)``).
 """
 
 from __future__ import annotations
@@ -56,51 +57,46 @@ class CrossDuplicate:
                 "sources": [s.to_dict() for s in self.sources]}
 
 
-def _columns(city: City, store: Store, night: dt.date) -> tuple[str, int, int | None] | None:
-    """The screening sheet's name and the positions of its ID and name columns in the
-    night's layout, or None when the night has no ID column."""
-    spec = city.schema.sheet_by_id("screening")
-    layout = store.columns(night, spec.name)
-    name_id = next((c.id for c in spec.columns if c.type == "name"), None)
-    if "id_number" not in layout:
-        return None
-    return (spec.name, layout.index("id_number"),
-            layout.index(name_id) if name_id in layout else None)
-
-
 def cross_county_duplicates(city: City, stores: dict[str, Store], night: dt.date
                             ) -> list[CrossDuplicate]:
     """Every ID number of ``night`` registered in two or more of ``stores``' counties (county
     code -> its store, the counties merged tonight), in the city's county order."""
     order = [c for c in city.counties if c.code in stores]
+    sheet = city.schema.sheet_by_id("screening").name
     first: dict[str, str] = {}  # ID number -> the first county registering it
     shared: set[str] = set()
-    places = {}
+    picked: dict[str, list[tuple[str, list[tuple[Any, ...]]]]] = {}
     for county in order:
         store = stores[county.code]
-        cols = _columns(city, store, night)
-        if cols is None:
+        if "id_number" not in store.columns(night, sheet):
             continue
-        places[county.code] = cols
-        sheet, id_at, _ = cols
-        for row in store.rows(night, sheet):
-            value = row.values[id_at] if id_at < len(row.values) else None
-            if isinstance(value, str) and value and \
-                    first.setdefault(value, county.code) != county.code:
-                shared.add(value)
+        towns = [s.township for s in store.statuses(night) if s.merged]
+        # the ID column of each township's rows, read inside the store (no row decoded)
+        picked[county.code] = [(t, store.pick(night, sheet, t, ["id_number"])) for t in towns]
+        for _, rows in picked[county.code]:
+            for _, _, value in rows:
+                if value.__class__ is str and value and \
+                        first.setdefault(value, county.code) != county.code:
+                    shared.add(value)
     del first
     if not shared:
         return []
     found: dict[str, list[CrossSource]] = {}
     for county in order:
-        if county.code not in places:
-            continue
-        sheet, id_at, name_at = places[county.code]
-        for row in stores[county.code].rows(night, sheet):
-            value = row.values[id_at] if id_at < len(row.values) else None
-            if isinstance(value, str) and value in shared:
-                name = row.values[name_at] if name_at is not None and name_at < len(
-                    row.values) else None
+        store = stores[county.code]
+        layout = store.columns(night, sheet) if county.code in picked else []
+        name_id = next((c.id for c in city.schema.sheet_by_id("screening").columns
+                        if c.type == "name"), None)
+        for town, rows in picked.get(county.code, []):
+            at = {r[0] for r in rows if r[2] in shared}
+            if not at:
+                continue
+            for row in store.rows(night, sheet, town, excel_rows=at):
+                value = row.values[layout.index("id_number")]
+                if value not in shared:
+                    continue
+                name = (row.values[layout.index(name_id)] if name_id in layout
+                        and layout.index(name_id) < len(row.values) else None)
                 found.setdefault(value, []).append(CrossSource(
                     county.name, county.code, row.township, row.file, row.source or row.sheet,
                     row.excel_row, name))
