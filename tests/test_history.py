@@ -20,7 +20,8 @@ from toolkit.store.records import FindingRecord
 D3, D4 = dt.date(2020, 2, 3), dt.date(2020, 2, 4)
 TOWN = "扎西镇"
 CROSS = {"gone-since-last-night", "changed-since-last-night", "measure-backwards",
-         "stale-copy", "jump-in-new-rows", "cumulative-fell", "observation-short-across-nights"}
+         "stale-copy", "jump-in-new-rows", "cumulative-fell", "observation-short-across-nights",
+         "late-registration"}
 
 
 def merge(config: Config, night: dt.date, book: Book, name: str | None = None) -> None:
@@ -449,3 +450,44 @@ def test_seven_sample_nights_with_cross_night_defects_planted_are_all_found(
         assert (f.township, f.rule, f.sheet, f.row) in expected, f
     with open_store(config) as store:
         assert [f for f in store.findings(last) if f.severity == "error"] == []
+
+
+def test_a_person_without_an_id_number_is_followed_by_name_and_household(
+        config: Config) -> None:
+    """Registered without an ID number: the same name in the same household is the same
+    person (still there, or given an ID tonight: nothing to say); gone, it is warned."""
+    before = book_for(D3)
+    set_cell(before, "排查登记", 2, "身份证号", None)  # 黄丽, H002
+    merge(config, D3, before)
+    still = book_for(D4)
+    set_cell(still, "排查登记", 2, "身份证号", None)
+    merge(config, D4, still)
+    assert cross_findings(config, D4) == []
+    given = book_for(D4)  # her ID filled in tonight
+    merge(config, D4, given, name=f"{TOWN}_20200204_补身份证号.xlsx")
+    assert cross_findings(config, D4) == []
+    gone = book_for(D4)
+    gone["排查登记"].remove(screening_row(gone, "黄丽"))
+    merge(config, D4, gone, name=f"{TOWN}_20200204_删.xlsx")
+    found = {f.rule: f for f in cross_findings(config, D4)}
+    assert "2月3日报表排查登记表第3行的黄丽(未填身份证号),今日表中没有" in found[
+        "gone-since-last-night"].message
+
+
+def test_a_new_person_who_arrived_before_last_night_is_a_late_registration(
+        config: Config, yesterday: Book) -> None:
+    """Today's total is yesterday's plus today's arrivals: a person new tonight whose 抵威日期
+    is before last night is warned at that cell, unless 备注 says (补登)."""
+    today = book_for(D4)
+    today["排查登记"].append([4, "新人", "男", pid(150), "13612340099", "H001", "四川省成都市",
+                            "否", dt.date(2020, 1, 30), "无", "正常", "无需管控", None, None,
+                            "李娜", None])
+    today["排查登记"].append([5, "今到", "男", pid(151), "13612340098", "H001", "四川省成都市",
+                            "否", D4, "无", "正常", "无需管控", None, None, "李娜", None])
+    merge(config, D4, today)
+    [f] = cross_findings(config, D4)
+    assert (f.rule, f.severity, f.row, f.cell) == ("late-registration", "warning", 5, "I5")
+    assert "抵威日期却是2020-01-30,在2月3日或更早" in f.message
+    today["排查登记"][4][15] = "补登"
+    merge(config, D4, today, name=f"{TOWN}_20200204_补登.xlsx")
+    assert cross_findings(config, D4) == []

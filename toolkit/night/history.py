@@ -33,6 +33,7 @@ from ..store.records import RowRecord, TownshipStatus
 GONE, CHANGED, BACKWARDS = "gone-since-last-night", "changed-since-last-night", "measure-backwards"
 STALE, JUMP = "stale-copy", "jump-in-new-rows"
 FELL, SHORT = "cumulative-fell", "observation-short-across-nights"
+LATE_NEW = "late-registration"
 log = logging.getLogger("gridkit.history")
 MAD_SCALE = 0.6745  # the modified z-score (Iglewicz and Hoaglin): 0.6745 (x - median) / MAD
 
@@ -224,8 +225,8 @@ def _kept(config: Config, spec: SheetSpec, night: dt.date, last: dt.date,
         nonlocal people
         if people is None:
             assert name_at is not None and home_at is not None
-            people = {(v[name_at], v[home_at]): (r, v) for r, v in tonight.values()
-                      if v[name_at]}
+            people = {(v[name_at], v[home_at]): (r, v)
+                      for r, v in zip(rows, now_rows, strict=True) if v[name_at]}
         return people.get((name, home))
 
     first = n_keys + len(extra)  # where the compared columns start
@@ -234,13 +235,15 @@ def _kept(config: Config, spec: SheetSpec, night: dt.date, last: dt.date,
         values = row.values or ()
         return note_at is not None and note_at < len(values) and bool(_norm(values[note_at]))
 
-    differ = []
+    differ: list[tuple[str, tuple[Any, ...], tuple[RowRecord, tuple[str, ...]] | None]] = []
     for b in before:
         key = b[2] if n_keys == 1 and b[2].__class__ is str else _key(b, n_keys)
         found = tonight.get(key)
         if found is not None and (b[2 + n_keys:] == found[1][first:] or key in twice):
             continue  # the same person, nothing compared changed: the common case
-        if not key.strip("|"):
+        if not key.strip("|"):  # no ID: the person by name and household (below)
+            if person is not None and name_at is not None and home_at is not None:
+                differ.append((key, b, None))
             continue
         if found is not None and tuple(_texts(b[2 + n_keys:])) == found[1][first:]:
             continue
@@ -250,25 +253,41 @@ def _kept(config: Config, spec: SheetSpec, night: dt.date, last: dt.date,
     } if differ and extra else {}
     out: list[Finding] = []
     gone: list[Finding] = []
+    renamed: set[int] = set()  # tonight's rows of a person found under another ID
     for key, b, found in differ:
         excel_row = b[0]
         then = tuple(_texts(b[2:]))
         old = (*then[:n_keys], *named_then.get((b[0], b[1]), ("",) * len(extra)),
                *then[n_keys:])
+        anonymous = not key.strip("|")
+        if anonymous:  # a person registered without an ID number: by name and household
+            assert name_at is not None and home_at is not None
+            if not old[name_at]:
+                continue
+            found = by_person(old[name_at], old[home_at])
+            if found is not None:
+                renamed.add(id(found[0]))
+            if found is not None and old[first:] == found[1][first:]:
+                continue
         who = f"的{old[name_at]}" if name_at is not None and old[name_at] else ""
         where = f"{_md(last)}报表{spec.name}表第{excel_row}行{who}"
-        if found is None and person is not None and name_at is not None and home_at:
+        if (found is None and not anonymous and person is not None and name_at is not None
+                and home_at):
             moved = by_person(old[name_at], old[home_at])
+            if moved is not None:
+                renamed.add(id(moved[0]))
             if moved is not None and moved[1][0] and not noted(moved[0]):
                 out.append(_at(CHANGED, spec, moved[0], person.id, today,
                                f"{where}身份证号是{key},今日表中改为{moved[1][0]}:"
                                "请核实;确属更正的,在备注中写明“更正”。", moved[1][0]))
                 continue
         if found is None:
-            what = f"身份证号{key}" if person is not None else f"{keys[0].name}{key}"
+            what = ("未填身份证号" if anonymous else f"身份证号{key}" if person is not None
+                    else f"{keys[0].name}{key}")
             gone.append(Finding(GONE, severity(GONE), f"{where}({what}),今日表中没有:"
                                 "如已转出、注销,请在备注中说明,不要直接删除。",
-                                sheet=spec.name, column=keys[0].name, value=key))
+                                sheet=spec.name, column=keys[0].name,
+                                value=None if anonymous else key))
             continue
         row, new = found
         if noted(row):
@@ -301,6 +320,9 @@ def _kept(config: Config, spec: SheetSpec, night: dt.date, last: dt.date,
                                f"不满{rules.observation_days}天(今日表中起始日期改成了"
                                f"{new[pos['observation_start']] or '空'}):请核实。",
                                new[pos[measure]]))
+    if person is not None and "arrival_date" in pos:
+        out += _late_registrations(config, spec, last, today, tonight, keys_then, n_keys,
+                                   pos["arrival_date"], lambda r: id(r) in renamed or noted(r))
     if len(rows) < len(before):
         out.append(_finding(FELL, f"{spec.name}表今日 {len(rows)} 行,比{_md(last)}的 "
                                   f"{len(before)} 行少了 {len(before) - len(rows)} 行:"
@@ -321,6 +343,32 @@ def _kept(config: Config, spec: SheetSpec, night: dt.date, last: dt.date,
                        f"{spec.name}记录今日表中没有,未逐条列出。", sheet=spec.name)
         gone = [*gone[:limit], rest]
     return out + gone
+
+
+def _late_registrations(config: Config, spec: SheetSpec, last: dt.date, today: Tonight,
+                        tonight: Mapping[str, tuple[RowRecord, tuple[str, ...]]],
+                        keys_then: Sequence[Any], n_keys: int, arrival_at: int,
+                        noted: Any) -> list[Finding]:
+    """Persons new tonight whose 抵威日期 is on or before the last night: the cumulative
+    count is then not last night's plus tonight's arrivals (a late registration, or a person
+    entered again under another ID); a note in 备注 (补登) answers it."""
+    seen = ({k if k.__class__ is str else _norm(k) for k in keys_then} if n_keys == 1
+            else {"|".join(_texts(k)) for k in keys_then})
+    upto = last.isoformat()
+    late = [(r, v[arrival_at]) for k, (r, v) in tonight.items() if k not in seen
+            and v[arrival_at][:4].isdigit() and v[arrival_at][:10] <= upto and not noted(r)]
+    if not late:
+        return []
+    limit = config.limits.findings_per_rule
+    out = [_at(LATE_NEW, spec, r, "arrival_date", today,
+               f"此人是今日新增的,抵威日期却是{arrival[:10]},在{_md(last)}或更早,"
+               f"{_md(last)}的报表中没有此人:今日累计应为上次累计加今日新抵达的人员;"
+               "补登的请在备注中写明“补登”,重复录入的请删除。", arrival)
+           for r, arrival in late[:limit]]
+    if len(late) > limit:
+        out.append(_finding(LATE_NEW, f"另有 {len(late) - limit} 名今日新增人员的抵威日期在"
+                                      f"{_md(last)}或更早,未逐条列出。", sheet=spec.name))
+    return out
 
 
 def _texts(values: Iterable[Any]) -> list[str]:
