@@ -97,6 +97,16 @@ def report(county: Path, night: dt.date) -> dict[str, Any]:
     return data
 
 
+def trace(county: Path) -> dict[str, Any]:
+    """``gridkit trace 排查登记(人) --township 扎西镇`` of the last night."""
+    done = gridkit("trace", "排查登记(人)", "--township", "扎西镇", "--config",
+                   county / "gridkit.toml", "--date", NIGHTS[-1].isoformat(), "--format", "json")
+    assert done.exit_code == 0, done.output
+    data: dict[str, Any] = json.loads(done.output)
+    assert data["value"] > 0 and data["cells"]
+    return data
+
+
 def what_a_user_sees(store: Any, night: dt.date) -> dict[str, Any]:
     """The night as the store gives it back, without the store's own submission ids."""
     def plain(item: Any) -> Any:
@@ -119,6 +129,7 @@ def test_a_county_history_migrated_through_the_command_line(county: Path,
 
     config_file = county / "gridkit.toml"
     before = {night: report(county, night) for night in NIGHTS}
+    traced = trace(county)
     done = gridkit("store", "migrate", "--config", config_file, "--to", server["county"])
     assert done.exit_code == 0, done.output
     assert "已复制2晚(2020-02-03、2020-02-04)" in done.output
@@ -149,10 +160,12 @@ def test_a_county_history_migrated_through_the_command_line(county: Path,
     with config_file.open("a", encoding="utf-8") as fh:  # as the command told the user
         fh.write("\n" + second["config_lines"] + "\n")
     assert load_config(config_file).store_url == server["county"]
-    for night in NIGHTS:
-        assert report(county, night) == before[night]
     text = gridkit("store", "migrate", "--config", config_file, "--to", server["county"])
     assert text.exit_code == 0 and "已使用这个服务器" in text.output, text.output
+    config.paths.store.rename(county / "old-history.sqlite3")  # the county needs it no more
+    for night in NIGHTS:
+        assert report(county, night) == before[night]
+    assert trace(county) == traced
 
 
 def test_the_city_reads_a_migrated_county_from_the_server(county: Path,
