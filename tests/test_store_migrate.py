@@ -23,7 +23,6 @@ from tests.pgserver import PgServer, as_role
 from toolkit.cli import main
 from toolkit.config.county import load_config
 from toolkit.config.toml import builtin_text
-from toolkit.night.locking import workspace_lock
 from toolkit.store.sqlite import SqliteStore
 
 NIGHTS = (dt.date(2020, 2, 3), dt.date(2020, 2, 4))
@@ -210,11 +209,20 @@ def test_a_migration_waits_for_a_running_merge(county: Path, server: dict[str, s
     from toolkit.store.postgres import PostgresStore
 
     config = load_config(county / "gridkit.toml")
-    with workspace_lock(config.paths.store):
+    # another gridkit process holds the lock (as a merge does) until its stdin is closed
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from toolkit.night.locking import workspace_lock; "
+         f"lock = workspace_lock(__import__('pathlib').Path({str(config.paths.store)!r})); "
+         "lock.acquire(); print('held', flush=True); sys.stdin.read(); lock.release()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         proc = subprocess.run(
             [sys.executable, "-c", GRIDKIT, "store", "migrate", "--config",
              str(county / "gridkit.toml"), "--to", server["county"]],
             capture_output=True, text=True, timeout=120)
+    finally:
+        holder.communicate(timeout=60)
     assert proc.returncode == 3, proc.stderr
     assert "另一个 gridkit 任务正在运行" in proc.stderr
     with PostgresStore(server["county"], county=CODE) as pg:
