@@ -1,9 +1,9 @@
 """Each county's history store, opened from the city configuration.
 
 The city reads every county through the :class:`toolkit.store.protocol.Store` interface
-only, so it runs the same over per-county SQLite files (today) and over a database server
+only, so it runs the same over per-county SQLite files and over the city's database server
 where every row carries its county (``[store] url``: ``PostgresStore(url, county=code)``,
-imported when the server backend is installed).
+logged in as the city's read-only role; the backend, and psycopg, imported only then).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..errors import ConfigError, GridkitError
 from ..store import SqliteStore
 from ..store.protocol import Store
 
-SERVER_BACKEND = "toolkit.store.postgres"  # the module holding PostgresStore, when installed
+SERVER_BACKEND = "toolkit.store.postgres"  # the module holding PostgresStore (needs psycopg)
 
 
 def open_city_stores(city: City, *, problems: dict[str, str] | None = None
@@ -61,9 +61,9 @@ def _server_class(city: City) -> Any:
         module = importlib.import_module(SERVER_BACKEND)
     except ImportError as exc:
         raise ConfigError(
-            f"配置文件 {city.source} 中的 store.url 暂时不能使用:这个版本的 gridkit 还不能"
-            "连接数据库服务器,请为每个县写 store = \"…/gridkit.sqlite3\"(该县历史库文件的位置)"
-            "后重试。") from exc
+            f"配置文件 {city.source} 中的 store.url 暂时不能使用:连接数据库服务器需要 psycopg,"
+            "本机还没有安装:请在 gridkit 的 Python 环境中运行 pip install \"gridkit[postgresql]\""
+            " 后重试(或为每个县写 store = \"…/gridkit.sqlite3\",该县历史库文件的位置)。") from exc
     server = getattr(module, "PostgresStore", None)
     if server is None:
         raise ConfigError(f"配置文件 {city.source} 中的 store.url 暂时不能使用:"

@@ -7,9 +7,10 @@ reads a county file (the same TOML reading: any encoding Notepad saves, one Chin
 naming the file and the key for every mistake). Relative paths are relative to the file's
 folder, those of the built-in city to the current folder.
 
-A county's store is a SQLite file (``store = "…/gridkit.sqlite3"``) today; ``[store] url``
-names one database server holding every county's history (each row carrying its county),
-for a server backend of :class:`toolkit.store.protocol.Store`.
+A county's store is a SQLite file (``store = "…/gridkit.sqlite3"``), or ``[store] url``
+names the city's database server holding every county's history (each row carrying its
+county; :class:`toolkit.store.postgres.PostgresStore`, logged in as the city's read-only
+role).
 """
 
 from __future__ import annotations

@@ -439,7 +439,7 @@ def trace_figure(config: Config, night: dt.date, township: str, figure: str) -> 
     if spec is None:
         raise UsageError(f"没有名为“{figure}”的汇总数字:可选 "
                          f"{'、'.join(s.label for s in specs)}。")
-    if not config.paths.store.exists():
+    if config.store_url is None and not config.paths.store.exists():
         raise UsageError(f"还没有汇总过:历史库 {config.paths.store} 不存在,"
                          f"请先运行 gridkit merge。")
     store = open_store(config)

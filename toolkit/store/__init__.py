@@ -9,9 +9,12 @@ county configures a server.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
+from ..errors import ConfigError
 from .maintenance import guard
 from .protocol import Store
 from .records import (
@@ -56,6 +59,16 @@ def open_store(config: Config | Path | str) -> Store:
     return SqliteStore(config.paths.store)
 
 
+def server_module(name: str = "postgres") -> ModuleType:
+    """``toolkit.store.<name>`` of the server backend (``postgres``, ``pg_admin``), imported
+    now (it needs psycopg, the ``postgresql`` extra); one sentence when psycopg is missing."""
+    try:
+        return importlib.import_module(f"{__name__}.{name}")
+    except ImportError as exc:
+        raise ConfigError("连接数据库服务器需要 psycopg,本机还没有安装:请在 gridkit 的 Python "
+                          "环境中运行 pip install \"gridkit[postgresql]\" 后重试。") from exc
+
+
 __all__ = [
     "LATE",
     "MISSING",
@@ -79,5 +92,6 @@ __all__ = [
     "TownshipStatus",
     "open_store",
     "row_json",
+    "server_module",
     "source_text",
 ]

@@ -119,7 +119,7 @@ def migrate(conn: psycopg.Connection[Any], url: str, upto: int | None = None) ->
     except pg_errors.InsufficientPrivilege as exc:
         raise JobFailed(f"服务器上的历史库 {where(url)} 需要升级到版本 {target},当前账号没有"
                         "权限升级:请市里的数据库管理员先升级服务器上的历史库"
-                        "(pg_admin.setup_server),再运行汇总。") from exc
+                        "(gridkit store server-setup),再运行汇总。") from exc
     return max(current, target)
 
 
