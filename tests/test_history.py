@@ -21,7 +21,7 @@ D3, D4 = dt.date(2020, 2, 3), dt.date(2020, 2, 4)
 TOWN = "扎西镇"
 CROSS = {"gone-since-last-night", "changed-since-last-night", "measure-backwards",
          "stale-copy", "jump-in-new-rows", "cumulative-fell", "observation-short-across-nights",
-         "late-registration"}
+         "late-registration", "jump-in-daily-figure"}
 
 
 def merge(config: Config, night: dt.date, book: Book, name: str | None = None) -> None:
@@ -188,8 +188,11 @@ def test_a_jump_in_new_rows_over_the_last_nights(config: Config) -> None:
                               "四川省", "否", night, "无", "正常", "无需管控", None, None,
                               "李娜", None])
     merge(config, night, book)
-    [f] = cross_findings(config, night)
-    assert f.rule == "jump-in-new-rows" and "今日新增 40 行" in f.message
+    found = {f.rule: f for f in cross_findings(config, night)}
+    assert set(found) == {"jump-in-new-rows", "jump-in-daily-figure"}
+    assert "今日新增 40 行" in found["jump-in-new-rows"].message
+    # the same forty are the day's new arrivals: that figure jumped too
+    assert "今日当日新抵达人员 40 人,本乡镇近" in found["jump-in-daily-figure"].message
 
 
 def test_modified_z_score() -> None:
@@ -491,3 +494,19 @@ def test_a_new_person_who_arrived_before_last_night_is_a_late_registration(
     today["排查登记"][4][15] = "补登"
     merge(config, D4, today, name=f"{TOWN}_20200204_补登.xlsx")
     assert cross_findings(config, D4) == []
+
+
+def test_a_jump_in_a_days_figure_is_warned(config: Config) -> None:
+    """The fever count at the checkpoints, 0 or 1 for a week, then 30: a warning to verify;
+    the checkpoints' other figures as usual are not."""
+    for k in range(6, 0, -1):
+        night = D4 - dt.timedelta(days=k)
+        book = book_for(night)
+        set_cell(book, "卡点值守", 2, "体温异常人数", k % 2)
+        merge(config, night, book)
+    book = book_for(D4)
+    set_cell(book, "卡点值守", 2, "体温异常人数", 30)
+    merge(config, D4, book)
+    [f] = cross_findings(config, D4)
+    assert f.rule == "jump-in-daily-figure" and f.severity == "warning"
+    assert "今日卡点体温异常人数 30 人,本乡镇近6日通常约 0.5 人" in f.message

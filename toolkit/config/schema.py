@@ -131,6 +131,20 @@ class HistoryRules:
     jump_min_nights: int = 4  # fewer nights of history: no jump check
     jump_threshold: float = 3.5  # modified z-score (0.6745 x distance / MAD) above which
     stale_nights: int = 14  # an earlier file sent again is looked for this far back
+    # a day's figures whose jumps are warned (ids of DAILY_FIGURES), on the same bound
+    jump_figures: tuple[str, ...] = ("new_arrivals", "under_management", "fever",
+                                     "checkpoint_persons", "checkpoint_vehicles")
+
+
+# a township's figures of one night that the checks across nights follow: id -> (what it
+# is in words, unit)
+DAILY_FIGURES: dict[str, tuple[str, str]] = {
+    "new_arrivals": ("当日新抵达人员", "人"),
+    "under_management": ("在管人数", "人"),
+    "fever": ("卡点体温异常人数", "人"),
+    "checkpoint_persons": ("卡点检查人员", "人次"),
+    "checkpoint_vehicles": ("卡点检查车辆", "辆次"),
+}
 
 
 @dataclass(frozen=True)
@@ -195,7 +209,12 @@ def _history(r: TomlReader, t: dict[str, Any]) -> HistoryRules:
         jump_threshold=float(r.get(t, "jump_threshold", where, (int, float),
                                    d.jump_threshold)),
         stale_nights=r.get(t, "stale_nights", where, int, d.stale_nights),
+        jump_figures=r.strings(t, "jump_figures", where, d.jump_figures),
     )
+    unknown = [f for f in out.jump_figures if f not in DAILY_FIGURES]
+    if unknown:
+        raise r.fail(f"{where}.jump_figures", f"“{unknown[0]}”不是可比较的数字,可写:"
+                     + "、".join(DAILY_FIGURES))
     if not 2 <= out.jump_min_nights <= out.jump_nights:
         raise r.fail(f"{where}.jump_min_nights", "应为 2 到 jump_nights 之间的整数")
     if out.jump_threshold <= 0:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import logging
 import statistics
 import traceback
@@ -25,7 +26,7 @@ from typing import Any
 
 from ..config.catalogue import severity
 from ..config.county import Config
-from ..config.schema import HistoryRules, SheetSpec
+from ..config.schema import DAILY_FIGURES, HistoryRules, SheetSpec
 from ..findings import Finding
 from ..store.protocol import Store
 from ..store.records import RowRecord, TownshipStatus
@@ -33,7 +34,7 @@ from ..store.records import RowRecord, TownshipStatus
 GONE, CHANGED, BACKWARDS = "gone-since-last-night", "changed-since-last-night", "measure-backwards"
 STALE, JUMP = "stale-copy", "jump-in-new-rows"
 FELL, SHORT = "cumulative-fell", "observation-short-across-nights"
-LATE_NEW = "late-registration"
+LATE_NEW, JUMP_FIGURE = "late-registration", "jump-in-daily-figure"
 log = logging.getLogger("gridkit.history")
 MAD_SCALE = 0.6745  # the modified z-score (Iglewicz and Hoaglin): 0.6745 (x - median) / MAD
 
@@ -108,7 +109,66 @@ def _cross_night(config: Config, night: dt.date, store: Store, today: Tonight
         findings.append(_finding(STALE, f"今日报表的内容与{_md(last.night)}的报表完全相同"
                                         "(只有日期不同):请确认是否报错了文件。"))
     findings += _jump(rules, today, history)
+    findings += _jump_figures(rules, store, today, daily_figures(config, night, today),
+                              history)
     return findings
+
+
+def daily_key(night: dt.date, township: str) -> str:
+    """The store's meta key of a township's daily figures of one night."""
+    return f"daily:{night.isoformat()}:{township}"
+
+
+def daily_figures(config: Config, night: dt.date, today: Tonight) -> dict[str, float]:
+    """The township's figures of tonight that are followed across nights
+    (:data:`..config.schema.DAILY_FIGURES`), from its rows."""
+    rules = config.schema.rules
+    out: dict[str, float] = {}
+
+    def column(sheet_id: str, col: str) -> list[Any]:
+        spec = config.schema.sheet_by_id(sheet_id)
+        at = next((k for k, c in enumerate(spec.columns) if c.id == col), None)
+        if at is None:
+            return []
+        return [r.values[at] for r in today.sheets.get(spec.name, ()) if r.values is not None]
+
+    def total(values: list[Any]) -> float:
+        return float(sum(v for v in values if v.__class__ in (int, float) and v == v))
+
+    managed = frozenset(rules.managed_measures)
+    out["new_arrivals"] = float(sum(1 for v in column("screening", "arrival_date")
+                                    if v == night))
+    out["under_management"] = float(sum(1 for v in column("screening", "measure")
+                                        if v in managed))
+    out["fever"] = total(column("checkpoints", "fever"))
+    out["checkpoint_persons"] = total(column("checkpoints", "persons"))
+    out["checkpoint_vehicles"] = total(column("checkpoints", "vehicles"))
+    return out
+
+
+def _jump_figures(h: HistoryRules, store: Store, today: Tonight,
+                  figures: Mapping[str, float], history: Sequence[_Before]) -> list[Finding]:
+    """Each followed figure of tonight against the same figure of the township's last
+    ``jump_nights`` (as the merge kept them), by the modified z-score."""
+    past: list[dict[str, float]] = []
+    for b in history[:h.jump_nights]:
+        kept = store.get_meta(daily_key(b.night, today.township))
+        if kept is not None:
+            past.append(json.loads(kept))
+    if len(past) < h.jump_min_nights:
+        return []
+    out = []
+    for fig in h.jump_figures:
+        values = [p[fig] for p in past if isinstance(p.get(fig), int | float)]
+        x = figures.get(fig)
+        if x is None or len(values) < h.jump_min_nights or \
+                modified_z(x, values) <= h.jump_threshold:
+            continue
+        label, unit = DAILY_FIGURES[fig]
+        out.append(_finding(JUMP_FIGURE, f"今日{label} {x:g} {unit},本乡镇近{len(values)}日通常约 "
+                                         f"{statistics.median(values):g} {unit}:"
+                                         "请核实是否填错、重复统计或把别的表粘贴进来。"))
+    return out
 
 
 def _history(store: Store, night: dt.date, township: str, depth: int) -> list[_Before]:

@@ -12,6 +12,7 @@ the master). Row-level problems never block: those rows are merged and marked.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ from ..store.records import (
     status_sentence,
 )
 from .archive import ArchiveResult, archive_inbox, quarantine
-from .history import Tonight, checked_across_nights
+from .history import Tonight, checked_across_nights, daily_figures, daily_key
 from .locking import workspace_lock
 from .unchanged import MERGE, fingerprint, forget, remember, unchanged
 
@@ -126,6 +127,7 @@ class _Judged:
     ids: list[tuple[str, int]] = field(default_factory=list)  # (ID number, Excel row)
     history: list[Finding] = field(default_factory=list)  # against its earlier nights
     history_failed: str | None = None  # why those could not be made (logged by the night)
+    daily: dict[str, float] | None = None  # its figures followed across nights
 
 
 def deadline_of(config: Config, night: dt.date) -> dt.datetime:
@@ -227,6 +229,9 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
         conflicts=conflicts,
     )
     store.replace_night(data)
+    for j in chosen:  # the figures tonight's jumps are judged on, for the nights to come
+        if j.daily is not None and j.sub.township:
+            store.set_meta(daily_key(night, j.sub.township), json.dumps(j.daily))
     merged = sum(len(rows) for j in chosen for rows in j.sheets.values())
     checks = {sid: j.result for sid, j in judged.items()
               if sid is not None and j.result is not None}
@@ -322,10 +327,11 @@ def judge(config: Config, night: dt.date, sub: Submission) -> _Judged:
     j = _Judged(sub)
     _read(config, night, j)
     if sub.accepted and sub.township:  # where the rows are: in the file's own worker
+        today = Tonight(sub.township, sub.sha256, j.sheets, j.letters)
+        j.daily = daily_figures(config, night, today)
         store = open_store(config)
         try:
-            j.history, j.history_failed = checked_across_nights(
-                config, night, store, Tonight(sub.township, sub.sha256, j.sheets, j.letters))
+            j.history, j.history_failed = checked_across_nights(config, night, store, today)
         finally:
             store.close()
     return j
