@@ -212,6 +212,8 @@ SCHEMA_BREAKS = [
     pytest.param('"包片党员" = [2, 5]', '"包片党员们" = [2, 5]', "rules.grid_staffing.包片党员们",
                  "没有这一列", id="staffing-unknown-role"),
     pytest.param('values = ["男", "女"]', "", "(性别).values", "enum", id="enum-without-values"),
+    pytest.param('jump_figures = ["new_arrivals", ', 'jump_figures = ["发热人数", ',
+                 "rules.history.jump_figures", "不是可比较的数字", id="unknown-jump-figure"),
     pytest.param("\n  min = 1\n", "\n  min = false\n", "(家庭人口数).min", "数字",
                  id="bool-min"),
 ]
