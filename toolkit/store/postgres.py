@@ -59,6 +59,7 @@ from .records import (
     StoredRow,
     Submission,
     TownshipStatus,
+    letters_from_json,
     row_json,
 )
 
@@ -372,12 +373,7 @@ class PostgresStore:
         r = self.conn.execute("SELECT letters FROM letters WHERE county = %s AND "
                               "submission_id = %s AND sheet = %s",
                               (self.county, submission_id, sheet)).fetchone()
-        if r is None:
-            return {}
-        stored = json.loads(r[0])
-        if all(isinstance(v, str) for v in stored.values()):
-            return {"": dict(stored)}
-        return {k: dict(v) for k, v in stored.items()}
+        return {} if r is None else letters_from_json(r[0])
 
     def rows(self, night: dt.date, sheet: str, township: str | None = None,
              excel_rows: Collection[int] | None = None) -> Iterator[StoredRow]:

@@ -148,6 +148,15 @@ _C_ENCODE = None if c_make_encoder is None else c_make_encoder(
     None, _json_default, encode_basestring, None, ":", ",", False, False, False)
 
 
+def letters_from_json(text: str) -> dict[str, dict[str, str]]:
+    """A submission sheet's stored column letters: sheet name in the file -> column id ->
+    letter ("" for letters stored before rows kept their sheet's name: a flat map)."""
+    stored = json.loads(text)
+    if all(isinstance(v, str) for v in stored.values()):
+        return {"": dict(stored)}
+    return {k: dict(v) for k, v in stored.items()}
+
+
 def row_json(row: RowRecord) -> str:
     """The row's values as the compact JSON array the store keeps (the same text as
     ``json.dumps(values, ensure_ascii=False, separators=(",", ":"))``, dates as ISO). A
@@ -276,6 +285,7 @@ __all__ = [
     "StoredRow",
     "Submission",
     "TownshipStatus",
+    "letters_from_json",
     "row_json",
     "source_text",
     "status_sentence",

@@ -27,6 +27,7 @@ from .records import (
     StoredRow,
     Submission,
     TownshipStatus,
+    letters_from_json,
     row_json,
 )
 
@@ -362,12 +363,7 @@ class SqliteStore:
         rows kept their sheet's name)."""
         r = self.conn.execute("SELECT letters FROM letters WHERE submission_id = ? AND "
                               "sheet = ?", (submission_id, sheet)).fetchone()
-        if r is None:
-            return {}
-        stored = json.loads(r[0])
-        if all(isinstance(v, str) for v in stored.values()):
-            return {"": dict(stored)}
-        return {k: dict(v) for k, v in stored.items()}
+        return {} if r is None else letters_from_json(r[0])
 
     def rows(self, night: dt.date, sheet: str, township: str | None = None,
              excel_rows: Collection[int] | None = None) -> Iterator[StoredRow]:
