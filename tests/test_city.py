@@ -273,3 +273,34 @@ def test_a_store_that_cannot_be_read_is_a_failed_county(city_night: dict[str, An
     night = gather_city(city, stores, NIGHT, problems)
     county = night.counties[0]
     assert county.state == FAILED and "已损坏" in county.note
+
+
+def test_the_city_briefing_has_its_issue_number_and_the_change_since_the_night_before(
+        tmp_path: Path) -> None:
+    """第N期 counts the nights any county has merged; 较上日 compares only the counties
+    merged on both nights (a county new tonight is not counted as a rise)."""
+    from toolkit.store import open_store
+
+    before = NIGHT - dt.timedelta(days=1)
+    weixin, files = county_samples(tmp_path, "530629", seed=3, night=before)
+    deliver(weixin, files, dt.datetime.combine(before, dt.time(19)))
+    merge(weixin, before)
+    for f in weixin.paths.inbox.iterdir():
+        f.unlink()
+    deliver(weixin, county_samples(tmp_path, "530629", seed=4)[1])
+    merge(weixin)
+    zhaoyang, files = county_samples(tmp_path, "530602", seed=5)  # tonight only
+    deliver(zhaoyang, files)
+    merge(zhaoyang)
+    city = write_city(tmp_path, ("530629", "530602"))
+    result = build_city_report(city, NIGHT, out_dir=tmp_path / "out")
+    with open_store(weixin) as store:
+        then = night_figures(store, weixin, before).total
+        now = night_figures(store, weixin, NIGHT).total
+    assert result.night.issue == 2 and result.night.compared == ["威信县"]
+    assert result.night.changes == {f: getattr(now, f) - getattr(then, f)
+                                    for f in ("screened", "under_management", "released")}
+    assert "第2期" in result.text
+    assert "较上日（威信县两晚都已汇总）：排查登记" in result.text
+    data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
+    assert data["issue"] == 2 and data["compared"] == ["威信县"]

@@ -29,6 +29,7 @@ MERGED, NOT_YET, FAILED = "已汇总", "未汇总", "汇总失败"
 COUNTY_STATES = (MERGED, NOT_YET, FAILED)
 CITY_TOTAL = "全市"
 UNIT = "县(市、区)"
+CHANGED = ("screened", "under_management", "released")  # the day-over-day figures
 
 
 @dataclass
@@ -81,6 +82,10 @@ class CityNight:
     counties: list[CountyNight]  # city config order
     figures: NightFigures  # a row per county (its total, its state) and 全市
     duplicates: list[CrossDuplicate] = field(default_factory=list)
+    issue: int = 1  # 期号: the night's place among the nights any county has merged
+    # the day-over-day change of CHANGED figures over the counties merged both nights
+    changes: dict[str, int] | None = None
+    compared: list[str] = field(default_factory=list)  # those counties
 
     def count(self, state: str) -> int:
         return sum(1 for c in self.counties if c.state == state)
@@ -210,8 +215,47 @@ def gather_city(city: City, stores: dict[str, Store], night: dt.date,
                     for c in city.counties]
         merged = {c.code: usable[c.code] for c in counties if c.merged}
         duplicates = cross_county_duplicates(city, merged, night)
+        issue = _issue(usable.values(), night)
+        changes, compared = _changes(city, counties, merged, night)
     return CityNight(city.name, city.code, city.office, night, counties,
-                     city_figures(night, counties, len(duplicates)), duplicates)
+                     city_figures(night, counties, len(duplicates)), duplicates, issue,
+                     changes, compared)
+
+
+def _issue(stores: Any, night: dt.date) -> int:
+    """The night's number among the nights up to it that any county has stored."""
+    nights: set[dt.date] = set()
+    for store in stores:
+        try:
+            nights.update(d for d in store.nights() if d <= night)
+        except GridkitError:
+            continue
+    return len(nights | {night})
+
+
+def _changes(city: City, counties: list[CountyNight], merged: dict[str, Store],
+             night: dt.date) -> tuple[dict[str, int] | None, list[str]]:
+    """How the city's running figures changed since the night before, over the counties
+    merged on both nights (a county missing either night is left out, never counted as a
+    fall)."""
+    before = night - dt.timedelta(days=1)
+    deltas = dict.fromkeys(CHANGED, 0)
+    compared = []
+    for county, c in zip(city.counties, counties, strict=True):
+        store = merged.get(c.code)
+        if store is None:
+            continue
+        try:
+            if store.night_run(before) is None:
+                continue
+            config = county_config(city, county, county_townships(store, before))
+            then = night_figures(store, config, before).total
+        except GridkitError:
+            continue
+        for f in CHANGED:
+            deltas[f] += getattr(c.figures.total, f) - getattr(then, f)
+        compared.append(c.name)
+    return (deltas if compared else None), compared
 
 
 def city_figures(night: dt.date, counties: list[CountyNight], duplicates: int) -> NightFigures:

@@ -73,6 +73,7 @@ class CityReportResult:
             "reporting_rate": round(n.reporting_rate, 4),
             "on_time_rate": round(n.on_time_rate, 4),
             "status_sentence": n.status_sentence,
+            "issue": n.issue, "change": n.changes, "compared": n.compared,
             "counties": [c.to_dict() for c in n.counties],
             "total": {name: getattr(total, name) for _, name, _ in METRICS},
             "duplicates": [d.masked().to_dict() for d in n.duplicates],
@@ -131,6 +132,7 @@ def template_context(report: CityReportData) -> dict[str, Any]:
         "merged_count": n.count(MERGED), "county_count": len(n.counties),
         "not_yet_names": n.names(NOT_YET), "failed_names": n.names(FAILED),
         "total": n.figures.total,
+        "issue": n.issue, "change": n.changes, "compared": n.compared,
         "duplicates": len(report.duplicates),
         "duplicate_counties": list(dict.fromkeys(c for d in report.duplicates
                                                  for c in d.counties)),
