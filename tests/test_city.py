@@ -304,3 +304,8 @@ def test_the_city_briefing_has_its_issue_number_and_the_change_since_the_night_b
     assert "较上日（威信县两晚都已汇总）：排查登记" in result.text
     data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
     assert data["issue"] == 2 and data["compared"] == ["威信县"]
+    # the HTML briefing: the same words, in the county briefing's page layout
+    assert result.briefing_html is not None and data["briefing_html"]
+    html = result.briefing_html.read_text(encoding="utf-8")
+    assert "<title>昭通市疫情防控工作日报（第2期）</title>" in html
+    assert "较上日（威信县两晚都已汇总）" in html

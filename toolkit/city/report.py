@@ -1,7 +1,7 @@
 """The city's night: gathered once from every county's store (:class:`.night.CityNight`), then
 rendered as the city master workbook (:mod:`.master`) and the city daily report:
 
-* ``全市疫情防控工作日报_YYYYMMDD.txt``: the briefing from the Jinja2 template
+* ``全市疫情防控工作日报_YYYYMMDD.txt`` and ``.html``: the briefing from the Jinja2 template
   ``city_briefing.txt.j2`` (looked up in the city's templates folder, then the copy shipped
   in ``toolkit/city/templates/``; the county report's filters);
 * ``全市疫情防控工作日报_YYYYMMDD.xlsx``: 日报 (the city's figures and the briefing), 各县情况
@@ -21,9 +21,10 @@ from typing import Any
 from ..config.city import City
 from ..files import replace_file, write_text
 from ..outputs.master_sheets import Formats, print_setup, row_height, text_lines
+from ..outputs.report import HTML_TEMPLATE
 from ..outputs.report.document import Document, parse
 from ..outputs.report.workbook import METRICS, TOWNSHIP_COLUMNS
-from ..outputs.templating import environment, render
+from ..outputs.templating import PACKAGE_TEMPLATES, environment, render
 from ..outputs.wording import cn_date, fullwidth, md
 from ..store.records import MISSING
 from .duplicates import CrossDuplicate
@@ -52,6 +53,7 @@ class CityReportResult:
     workbook: Path
     briefing_text: Path
     text: str
+    briefing_html: Path | None = None
 
     @property
     def exit_code(self) -> int:
@@ -65,6 +67,7 @@ class CityReportResult:
             "date": n.date.isoformat(), "city": n.city, "code": n.code,
             "master": str(self.master), "workbook": str(self.workbook),
             "briefing_text": str(self.briefing_text),
+            "briefing_html": None if self.briefing_html is None else str(self.briefing_html),
             "counties_expected": len(n.counties), "counties_merged": n.count(MERGED),
             "not_yet": n.names(NOT_YET), "failed": n.names(FAILED),
             "townships_expected": n.townships_expected,
@@ -104,9 +107,13 @@ def render_city(city: City, data: CityNight, *, out_dir: Path | None = None
                 ) -> CityReportResult:
     """Write the city master and the city report of already gathered data."""
     report = report_data(data)
-    env = environment(city.paths.templates, SHIPPED_TEMPLATES)
-    text = fullwidth(render(env, TEXT_TEMPLATE, template_context(report)))
+    # the city's own templates, then the city's shipped, then the county's (the page layout
+    # of the HTML briefing is the county's)
+    env = environment(city.paths.templates, (SHIPPED_TEMPLATES, PACKAGE_TEMPLATES))
+    context = template_context(report)
+    text = fullwidth(render(env, TEXT_TEMPLATE, context))
     doc = parse(text)
+    html = render(env, HTML_TEMPLATE, {**context, "doc": doc})
     out = Path(out_dir) if out_dir is not None else city.paths.reports
     master_path = (out / city.paths.master.name) if out_dir is not None else city.paths.master
     out.mkdir(parents=True, exist_ok=True)
@@ -114,7 +121,8 @@ def render_city(city: City, data: CityNight, *, out_dir: Path | None = None
     stem = REPORT_STEM.format(night=data.date)
     workbook = write_report_workbook(city, report, doc, out / f"{stem}.xlsx")
     text_path = write_text(out / f"{stem}.txt", text, bom=True, crlf=True)
-    return CityReportResult(data, master, workbook, text_path, text)
+    html_path = write_text(out / f"{stem}.html", html)
+    return CityReportResult(data, master, workbook, text_path, text, html_path)
 
 
 def template_context(report: CityReportData) -> dict[str, Any]:

@@ -14,6 +14,7 @@ file and the line.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +40,15 @@ def make_environment(config: Config) -> jinja2.Environment:
     return environment(templates_dir(config))
 
 
-def environment(own: Path, shipped: Path = PACKAGE_TEMPLATES) -> jinja2.Environment:
-    """Templates looked up in ``own`` (when it exists), then in ``shipped``, with the
-    report's filters (numbers, wording) and strict variables."""
+def environment(own: Path, shipped: Path | Sequence[Path] = PACKAGE_TEMPLATES
+                ) -> jinja2.Environment:
+    """Templates looked up in ``own`` (when it exists), then in ``shipped`` (one folder, or
+    several in turn), with the report's filters (numbers, wording) and strict variables."""
     loaders: list[jinja2.BaseLoader] = []
     if own.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(own), encoding="utf-8"))
-    loaders.append(jinja2.FileSystemLoader(str(shipped), encoding="utf-8"))
+    for folder in [shipped] if isinstance(shipped, Path) else shipped:
+        loaders.append(jinja2.FileSystemLoader(str(folder), encoding="utf-8"))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
