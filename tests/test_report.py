@@ -282,3 +282,16 @@ def test_repo_templates_match_the_shipped_copy(name):
     assert filecmp.cmp(REPO_TEMPLATES / name, PACKAGE_TEMPLATES / name, shallow=False), (
         f"templates/{name} and toolkit/outputs/templates/{name} differ: "
         "copy one to the other")
+
+
+def test_a_file_late_by_days_says_the_day_it_arrived(config, tmp_path):
+    import datetime as dt
+
+    figures = night(config, {"旧城镇": "迟报"})
+    figures.townships[1].arrived_at = dt.datetime(2020, 2, 5, 10, 0)
+    result = render_report(config, report_data(config, figures), out_dir=tmp_path)
+    assert "迟报：旧城镇（2月5日10时送达）。" in result.text
+    from toolkit.store.records import LATE, TownshipStatus
+
+    status = TownshipStatus("旧城镇", LATE, 1, "旧城镇.xlsx", dt.datetime(2020, 2, 5, 10, 0))
+    assert status.note == "迟报（2月5日 10:00 送达）"  # the 说明 everywhere says the day

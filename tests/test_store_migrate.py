@@ -257,6 +257,9 @@ def test_server_commands_are_repeatable_and_refuse_crossing_roles(
     assert crossed.exit_code == 2 and "不能再作为市里" in crossed.output
     crossed = gridkit("store", "add-county", city_role, "--county", "530602", "--admin", admin)
     assert crossed.exit_code == 2 and "市里的只读账号" in crossed.output
+    for group in ("gridkit_city", "gridkit_county"):  # gridkit's own group roles
+        taken = gridkit("store", "add-city", group, "--admin", admin)
+        assert taken.exit_code == 2 and "权限组名" in taken.output, taken.output
 
     role = role_name("pw")
     asked = gridkit("store", "add-county", role, "--county", "530602", "--admin", admin,

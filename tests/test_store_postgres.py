@@ -175,7 +175,7 @@ def test_the_city_reads_every_county_and_changes_none(two_counties: dict[str, st
 
 def test_a_county_role_opened_as_another_county_is_refused(two_counties: dict[str, str]
                                                            ) -> None:
-    with pytest.raises(JobFailed, match="属于行政区划代码 530601 的县"):
+    with pytest.raises(ConfigError, match="属于行政区划代码 530601 的县"):
         PostgresStore(two_counties["a"], county="530602")
 
 

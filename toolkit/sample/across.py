@@ -31,6 +31,10 @@ def plant_across_nights(config: Config, tables: dict[str, Table], previous: dt.d
         day = screening.get(row, "抵威日期")
         return screening.is_clean(row) and isinstance(day, dt.date) and day <= previous
 
+    def before_or_on(row: Row) -> bool:  # released by the previous night, as it stood then
+        day = screening.get(row, "观察解除日期")
+        return isinstance(day, dt.date) and day <= previous
+
     old = [r for r in screening.rows if before(r)]
     rng.shuffle(old)
     released = rules.released_measure
@@ -39,6 +43,8 @@ def plant_across_nights(config: Config, tables: dict[str, Table], previous: dt.d
                  and isinstance(screening.get(r, "观察解除日期"), dt.date)
                  and screening.get(r, "观察解除日期") <= previous
                  and not screening.get(r, "备注")), None)
+    released_before = sum(1 for r in screening.rows if r and before_or_on(r)
+                          and screening.get(r, "管控措施") == released)
     if back is not None:
         screening.set(back, "管控措施", rules.managed_measures[0])
         _mark(screening, back, "管控措施", "measure-backwards", marks)
@@ -58,6 +64,9 @@ def plant_across_nights(config: Config, tables: dict[str, Table], previous: dt.d
             screening.get(r, "抵威日期"), dt.date) and screening.get(r, "抵威日期") > previous]
         if not arrived:  # nobody new tonight: the persons screened, a cumulative count, fell
             marks.append(Mark("排查登记", None, "", "cumulative-fell"))
+    if sum(1 for r in screening.rows if r and screening.get(r, "管控措施") == released) \
+            < released_before:  # the persons released, a cumulative count, fell
+        marks.append(Mark("排查登记", None, "管控措施", "cumulative-fell"))
     if households is None:
         return
     # a household no person belongs to, gone: the households (a cumulative count) fell

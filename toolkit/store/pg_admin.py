@@ -105,6 +105,9 @@ def _add_role(admin_url: str, role: str, county: str | None,
               password: str | None) -> RoleAdded:
     if not role or role.startswith("pg_"):
         raise UsageError(f"数据库账号名 {role!r} 不能用:请换一个名字(不能为空,也不能以 pg_ 开头)。")
+    if role in (COUNTY_GROUP, CITY_GROUP):
+        raise UsageError(f"数据库账号名 {role} 是 gridkit 自己的权限组名,不能作登录账号:"
+                         "请换一个名字,例如 zhaotong_city 或 gridkit_530629。")
     conn = connect(admin_url)
     try:
         with conn.transaction():

@@ -184,7 +184,7 @@ class PostgresStore:
         row = self.conn.execute("SELECT county FROM county_roles WHERE role = current_user"
                                 ).fetchone()
         if row is not None and row[0] != self.county:
-            raise JobFailed(f"数据库账号 {self.conn.info.user} 属于行政区划代码 {row[0]} 的县,"
+            raise ConfigError(f"数据库账号 {self.conn.info.user} 属于行政区划代码 {row[0]} 的县,"
                             f"与本县配置的 area_code {self.county} 不一致:请检查 [store] url 中的"
                             "账号。")
 

@@ -83,7 +83,8 @@ class TownshipStatus:
     @property
     def note(self) -> str:
         """The 说明 beside the word: why it is what it is, in one line."""
-        when = f"{self.arrived_at:%H:%M} 送达" if self.arrived_at else ""
+        when = (f"{self.arrived_at.month}月{self.arrived_at.day}日 {self.arrived_at:%H:%M} 送达"
+                if self.arrived_at else "")  # the day too: a late file may come days later
         if self.status == MISSING:
             return "截至汇总时未收到报表"
         if self.status == REJECTED:

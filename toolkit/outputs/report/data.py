@@ -216,6 +216,13 @@ def gather(config: Config, night: dt.date, store: Store,
     return data
 
 
+def _arrival(at: dt.datetime | None, night: dt.date) -> str:
+    """When a late file arrived, in words: 21时10分 that night, 2月5日10时 a day later."""
+    if at is None:
+        return ""
+    return hm(at) if at.date() == night else f"{md(at)}{hm(at)}"
+
+
 def timeliness(config: Config, store: Store, nights: list[dt.date]) -> list[Timeliness]:
     """Every township's reporting over ``nights`` (oldest first): on time, late, missing
     (未报, 退回, or no status that night), and the run of tonight's kind."""
@@ -352,8 +359,7 @@ def template_context(config: Config, data: ReportData) -> dict[str, Any]:
         "timeliness_nights": [d.isoformat() for d in data.timeliness_nights],
         "rejected_names": n.names(REJECTED),
         "to_fix_names": n.names(TO_FIX),
-        "late_list": [{"township": t.township,
-                       "time": hm(t.arrived_at) if t.arrived_at else ""}
+        "late_list": [{"township": t.township, "time": _arrival(t.arrived_at, n.date)}
                       for t in n.townships if t.late],
         "rejected_list": [{"township": t.township,
                            "reason": t.reason.rstrip("。") or "文件无法使用"}

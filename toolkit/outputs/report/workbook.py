@@ -304,7 +304,9 @@ class _Writer:
                   "目前"]
         ws = self._sheet(f"近{HISTORY_NIGHTS}天报送", 2,
                          [10] + [6.5] * len(nights) + [5, 5, 5, 12])
-        self._title(ws, f"近{len(nights)}天报送情况", len(labels))
+        self._title(ws, f"近{HISTORY_NIGHTS}天报送情况" + (
+            "" if len(nights) >= HISTORY_NIGHTS else f"(历史库中有{len(nights)}晚)"),
+            len(labels))
         self._header(ws, 2, labels)
         for row, t in enumerate(self.data.timeliness, start=3):
             ws.write_string(row, 0, t.township, self.f_text)
