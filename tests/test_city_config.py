@@ -157,3 +157,20 @@ def test_sample_for_another_county(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["sample", str(tmp_path / "x"), "--date", "2020-02-04",
                                        "--county", "999999"])
     assert result.exit_code == 2 and "没有行政区划代码为 999999 的内置样例县" in result.output
+
+
+def test_init_starts_a_county_folder_from_another_sample_county(tmp_path: Path) -> None:
+    """`gridkit init DIR --county 530602`: the folder is 昭阳区's, so `gridkit sample --county
+    530602` registers merge there; an unknown code is one sentence (exit 2)."""
+    from click.testing import CliRunner
+
+    from toolkit.cli import main
+    from toolkit.config.county import load_config
+
+    made = CliRunner().invoke(main, ["init", str(tmp_path / "zy"), "--county", "530602"])
+    assert made.exit_code == 0, made.output
+    config = load_config(tmp_path / "zy" / "gridkit.toml")
+    assert (config.county.name, config.county.area_code) == ("昭阳区", "530602")
+    assert (tmp_path / "zy" / "schema.toml").is_file() and config.paths.inbox.is_dir()
+    bad = CliRunner().invoke(main, ["init", str(tmp_path / "x"), "--county", "999999"])
+    assert bad.exit_code == 2 and "没有行政区划代码为 999999 的内置样例县" in bad.output

@@ -24,8 +24,10 @@ def render(result: InitResult) -> None:
 @click.command("init")
 @format_option
 @click.option("--force", is_flag=True, help="已有 gridkit.toml 和 schema.toml 时也覆盖。")
+@click.option("--county", "county", default=None, metavar="代码",
+              help="从哪个内置样例县开始(行政区划代码,例如 530602 昭阳区;默认威信县)。")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), metavar="文件夹")
-def command(fmt: str, force: bool, directory: Path) -> None:
+def command(fmt: str, force: bool, county: str | None, directory: Path) -> None:
     """在文件夹中写出可修改的本县配置,并建好各个文件夹。
 
     写出 gridkit.toml(本县、乡镇、截止时间、文件夹)和 schema.toml(登记表结构),
@@ -33,7 +35,7 @@ def command(fmt: str, force: bool, directory: Path) -> None:
     """
 
     def body() -> int:
-        result = init_county(directory, force=force)
+        result = init_county(directory, force=force, county=county)
         output(result, fmt, render)
         return 0
 

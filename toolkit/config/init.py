@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, os_reason
-from .county import CONFIG_NAME, SCHEMA_NAME, load_config
+from ..errors import ConfigError, UsageError, os_reason
+from .county import CONFIG_NAME, SCHEMA_NAME, load_config, sample_counties
 from .toml import builtin_text
 
 
@@ -33,19 +33,24 @@ class InitResult:
 _COUNTY_TABLE = re.compile(r"^\[county\]", re.MULTILINE)
 
 
-def init_county(directory: str | Path, *, force: bool = False) -> InitResult:
+def init_county(directory: str | Path, *, force: bool = False,
+                county: str | None = None) -> InitResult:
     """Write editable copies of the county file (``gridkit.toml``, pointing at the schema
     beside it) and the schema (``schema.toml``) into ``directory`` and create the folders the
-    config names. Existing files are kept unless ``force``; the result is loaded and so
-    validated."""
+    config names. ``county``: the area code of another built-in sample county (e.g. 530602
+    昭阳区) to start from instead of 威信县. Existing files are kept unless ``force``; the
+    result is loaded and so validated."""
     d = Path(directory)
+    known = sample_counties()
+    if county is not None and county not in known:
+        raise UsageError(f"没有行政区划代码为 {county} 的内置样例县,可用:{'、'.join(known)}。")
     if d.exists() and not d.is_dir():
         raise ConfigError(f"{d} 已存在且不是文件夹,请换一个文件夹名。")
     written: list[Path] = []
     kept: list[Path] = []
     county_text = _COUNTY_TABLE.sub(
         f'# 登记表结构文件(与本文件在同一个文件夹中)\nschema = "{SCHEMA_NAME}"\n\n[county]',
-        builtin_text("county.toml"), count=1)
+        builtin_text(known[county] if county is not None else "county.toml"), count=1)
     try:
         d.mkdir(parents=True, exist_ok=True)
         for name, text in ((CONFIG_NAME, county_text),
