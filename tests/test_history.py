@@ -280,6 +280,7 @@ def test_sample_nights_on_the_command_line(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     kinds = {t["kind"] for t in json.loads(truth.read_text(encoding="utf-8"))}
     assert {"gone-since-last-night", "changed-since-last-night"} <= kinds
+    assert out.output.count(str(truth)) == 1  # written once, for the last night
     alone = CliRunner().invoke(main, ["sample", str(tmp_path / "d"), "--date", "2020-02-04",
                                       "--cross-night"])
     assert alone.exit_code == 2 and "--nights" in alone.output

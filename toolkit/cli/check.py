@@ -46,7 +46,8 @@ def render_text(result: CheckResult, shown: int = SHOWN) -> str:
         lines.append("  问题:")
         for f in result.issues[:shown]:
             value = "" if f.value is None else f"[原值:{show(f.value)}]"
-            lines.append(f"    {f.sheet}!{f.cell or ''} {SEVERITY_TEXT[f.severity]} {f.rule}:"
+            where = f"{f.sheet}!{f.cell}" if f.cell else (f.sheet or "整个文件")
+            lines.append(f"    {where} {SEVERITY_TEXT[f.severity]} {f.rule}:"
                          f"{f.message}{value}")
         if len(result.issues) > shown:
             lines.append(f"    …还有{len(result.issues) - shown}条")

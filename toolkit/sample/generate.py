@@ -283,10 +283,12 @@ def generate_nights(config: Config, out_dir: str | Path, last: dt.date, nights: 
         raise UsageError(f"--nights 应在 1 到 60 之间,实际是 {nights}。")
     out = Path(out_dir)
     results = []
+    truth = options.pop("truth", None)  # the defects are the last night's: its truth only
     for k in range(nights - 1, -1, -1):
         night = last - dt.timedelta(days=k)
         since = night - dt.timedelta(days=1) if cross_night and k == 0 and nights > 1 else None
         results.append(generate(config, out / f"{night:%Y%m%d}", last, as_of=night,
                                 defects=defects if k == 0 else 0.0,
-                                cross_night_since=since, **options))
+                                cross_night_since=since, truth=truth if k == 0 else None,
+                                **options))
     return results
