@@ -16,6 +16,7 @@ from ..outputs.master_sheets import (
     ROW_HEIGHT,
     Formats,
     Level,
+    places_sheet,
     print_setup,
     put_text,
     row_height,
@@ -126,33 +127,7 @@ def duplicates_sheet(ws: Any, duplicates: list[CrossDuplicate], fmt: Formats,
     """跨县重复: for each ID number registered in two or more counties, every place it is
     registered (county, township, the name registered, file, sheet, Excel row); one
     sentence when there is none."""
-    titles = [n for n, _ in _DUPLICATE_COLUMNS]
-    widths = [w for _, w in _DUPLICATE_COLUMNS]
-    last = len(titles) - 1
-    for c, width in enumerate(widths):
-        ws.set_column(c, c, width)
-    title_row(ws, f"跨县重复登记的身份证号(同一人被两个及以上{UNIT}登记){when_text(night)}",
-              last, widths, fmt)
-    ws.write_row(1, 0, titles, fmt.header)
-    ws.set_row(1, row_height(1))
-    row = 1
-    for d in duplicates:
-        counties = "、".join(d.counties)
-        for s in d.sources:
-            row += 1
-            put_text(ws, row, 0, d.id_number, fmt.text)
-            put_text(ws, row, 1, counties, fmt.wrap)
-            put_text(ws, row, 2, s.county, fmt.text)
-            put_text(ws, row, 3, s.township, fmt.text)
-            put_text(ws, row, 4, display_value(s.name), fmt.text)
-            put_text(ws, row, 5, s.file, fmt.wrap)
-            put_text(ws, row, 6, s.sheet, fmt.text)
-            ws.write_number(row, 7, s.row, fmt.center)
-            lines = max(text_lines(counties, widths[1]), text_lines(s.file, widths[5]))
-            ws.set_row(row, row_height(lines))
-    if not duplicates:
-        ws.merge_range(2, 0, 2, last, NO_DUPLICATES, fmt.text)
-    ws.freeze_panes(2, 1)
-    if duplicates:
-        ws.autofilter(1, 0, row, last)
-    print_setup(ws, header=(1, 1))
+    rows = [[d.id_number, "、".join(d.counties), s.county, s.township, display_value(s.name),
+             s.file, s.sheet, s.row] for d in duplicates for s in d.sources]
+    places_sheet(ws, f"跨县重复登记的身份证号(同一人被两个及以上{UNIT}登记){when_text(night)}",
+                 _DUPLICATE_COLUMNS, rows, fmt, NO_DUPLICATES)

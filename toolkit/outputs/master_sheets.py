@@ -436,34 +436,37 @@ def conflicts_sheet(ws: Any, conflicts: list[Conflict], names: NamesByRow, fmt: 
                     when: str, dated: bool) -> None:
     """跨乡镇重复: a title, then for each ID number every township registering it with
     the name it registered, its file, sheet and Excel row; a sentence when there is none."""
-    titles = [n for n, _ in _CONFLICT_COLUMNS]
+    rows = [[k.id_number, "、".join(k.townships), s.township,
+             display_value(names.get((s.township, s.row, k.id_number))), s.file, s.sheet, s.row]
+            for k in conflicts for s in k.sources]
+    places_sheet(ws, f"跨乡镇重复登记的身份证号(同一人被两个及以上乡镇登记){when}",
+                 _CONFLICT_COLUMNS, rows, fmt, NO_CONFLICTS if dated else None)
+
+
+def places_sheet(ws: Any, title: str, columns: list[tuple[str, float]],
+                 rows: list[list[Any]], fmt: Formats, empty: str | None) -> None:
+    """A sheet of the places one ID number is registered in (跨乡镇重复, 跨县重复): a
+    title, the header, a line per place (text, the second column and the file wrapped,
+    the last column the Excel row as a number); ``empty`` said when there is none."""
+    titles, widths = [n for n, _ in columns], [w for _, w in columns]
     last = len(titles) - 1
-    for c, (_, width) in enumerate(_CONFLICT_COLUMNS):
+    wrapped = (1, titles.index("来源文件"))
+    for c, width in enumerate(widths):
         ws.set_column(c, c, width)
-    title_row(ws, f"跨乡镇重复登记的身份证号(同一人被两个及以上乡镇登记){when}", last,
-              [w for _, w in _CONFLICT_COLUMNS], fmt)
+    title_row(ws, title, last, widths, fmt)
     ws.write_row(1, 0, titles, fmt.header)
     ws.set_row(1, row_height(1))
-    row = 1
-    for k in conflicts:
-        towns = "、".join(k.townships)
-        for s in k.sources:
-            row += 1
-            name = names.get((s.township, s.row, k.id_number))
-            put_text(ws, row, 0, k.id_number, fmt.text)
-            put_text(ws, row, 1, towns, fmt.wrap)
-            put_text(ws, row, 2, s.township, fmt.text)
-            put_text(ws, row, 3, display_value(name), fmt.text)
-            put_text(ws, row, 4, s.file, fmt.wrap)
-            put_text(ws, row, 5, s.sheet, fmt.text)
-            ws.write_number(row, 6, s.row, fmt.center)
-            lines = max(text_lines(towns, 18.0), text_lines(s.file, 26.0))
-            if lines > 1:
-                ws.set_row(row, row_height(lines))
-    if not conflicts and dated:
-        ws.merge_range(2, 0, 2, last, NO_CONFLICTS, fmt.text)
+    for row, values in enumerate(rows, start=2):
+        for c, value in enumerate(values[:-1]):
+            put_text(ws, row, c, value, fmt.wrap if c in wrapped else fmt.text)
+        ws.write_number(row, last, values[-1], fmt.center)
+        lines = max(text_lines(str(values[c]), widths[c]) for c in wrapped)
+        if lines > 1:
+            ws.set_row(row, row_height(lines))
+    if not rows and empty is not None:
+        ws.merge_range(2, 0, 2, last, empty, fmt.text)
     ws.freeze_panes(2, 1)
-    if conflicts:
-        ws.autofilter(1, 0, row, last)
+    if rows:
+        ws.autofilter(1, 0, 1 + len(rows), last)
     ws.center_horizontally()
     print_setup(ws, header=(1, 1))
