@@ -4,7 +4,7 @@ the merge makes, so an office can see tonight's warnings before the county does.
 
 Nothing is written to the store; a township with no accepted earlier night, a file whose
 township is not one of the county's, or a county with no history yet is checked as
-tonight only (:attr:`HistoryCheck.compared` says which files were compared).
+tonight only (each cross-night finding names the earlier night it compared with).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ class HistoryCheck:
 
     results: list[CheckResult]
     has_history: bool  # the county's store holds at least one night
-    compared: dict[str, dt.date] = field(default_factory=dict)  # file -> night checked as
     failures: list[str] = field(default_factory=list)  # why a comparison was not made
 
 
@@ -63,10 +62,8 @@ def check_with_history(paths: Iterable[str | Path], config: Config, *,
         if not isinstance(r, tuple):
             out.results.append(unreadable(path, r.message.split("\n")[0]))
             continue
-        result, when, failure = r
+        result, failure = r
         out.results.append(result)
-        if when is not None:
-            out.compared[result.file] = when
         if failure is not None:
             out.failures.append(failure)
     if out_dir is not None:
@@ -78,7 +75,7 @@ def check_with_history(paths: Iterable[str | Path], config: Config, *,
 
 
 def _checked(path: str, config: Config, night: dt.date | None, history: bool
-             ) -> tuple[CheckResult, dt.date | None, str | None]:
+             ) -> tuple[CheckResult, str | None]:
     """One file in a worker: checked, then against the store; sent back without its
     register."""
     hints = ReadHints(report_date=night) if night is not None else None
@@ -86,7 +83,7 @@ def _checked(path: str, config: Config, night: dt.date | None, history: bool
     reg, result.register = result.register, None
     if (not history or reg is None or result.status == "unreadable"
             or reg.township not in config.county.township_names):
-        return result, None, None
+        return result, None
     when = night or reg.report_date or dt.date.today()
     sheets, letters, _ids = register_rows(config, reg, result.issues, reg.township, 0)
     del reg
@@ -100,7 +97,7 @@ def _checked(path: str, config: Config, night: dt.date | None, history: bool
     result.issues.extend(found)
     if any(f.severity == ERROR for f in found):
         result.status = "errors"
-    return result, when, failure
+    return result, failure
 
 
 __all__ = ["HistoryCheck", "check_with_history", "has_history"]
