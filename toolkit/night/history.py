@@ -47,6 +47,7 @@ class Tonight:
     sha256: str
     sheets: Mapping[str, Sequence[RowRecord]]  # sheet name -> rows (values in schema order)
     letters: Mapping[str, Mapping[str, Mapping[str, str]]]  # sheet -> source -> id -> letter
+    daily: Mapping[str, float] | None = None  # its daily_figures, when already made
 
 
 @dataclass
@@ -94,8 +95,8 @@ def _cross_night(config: Config, night: dt.date, store: Store, today: Tonight
     # the same content needs the same number of rows in every sheet (a register that grew
     # is never compared cell by cell)
     same_content = stale is None and all(
-        len(today.sheets.get(spec.name, ())) == _stored_rows(store, last.night, spec.name,
-                                                             today.township)
+        len(today.sheets.get(spec.name, ())) == store.row_count(last.night, spec.name,
+                                                                today.township)
         for spec in tables)
     for spec in tables:
         rows = today.sheets.get(spec.name, ())
@@ -109,8 +110,8 @@ def _cross_night(config: Config, night: dt.date, store: Store, today: Tonight
         findings.append(_finding(STALE, f"今日报表的内容与{_md(last.night)}的报表完全相同"
                                         "(只有日期不同):请确认是否报错了文件。"))
     findings += _jump(rules, today, history)
-    findings += _jump_figures(rules, store, today, daily_figures(config, night, today),
-                              history)
+    daily = today.daily if today.daily is not None else daily_figures(config, night, today)
+    findings += _jump_figures(rules, store, today, daily, history)
     return findings
 
 
@@ -181,10 +182,6 @@ def _history(store: Store, night: dt.date, township: str, depth: int) -> list[_B
             if len(out) >= depth:
                 break
     return out
-
-
-def _stored_rows(store: Store, night: dt.date, sheet: str, township: str) -> int:
-    return store.row_count(night, sheet, township)
 
 
 def _same_file(store: Store, today: Tonight, history: Sequence[_Before]) -> dt.date | None:

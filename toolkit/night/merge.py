@@ -328,7 +328,7 @@ def judge(config: Config, night: dt.date, sub: Submission) -> _Judged:
     _read(config, night, j)
     if sub.accepted and sub.township:  # where the rows are: in the file's own worker
         today = Tonight(sub.township, sub.sha256, j.sheets, j.letters)
-        j.daily = daily_figures(config, night, today)
+        today.daily = j.daily = daily_figures(config, night, today)  # kept, and judged on
         store = open_store(config)
         try:
             j.history, j.history_failed = checked_across_nights(config, night, store, today)
