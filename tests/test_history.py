@@ -511,3 +511,23 @@ def test_a_jump_in_a_days_figure_is_warned(config: Config) -> None:
     [f] = cross_findings(config, D4)
     assert f.rule == "jump-in-daily-figure" and f.severity == "warning"
     assert "今日卡点体温异常人数 30 人,本乡镇近6日通常约 0.5 人" in f.message
+
+
+def test_a_store_the_worker_cannot_open_does_not_refuse_the_file(
+        config: Config, yesterday: Book, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The checks across nights open the store in the file's worker: should that fail (a
+    server down for a moment), the township is merged with tonight's own checks, never
+    退回, and the night logs why."""
+    from toolkit.errors import JobFailed
+    from toolkit.night import history
+
+    def down(*_args: Any) -> Any:
+        raise JobFailed("历史库服务器连不上")
+
+    monkeypatch.setattr(history, "open_store", down)
+    merge(config, D4, book_for(D4))
+    with open_store(config) as store:
+        town = next(s for s in store.statuses(D4) if s.township == TOWN)
+    assert town.merged and town.status == "已报"
+    assert "跨夜检查未能完成(历史库打不开)" in caplog.text

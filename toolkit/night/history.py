@@ -28,6 +28,7 @@ from ..config.catalogue import severity
 from ..config.county import Config
 from ..config.schema import DAILY_FIGURES, HistoryRules, SheetSpec
 from ..findings import Finding
+from ..store import open_store
 from ..store.protocol import Store
 from ..store.records import RowRecord, TownshipStatus
 
@@ -65,6 +66,22 @@ def cross_night(config: Config, night: dt.date, store: Store, today: Tonight
     if failure is not None:
         log.error("%s", failure)
     return findings
+
+
+def across_nights_in_worker(config: Config, night: dt.date, today: Tonight
+                           ) -> tuple[list[Finding], str | None]:
+    """:func:`checked_across_nights` with the county's store opened here (a worker process
+    has its own connection): a store that cannot be opened is a failure line too, never a
+    refusal of the township's file."""
+    try:
+        store = open_store(config)
+    except Exception:
+        return [], (f"{today.township} 的跨夜检查未能完成(历史库打不开),本晚按当日检查纳入"
+                    f"汇总:\n{traceback.format_exc()}")
+    try:
+        return checked_across_nights(config, night, store, today)
+    finally:
+        store.close()
 
 
 def checked_across_nights(config: Config, night: dt.date, store: Store, today: Tonight

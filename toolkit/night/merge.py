@@ -52,7 +52,7 @@ from ..store.records import (
     status_sentence,
 )
 from .archive import ArchiveResult, archive_inbox, quarantine
-from .history import Tonight, checked_across_nights, daily_figures, daily_key
+from .history import Tonight, across_nights_in_worker, daily_figures, daily_key
 from .locking import workspace_lock
 from .unchanged import MERGE, fingerprint, forget, remember, unchanged
 
@@ -329,11 +329,7 @@ def judge(config: Config, night: dt.date, sub: Submission) -> _Judged:
     if sub.accepted and sub.township:  # where the rows are: in the file's own worker
         today = Tonight(sub.township, sub.sha256, j.sheets, j.letters)
         today.daily = j.daily = daily_figures(config, night, today)  # kept, and judged on
-        store = open_store(config)
-        try:
-            j.history, j.history_failed = checked_across_nights(config, night, store, today)
-        finally:
-            store.close()
+        j.history, j.history_failed = across_nights_in_worker(config, night, today)
     return j
 
 

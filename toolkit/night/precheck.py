@@ -21,7 +21,7 @@ from ..findings import ERROR
 from ..read import ReadHints
 from ..store import open_store
 from .archive import sha256_file
-from .history import Tonight, checked_across_nights
+from .history import Tonight, across_nights_in_worker
 from .merge import register_rows
 
 
@@ -87,13 +87,8 @@ def _checked(path: str, config: Config, night: dt.date | None, history: bool
     when = night or reg.report_date or dt.date.today()
     sheets, letters, _ids = register_rows(config, reg, result.issues, reg.township, 0)
     del reg
-    store = open_store(config)
-    try:
-        found, failure = checked_across_nights(
-            config, when, store, Tonight(result.township or "", sha256_file(Path(path)),
-                                         sheets, letters))
-    finally:
-        store.close()
+    found, failure = across_nights_in_worker(
+        config, when, Tonight(result.township or "", sha256_file(Path(path)), sheets, letters))
     result.issues.extend(found)
     if any(f.severity == ERROR for f in found):
         result.status = "errors"
