@@ -420,8 +420,9 @@ def test_check_with_history_and_no_history_yet_says_so(
     assert not (tmp_path / "gridkit.sqlite3").exists()  # no store made by a check
 
 
+@pytest.mark.parametrize("layouts", [False, True], ids=["template", "own-layouts"])
 def test_seven_sample_nights_with_cross_night_defects_planted_are_all_found(
-        config: Config, tmp_path: Path) -> None:
+        config: Config, tmp_path: Path, layouts: bool) -> None:
     """``--nights 7 --cross-night``: the last night's planted cross-night defects (a person
     gone, an arrival date changed, a released person under management again, a household
     gone and so a cumulative count fallen) are each found where the truth says, by its
@@ -431,8 +432,10 @@ def test_seven_sample_nights_with_cross_night_defects_planted_are_all_found(
     from toolkit.sample.across import KINDS
 
     last = dt.date(2020, 2, 4)
+    # own-layouts: each township lays its file out in its own real-world habits (cover
+    # forms, split and renamed sheets, two-level headers, subtotals ...)
     results = generate_nights(config, tmp_path / "nights", last, 7, scale=0.3,
-                              townships=3, cross_night=True)
+                              townships=3, cross_night=True, layouts=layouts)
     for r in results:
         inbox = config.paths.inbox
         inbox.mkdir(parents=True, exist_ok=True)
