@@ -309,3 +309,35 @@ def test_the_city_briefing_has_its_issue_number_and_the_change_since_the_night_b
     html = result.briefing_html.read_text(encoding="utf-8")
     assert "<title>昭通市疫情防控工作日报（第2期）</title>" in html
     assert "较上日（威信县两晚都已汇总）" in html
+
+
+def test_a_store_failing_while_the_duplicates_are_read_leaves_the_city_report_whole(
+        city_night: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A county store that fails while the city reads its ID numbers (a server gone for a
+    moment) leaves that county out of 跨县重复, said beside it; its figures and the other
+    counties stay, and the report is written."""
+    import sqlite3
+
+    from toolkit.store.sqlite import SqliteStore
+
+    real = SqliteStore.pick
+
+    def flaky(self: SqliteStore, *args: Any, **kwargs: Any) -> Any:
+        if "530602" in str(self.path):
+            raise sqlite3.OperationalError("disk I/O error")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SqliteStore, "pick", flaky)
+    city: City = city_night["city"]
+    problems: dict[str, str] = {}
+    stores = open_city_stores(city, problems=problems)
+    try:
+        night = gather_city(city, stores, NIGHT, problems)
+    finally:
+        close_stores(stores.values())
+    zhaoyang = night.county("530602")
+    assert zhaoyang is not None and zhaoyang.state == MERGED
+    assert "跨县重复登记未能核对" in zhaoyang.note
+    assert zhaoyang.figures.total.screened == city_night["report"].night.county(
+        "530602").figures.total.screened
+    assert night.duplicates == []  # the planted person's other county was not read

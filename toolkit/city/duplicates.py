@@ -57,10 +57,12 @@ class CrossDuplicate:
                 "sources": [s.to_dict() for s in self.sources]}
 
 
-def cross_county_duplicates(city: City, stores: dict[str, Store], night: dt.date
-                            ) -> list[CrossDuplicate]:
+def cross_county_duplicates(city: City, stores: dict[str, Store], night: dt.date, *,
+                            unread: list[str] | None = None) -> list[CrossDuplicate]:
     """Every ID number of ``night`` registered in two or more of ``stores``' counties (county
-    code -> its store, the counties merged tonight), in the city's county order."""
+    code -> its store, the counties merged tonight), in the city's county order. A store
+    that fails while it is read leaves that county out (its code added to ``unread``),
+    never stops the city's report."""
     order = [c for c in city.counties if c.code in stores]
     sheet = city.schema.sheet_by_id("screening").name
     first: dict[str, str] = {}  # ID number -> the first county registering it
@@ -68,11 +70,17 @@ def cross_county_duplicates(city: City, stores: dict[str, Store], night: dt.date
     picked: dict[str, list[tuple[str, list[tuple[Any, ...]]]]] = {}
     for county in order:
         store = stores[county.code]
-        if "id_number" not in store.columns(night, sheet):
+        try:
+            if "id_number" not in store.columns(night, sheet):
+                continue
+            towns = [s.township for s in store.statuses(night) if s.merged]
+            # the ID column of each township's rows, read inside the store (no row decoded)
+            picked[county.code] = [(t, store.pick(night, sheet, t, ["id_number"]))
+                                   for t in towns]
+        except Exception:  # a store failing while read: that county is left out
+            if unread is not None:
+                unread.append(county.code)
             continue
-        towns = [s.township for s in store.statuses(night) if s.merged]
-        # the ID column of each township's rows, read inside the store (no row decoded)
-        picked[county.code] = [(t, store.pick(night, sheet, t, ["id_number"])) for t in towns]
         for _, rows in picked[county.code]:
             for _, _, value in rows:
                 if value.__class__ is str and value and \
@@ -82,22 +90,31 @@ def cross_county_duplicates(city: City, stores: dict[str, Store], night: dt.date
     if not shared:
         return []
     found: dict[str, list[CrossSource]] = {}
+    name_id = next((c.id for c in city.schema.sheet_by_id("screening").columns
+                    if c.type == "name"), None)
     for county in order:
+        if county.code not in picked:
+            continue
         store = stores[county.code]
-        layout = store.columns(night, sheet) if county.code in picked else []
-        name_id = next((c.id for c in city.schema.sheet_by_id("screening").columns
-                        if c.type == "name"), None)
-        for town, rows in picked.get(county.code, []):
-            at = {r[0] for r in rows if r[2] in shared}
-            if not at:
-                continue
-            for row in store.rows(night, sheet, town, excel_rows=at):
-                value = row.values[layout.index("id_number")]
-                if value not in shared:
-                    continue
-                name = (row.values[layout.index(name_id)] if name_id in layout
-                        and layout.index(name_id) < len(row.values) else None)
-                found.setdefault(value, []).append(CrossSource(
-                    county.name, county.code, row.township, row.file, row.source or row.sheet,
-                    row.excel_row, name))
-    return [CrossDuplicate(k, v) for k, v in found.items()]
+        sources: list[tuple[str, CrossSource]] = []
+        try:
+            layout = store.columns(night, sheet)
+            for town, rows in picked[county.code]:
+                at = {r[0] for r in rows if r[2] in shared}
+                for row in store.rows(night, sheet, town, excel_rows=at) if at else ():
+                    value = row.values[layout.index("id_number")]
+                    if value not in shared:
+                        continue
+                    name = (row.values[layout.index(name_id)] if name_id in layout
+                            and layout.index(name_id) < len(row.values) else None)
+                    sources.append((value, CrossSource(
+                        county.name, county.code, row.township, row.file,
+                        row.source or row.sheet, row.excel_row, name)))
+        except Exception:  # a store failing while read: that county is left out
+            if unread is not None:
+                unread.append(county.code)
+            continue
+        for value, source in sources:
+            found.setdefault(value, []).append(source)
+    duplicates = [CrossDuplicate(k, v) for k, v in found.items()]
+    return [d for d in duplicates if len(d.counties) > 1]

@@ -214,7 +214,11 @@ def gather_city(city: City, stores: dict[str, Store], night: dt.date,
         counties = [county_night(city, c, usable.get(c.code), night, problems.get(c.code))
                     for c in city.counties]
         merged = {c.code: usable[c.code] for c in counties if c.merged}
-        duplicates = cross_county_duplicates(city, merged, night)
+        unread: list[str] = []
+        duplicates = cross_county_duplicates(city, merged, night, unread=unread)
+        for c in counties:  # said beside the county, its figures stay
+            if c.code in unread:
+                c.note += ";跨县重复登记未能核对(读取历史库时出错)"
         issue = _issue(usable.values(), night)
         changes, compared = _changes(city, counties, merged, night)
     return CityNight(city.name, city.code, city.office, night, counties,
