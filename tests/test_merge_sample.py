@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from tests.test_merge import LATE, NIGHT, NOW, ON_TIME, sheet_values, stamp
@@ -28,6 +29,16 @@ def sample_night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object
     result = sample.generate(config, out / "files", NIGHT, scale=0.05, defects=0.02, seed=4,
                              townships=names[:-1])
     return out / "files", result
+
+
+def data_styles(path: Path) -> list[list[tuple[str, bool, str]]]:
+    """Every cell's number format, wrapping and fill colour in 排查登记 and 住户."""
+    wb = openpyxl.load_workbook(path)
+    try:
+        return [[(c.number_format, bool(c.alignment.wrap_text), str(c.fill.fgColor.rgb))
+                 for c in row] for name in ("排查登记", "住户") for row in wb[name].iter_rows()]
+    finally:
+        wb.close()
 
 
 def test_sample_night(config: Config, sample_night: tuple[Path, object]) -> None:
@@ -60,6 +71,7 @@ def test_sample_night(config: Config, sample_night: tuple[Path, object]) -> None
     assert sum(t.errors for t in result.townships) > 0  # defects merged and marked
     # the merge writes the master from the rows it has just stored; rebuilt from the store
     # (dates and lists decoded from JSON) it is the same, cell for cell
+    merged_styles = data_styles(config.paths.master)
     config.paths.master.unlink()
     store = open_store(config)
     try:
@@ -67,5 +79,10 @@ def test_sample_night(config: Config, sample_night: tuple[Path, object]) -> None
     finally:
         store.close()
     assert sheet_values(config.paths.master) == sheets
+    # rendered in the workers or here: the same date formats, wrapping and check colours
+    assert data_styles(config.paths.master) == merged_styles
+    assert {"yyyy-mm-dd"} <= {f for row in merged_styles for f, _wrap, _fill in row}
+    assert "FFFFC7CE" in {fill for row in merged_styles for _f, _w, fill in row}  # 有错误
+    assert any(wrap for row in merged_styles for _f, wrap, _fill in row)
     marked = [r for r in sheets["排查登记"][1:] if r[-3] == "有错误"]
     assert marked

@@ -25,7 +25,7 @@ from ..config.county import Config
 from ..errors import UsageError
 from ..files import crash_point, sweep
 from ..findings import ERROR, WARNING, Finding, json_value
-from ..outputs.master import MasterRow, write_master
+from ..outputs.master import DrawnRow, Rendered, write_master
 from ..read import ReadHints
 from ..read.table import Register
 from ..store import open_store
@@ -54,6 +54,7 @@ from ..store.records import (
 from .archive import ArchiveResult, archive_inbox, quarantine
 from .history import Tonight, across_nights_in_worker, daily_figures, daily_key
 from .locking import workspace_lock
+from .spool import Spool, shared_strings, write_spool
 from .unchanged import MERGE, fingerprint, forget, remember, unchanged
 
 log = logging.getLogger("gridkit.history")
@@ -128,6 +129,7 @@ class _Judged:
     history: list[Finding] = field(default_factory=list)  # against its earlier nights
     history_failed: str | None = None  # why those could not be made (logged by the night)
     daily: dict[str, float] | None = None  # its figures followed across nights
+    spool: Spool | None = None  # its rows, written to disk by its worker (then not in sheets)
 
 
 def deadline_of(config: Config, night: dt.date) -> dt.datetime:
@@ -173,7 +175,22 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
         if done is not None:
             return _as_before(config, night, store, archived, done[0])
     subs = store.submissions(night)
-    judged = {s.id: j for s, j in zip(subs, judge_all(config, night, subs), strict=True)}
+    folder = config.paths.archive / night.isoformat()  # the workers' rows, beside the copies
+    folder.mkdir(parents=True, exist_ok=True)
+    shared = shared_strings(config.county.township_names, [s.file_name for s in subs],
+                            config.schema.sheets)
+    try:
+        judged = {s.id: j for s, j in
+                  zip(subs, judge_all(config, night, subs, (folder, shared)), strict=True)}
+        return _merged(config, night, store, archived, judged, shared, now)
+    finally:
+        for leftover in folder.glob(".rows-*.tmp"):  # spools, and a killed worker's part
+            leftover.unlink(missing_ok=True)
+
+
+def _merged(config: Config, night: dt.date, store: Store, archived: ArchiveResult,
+            judged: dict[int | None, _Judged], shared: dict[str, int],
+            now: dt.datetime) -> MergeResult:
     archived.restamp([j.sub for j in judged.values()])  # the clerk's 送达时间.txt
     current, rejected_latest = _choose(config, night, judged)
     for j in current.values():  # against the township's earlier nights (in the worker)
@@ -224,7 +241,7 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
         statuses=statuses,
         layouts={spec.name: [c.id for c in spec.columns] for spec in schema.sheets},
         letters={(j.sub.id or 0, sheet): m for j in chosen for sheet, m in j.letters.items()},
-        rows=_all_rows(chosen),
+        rows=(r for j in chosen if j.spool is not None for r in j.spool.records()),
         findings=findings,
         conflicts=conflicts,
     )
@@ -232,21 +249,24 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
     for j in chosen:  # the figures tonight's jumps are judged on, for the nights to come
         if j.daily is not None and j.sub.township:
             store.set_meta(daily_key(night, j.sub.township), json.dumps(j.daily))
-    merged = sum(len(rows) for j in chosen for rows in j.sheets.values())
+    merged = sum(j.spool.rows for j in chosen if j.spool is not None)
     checks = {sid: j.result for sid, j in judged.items()
               if sid is not None and j.result is not None}
     del data, current, judged
     crash_point("after-store")
 
-    def master_rows(sheet: str) -> Iterator[MasterRow]:
-        """The rows just stored, from memory (the same values, not decoded again)."""
+    def master_rows(sheet: str) -> Iterator[DrawnRow]:
+        """The rows just stored, as their workers rendered them."""
         for j in chosen:
-            file = j.sub.file_name
-            for r in j.sheets.get(sheet, ()):
-                yield (r.township, source_text(file, r.source, sheet), r.excel_row, r.status,
-                       r.values or ())
+            if j.spool is None:
+                continue
+            town, file = j.spool.township, j.spool.file_name
+            for excel_row, status, source, data, xml in j.spool.read(sheet):
+                yield (town, source_text(file, source, sheet), excel_row, status, xml, data)
 
-    master = write_master(config, night, store, rows=master_rows)
+    refs = sum(j.spool.shared_refs for j in chosen if j.spool is not None)
+    master = write_master(config, night, store,
+                          rendered=Rendered(master_rows, list(shared), refs))
     note = None
     if master != config.paths.master:
         note = (f"全县汇总表 {config.paths.master.name} 无法替换(可能正在 Excel 中打开),"
@@ -286,12 +306,6 @@ def _as_before(config: Config, night: dt.date, store: Store, archived: ArchiveRe
                        inbox_empty=archived.empty_inbox, rows=rows, unchanged=True)
 
 
-def _all_rows(chosen: list[_Judged]) -> Iterator[RowRecord]:
-    for j in chosen:
-        for rows in j.sheets.values():
-            yield from rows
-
-
 # --- reading and judging one file --------------------------------------------------------
 
 def check_submission(sub: Submission, config: Config) -> CheckResult:
@@ -302,13 +316,15 @@ def check_submission(sub: Submission, config: Config) -> CheckResult:
                       hints=ReadHints(report_date=sub.night))
 
 
-def judge_all(config: Config, night: dt.date, subs: list[Submission]) -> list[_Judged]:
+def judge_all(config: Config, night: dt.date, subs: list[Submission],
+              spool: tuple[Path, dict[str, int]]) -> list[_Judged]:
     """Every submission read, checked and judged: each file in its own bounded worker
     (:mod:`toolkit.check.isolate`), several at once; a file whose worker did not finish is
-    that township's 退回 with the sentence why."""
+    that township's 退回 with the sentence why. Accepted rows are spooled to
+    ``spool`` = (folder, the night's shared strings) by the worker."""
     if not config.limits.isolated:
-        return [judge(config, night, sub) for sub in subs]
-    done = map_bounded(judge, [(sub.file_name, (config, night, sub)) for sub in subs],
+        return [judge(config, night, sub, spool) for sub in subs]
+    done = map_bounded(judge, [(sub.file_name, (config, night, sub, spool)) for sub in subs],
                        config.limits)
     out: list[_Judged] = []
     for sub, j in zip(subs, done, strict=True):
@@ -320,16 +336,21 @@ def judge_all(config: Config, night: dt.date, subs: list[Submission]) -> list[_J
     return out
 
 
-def judge(config: Config, night: dt.date, sub: Submission) -> _Judged:
+def judge(config: Config, night: dt.date, sub: Submission,
+          spool: tuple[Path, dict[str, int]]) -> _Judged:
     """Read and check one submission's archived copy and judge it for ``night``: accepted
-    (its rows as the store keeps them, and the checks against the township's earlier
-    nights in the store) or rejected with the reason."""
+    (its rows spooled as the store and the master take them, and the checks against the
+    township's earlier nights in the store) or rejected with the reason."""
     j = _Judged(sub)
     _read(config, night, j)
     if sub.accepted and sub.township:  # where the rows are: in the file's own worker
         today = Tonight(sub.township, sub.sha256, j.sheets, j.letters)
         today.daily = j.daily = daily_figures(config, night, today)  # kept, and judged on
         j.history, j.history_failed = across_nights_in_worker(config, night, today)
+        folder, shared = spool
+        j.spool = write_spool(folder, sub.township, sub.id or 0, sub.file_name, j.sheets,
+                              config.schema.sheets, shared)
+        j.sheets = {}
     return j
 
 
@@ -446,6 +467,9 @@ def _choose(config: Config, night: dt.date, judged: dict[int | None, _Judged]
                 j.sub.replaced = True
                 j.sub.reason = f"已被后报的文件“{latest.sub.file_name}”替换。"
             j.sheets, j.ids = {}, []
+            if j.spool is not None:
+                j.spool.remove()
+                j.spool = None
         if latest.sub.accepted:
             current[town] = latest
         else:

@@ -1,0 +1,68 @@
+"""The township workers hand their rows to the night on disk, already encoded for the store
+and rendered for the master: what the office sees is the same as a master rebuilt from the
+store, odd values included, and nothing of it is left behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+
+from tests.factory import set_cell
+from tests.test_merge import NIGHT, NOW, send, sheet_values, township_book
+from toolkit.config.county import Config
+from toolkit.night.merge import merge_night
+from toolkit.outputs.master import write_master
+from toolkit.store import open_store
+
+LONG = "很长的备注" * 4000  # 20,000 characters: past the fast path, written the stock way
+
+
+def odd_night(config: Config) -> None:
+    inbox = config.paths.inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    for k, name in enumerate(config.county.township_names[:3], start=1):
+        book = township_book(name, k)
+        if k == 1:
+            set_cell(book, "排查登记", 1, "备注", LONG)
+            set_cell(book, "排查登记", 2, "备注", " 前后空格 ")
+            set_cell(book, "排查登记", 3, "备注", "a<b & c>d _x0041_\t")
+            set_cell(book, "排查登记", 1, "管控措施", "自行车间隔离")  # not an enum value
+        send(inbox, f"{name}_{NIGHT:%Y%m%d}.xlsx", book)
+
+
+def styles(path: Path) -> list[tuple[str, str]]:
+    wb = openpyxl.load_workbook(path)
+    try:
+        return [(c.number_format, str(c.fill.fgColor.rgb))
+                for row in wb["排查登记"].iter_rows() for c in row]
+    finally:
+        wb.close()
+
+
+def test_rows_rendered_in_the_workers_read_back_as_a_master_rebuilt_from_the_store(
+        config: Config) -> None:
+    odd_night(config)
+    result = merge_night(config, NIGHT, now=NOW)
+    assert result.rows > 0
+    merged, merged_styles = sheet_values(config.paths.master), styles(config.paths.master)
+    notes = [r[-4] for r in merged["排查登记"][1:]]  # 备注 sits before 检查结果, 来源文件, 来源行
+    assert max(len(n or "") for n in notes) > 16_000  # the long note, the stock way
+    assert any(n and n.startswith("a<b & c>d") for n in notes)
+    assert "自行车间隔离" in {v for r in merged["排查登记"] for v in r}
+    config.paths.master.unlink()
+    store = open_store(config)
+    try:
+        write_master(config, NIGHT, store)
+    finally:
+        store.close()
+    assert sheet_values(config.paths.master) == merged
+    assert styles(config.paths.master) == merged_styles
+
+
+def test_no_rows_are_left_on_disk_after_the_merge(config: Config) -> None:
+    odd_night(config)
+    merge_night(config, NIGHT, now=NOW)
+    night_folder = config.paths.archive / NIGHT.isoformat()
+    assert not [p.name for p in night_folder.rglob(".rows-*")]
+    assert len([p for p in night_folder.rglob("*.xlsx")]) == 3  # the copies as received

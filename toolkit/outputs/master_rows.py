@@ -1,0 +1,172 @@
+"""The master's data rows as sheet XML, made anywhere: in the night's own process or in a
+township file's worker, where the rows are (:mod:`toolkit.night.spool`).
+
+A rendered row is the ``<row>`` element with :data:`ROW` standing for its row number; the
+sheet puts the number in as it writes the row (:meth:`.master._DataWorksheet.put`). Styles
+are the data sheets' four formats, registered first in every master so their numbers are
+known without the workbook (:data:`DATA_STYLES`). Text of the columns with few distinct
+values (township, enums, 检查结果, 来源文件) goes to the workbook's shared-string table
+through ``lookup`` (a worker gets the night's known strings as a dict, any other value is
+written inline: it reads back the same). Anything unusual (XML specials, control
+characters, edge spaces) goes through xlsxwriter's own escaping; a row the fast path cannot
+write (very long text, an unexpected type) renders as None and is written the stock way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from math import isfinite
+from typing import Any
+
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+from ..config.schema import ColumnSpec
+from ..store.records import ROW_ERROR, ROW_WARNING
+
+ROW = "\x01"  # the row number's place in a rendered row (a control character in a value
+# is always escaped, so it never occurs in the text itself)
+# the data sheets' formats (attributes of master_sheets.Formats), registered first in every
+# master: their xf numbers are 1, 2, 3, 4 (0 is Excel's General)
+DATA_FORMATS = ("date", "data_wrap", "error", "warning")
+DATA_STYLES = {name: f' s="{k}"' for k, name in enumerate(DATA_FORMATS, start=1)}
+ROW_LABELS = {ROW_ERROR: ("有错误", DATA_STYLES["error"]),
+              ROW_WARNING: ("有警告", DATA_STYLES["warning"])}
+WRAPPED_TYPES = ("name-list", "text")
+
+# a string handed to xlsxwriter's own escaping: XML specials, control characters, text that
+# looks like an escape (_x0041_), leading/trailing whitespace
+_UNUSUAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
+# the same test over a whole row's texts joined by newlines (^ and $ at each text's edges):
+# one search per row instead of one per cell; a hit sends the row's texts through _UNUSUAL
+_UNUSUAL_ROW = re.compile(_UNUSUAL.pattern, re.MULTILINE)
+_EDGE_SPACE = re.compile(r"^\s|\s$")  # kept with xml:space="preserve", as xlsxwriter does
+_LONG = 16_000  # longer strings take xlsxwriter's own path (it truncates at 32,767)
+
+Lookup = Callable[[str], "int | None"]  # shared-string index of a text, None: inline
+
+
+class RowXml:
+    """Renders rows of ``width`` cells: ``shared`` the columns whose text goes through
+    ``lookup`` into the shared-string table."""
+
+    def __init__(self, width: int, shared: Sequence[int], lookup: Lookup) -> None:
+        self.refs = [xl_col_to_name(c) for c in range(width)]
+        self.shared = [c in set(shared) for c in range(width)]
+        self.lookup = lookup
+        self.refs_shared = 0  # shared-string references written (the table's count)
+        self._dates: dict[dt.date, str] = {}
+        self._helper = Worksheet()  # xlsxwriter's escaping and date serials
+
+    def xml(self, values: Sequence[Any], styles: Sequence[str]) -> str | None:
+        """``values`` (str, int, float, date or None) from column A as one ``<row>``, each
+        cell with the style at its index of ``styles``; None when a value needs the stock
+        writer."""
+        if len(values) > len(self.refs):
+            return None
+        refs, shared, lookup = self.refs, self.shared, self.lookup
+        unusual = _UNUSUAL_ROW.search(
+            "\n".join([v for v in values if v.__class__ is str and v])) is not None
+        parts = [f'<row r="{ROW}">']
+        add = parts.append
+        for col, v in enumerate(values):
+            cls = v.__class__
+            if cls is str and v:
+                if len(v) > _LONG:
+                    return None
+                if shared[col]:
+                    index = lookup(v)
+                    if index is not None:  # the table's strings are escaped by xlsxwriter
+                        self.refs_shared += 1
+                        add(f'<c r="{refs[col]}{ROW}"{styles[col]} t="s"><v>{index}</v></c>')
+                        continue
+                pres = ""
+                if unusual and _UNUSUAL.search(v):
+                    v = self._helper._escape_control_characters(v)
+                    if _EDGE_SPACE.search(v):
+                        pres = ' xml:space="preserve"'
+                    v = self._helper._escape_data(v)
+                add(f'<c r="{refs[col]}{ROW}"{styles[col]} t="inlineStr"><is><t{pres}>{v}</t>'
+                    "</is></c>")
+            elif v is None or cls is str:  # empty: a blank cell only when formatted
+                if styles[col]:
+                    add(f'<c r="{refs[col]}{ROW}"{styles[col]}/>')
+            elif cls is int or (cls is float and isfinite(v)):
+                add(f'<c r="{refs[col]}{ROW}"{styles[col]}><v>{v:.16G}</v></c>')
+            elif cls is dt.date:
+                serial = self._dates.get(v)
+                if serial is None:
+                    serial = self._dates[v] = \
+                        f"{self._helper._convert_date_time(v):.16G}"
+                add(f'<c r="{refs[col]}{ROW}"{styles[col]}><v>{serial}</v></c>')
+            else:
+                return None
+        add("</row>")
+        return "".join(parts)
+
+
+class SheetRows:
+    """One merged data sheet's rows: 乡镇, the schema's ``columns`` (taken from values in the
+    stored ``layout`` order), 检查结果, 来源文件, 来源行 — as cell values with their styles
+    (:meth:`cells`) and as rendered XML (:meth:`xml`)."""
+
+    def __init__(self, columns: Sequence[ColumnSpec], layout: Sequence[str],
+                 lookup: Lookup) -> None:
+        ids = [c.id for c in columns]
+        n = self.n = len(columns)
+        pos = [layout.index(i) if i in layout else None for i in ids]
+        self.getter = [(k + 1, p) for k, p in enumerate(pos) if p is not None]
+        self.same_order = pos == list(range(n))
+        self.status_col = n + 1
+        self.width = n + 4
+        self.dates = [k + 1 for k, c in enumerate(columns) if c.type == "date"]
+        self.lists = [k + 1 for k, c in enumerate(columns) if c.type == "name-list"]
+        self.shared = [0, *(k + 1 for k, c in enumerate(columns) if c.type == "enum"),
+                       self.status_col, self.status_col + 1]
+        styles = [""] * self.width
+        for k in self.dates:
+            styles[k] = DATA_STYLES["date"]
+        for k, col in enumerate(columns, start=1):  # names and text wrap within their width
+            if col.type in WRAPPED_TYPES:
+                styles[k] = DATA_STYLES["data_wrap"]
+        self.styles = styles
+        self.render = RowXml(self.width, self.shared, lookup)
+
+    def cells(self, township: str, file: str, excel_row: int, status: str,
+              src: Sequence[Any]) -> tuple[list[Any], list[str]]:
+        """The row's cells and their styles (dates from ISO text, name lists joined)."""
+        n = self.n
+        out: list[Any]
+        if self.same_order and len(src) == n:  # the usual case: the layout is the schema's
+            out = [township, *src, None, None, None]
+        else:
+            size = len(src)
+            out = [None] * self.width
+            out[0] = township
+            for k, p in self.getter:
+                if p < size:
+                    out[k] = src[p]
+        for k in self.dates:  # ISO text from the store; dates already from the reader
+            v = out[k]
+            if v.__class__ is str:
+                with contextlib.suppress(ValueError):
+                    out[k] = dt.date.fromisoformat(v)
+        for k in self.lists:  # a JSON list from the store, a tuple from the reader
+            v = out[k]
+            if isinstance(v, list | tuple):
+                out[k] = "、".join(str(x) for x in v)
+        styles = self.styles
+        label = ROW_LABELS.get(status)
+        if label is not None:
+            styles = list(styles)
+            out[self.status_col], styles[self.status_col] = label
+        out[self.status_col + 1] = file
+        out[self.status_col + 2] = excel_row
+        return out, styles
+
+    def xml(self, township: str, file: str, excel_row: int, status: str,
+            src: Sequence[Any]) -> str | None:
+        return self.render.xml(*self.cells(township, file, excel_row, status, src))
