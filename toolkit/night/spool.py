@@ -91,10 +91,11 @@ def write_spool(folder: Path, township: str, submission_id: int, file_name: str,
         name = spec.name
         with path.open("wb") as f:
             for at in range(0, len(rows), CHUNK):
-                chunk = [(r.excel_row, r.status, r.source, row_json(r),
-                          cells.xml(township, source_text(file_name, r.source, name),
-                                    r.excel_row, r.status, r.values or ()))
-                         for r in rows[at:at + CHUNK]]
+                part = rows[at:at + CHUNK]
+                made = cells.many([(township, source_text(file_name, r.source, name),
+                                    r.excel_row, r.status, r.values or ()) for r in part])
+                chunk = [(r.excel_row, r.status, r.source, row_json(r), xml)
+                         for r, xml in zip(part, made, strict=True)]
                 pickle.dump(zlib.compress(pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL),
                                           ZLIB_LEVEL), f, pickle.HIGHEST_PROTOCOL)
         spool.shared_refs += cells.render.refs_shared

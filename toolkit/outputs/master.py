@@ -209,7 +209,7 @@ def _write(path: Path, config: Config, night: dt.date | None, store: Any,
     conflicts_ws = wb.add_worksheet(CONFLICTS, **small)
     for spec, parts in data:
         _data_sheet(parts, spec.columns, spec.name, store, day, fmt, source(spec.name),
-                    watch.get(spec.name), names, strings._get_shared_string_index)
+                    watch.get(spec.name), names, lookup_of(strings))
     findings_sheet(findings_ws, store.findings(day) if night else [], fmt, when, bool(night))
     conflicts_sheet(conflicts_ws, conflicts, names, fmt, when, bool(night))
     wb.close()
@@ -260,6 +260,21 @@ def _watch(config: Config, conflicts: list[Conflict]) -> dict[str, _Watch]:
     return watch
 
 
+def lookup_of(table: Any) -> Lookup:
+    """A text's number in xlsxwriter's shared-string table (added when new), the reference
+    not counted (the renderer counts them)."""
+    known = table.string_table
+
+    def lookup(text: str) -> int:
+        index = known.get(text)
+        if index is None:
+            index = table._get_shared_string_index(text)
+            table.count -= 1
+        return index
+
+    return lookup
+
+
 class _DataWorksheet(Worksheet):
     """A worksheet that writes data rows rendered as XML (:mod:`.master_rows`) straight
     into its constant-memory row file.
@@ -282,7 +297,7 @@ class _DataWorksheet(Worksheet):
         the workbook's shared-string table, the rest inline: a smaller file, faster to
         compress, read back the same."""
         self._shared = list(columns)
-        self._render = RowXml(width, self._shared, self.str_table._get_shared_string_index)
+        self._render = RowXml(width, self._shared, lookup_of(self.str_table))
 
     def style_of(self, fmt: Any) -> str:
         """The cell attribute for ``fmt`` (None: ""), for :meth:`plain_row`'s ``styles``."""
@@ -297,8 +312,11 @@ class _DataWorksheet(Worksheet):
         each cell with the style at its index of ``styles`` (from :meth:`style_of`)."""
         if self._render is None or len(self._render.refs) < len(values):
             self.share_columns(self._shared, len(values))
-        assert self._render is not None
-        xml = self._render.xml(values, styles) if self.constant_memory else None
+        render = self._render
+        assert render is not None
+        before = render.refs_shared
+        xml = render.xml(values, styles) if self.constant_memory else None
+        self.str_table.count += render.refs_shared - before
         if xml is None:
             self.stock_row(row, values, styles)
         else:
@@ -370,9 +388,9 @@ def _data_sheet(parts: list[Any], columns: tuple[ColumnSpec, ...], sheet: str, s
     if watch is not None and watch.id_column in layout and watch.name_column in layout:
         watch_rows, wanted = watch.rows, watch.wanted
         id_pos, name_pos = layout.index(watch.id_column), layout.index(watch.name_column)
-    render = cells.render.xml
     row = part = 0
-    for count, (township, file, excel_row, status, xml, src) in enumerate(source):
+    for count, (township, file, excel_row, status, xml, src) in enumerate(
+            _rendered(source, cells)):
         k, row = divmod(count, PER_SHEET)
         row += 1
         if k != part:  # this sheet is full: go on in the next part
@@ -381,14 +399,11 @@ def _data_sheet(parts: list[Any], columns: tuple[ColumnSpec, ...], sheet: str, s
             finish(ws, PER_SHEET)
             part, ws = k, parts[k]
             start(ws)
-        if xml is None:  # not rendered yet (rows from the store), or only the stock way
+        if xml is None:  # a row only the stock writer can write
             if src.__class__ is str:
                 src = json.loads(src)
-            out, styles = cells.cells(township, file, excel_row, status, src)
-            xml = render(out, styles)
-            if xml is None:
-                ws.stock_row(row, out, styles)
-        if xml is not None:
+            ws.stock_row(row, *cells.cells(township, file, excel_row, status, src))
+        else:
             ws.put(row, xml, width)
         if excel_row in watch_rows:  # a row 跨乡镇重复 names
             wanted_ids = wanted.get((township, excel_row))
@@ -400,3 +415,34 @@ def _data_sheet(parts: list[Any], columns: tuple[ColumnSpec, ...], sheet: str, s
                     if pid.__class__ is str and pid in wanted_ids:
                         names_found[(township, excel_row, pid)] = src[name_pos]
     finish(ws, row)
+    ws.str_table.count += cells.render.refs_shared
+
+
+CHUNK = 4096  # rows rendered at once (a column at a time)
+
+
+def _rendered(source: Iterable[DrawnRow], cells: SheetRows) -> Iterator[DrawnRow]:
+    """The rows with their XML: those not rendered yet (from the store) rendered here, a
+    chunk at a time."""
+    chunk: list[DrawnRow] = []
+    for item in source:
+        if item[4] is None:
+            chunk.append(item)
+            if len(chunk) < CHUNK:
+                continue
+        if chunk:
+            yield from _render_chunk(chunk, cells)
+            chunk = []
+        if item[4] is not None:
+            yield item
+    if chunk:
+        yield from _render_chunk(chunk, cells)
+
+
+def _render_chunk(chunk: list[DrawnRow], cells: SheetRows) -> Iterator[DrawnRow]:
+    values = [json.loads(src) if src.__class__ is str else src
+              for *_head, src in chunk]
+    made = cells.many([(t, f, r, st, v)
+                       for (t, f, r, st, _x, _s), v in zip(chunk, values, strict=True)])
+    for (t, f, r, st, _x, _s), v, xml in zip(chunk, values, made, strict=True):
+        yield (t, f, r, st, xml, v)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from math import isfinite
 from typing import Any
@@ -46,7 +47,10 @@ _UNUSUAL_ROW = re.compile(_UNUSUAL.pattern, re.MULTILINE)
 _EDGE_SPACE = re.compile(r"^\s|\s$")  # kept with xml:space="preserve", as xlsxwriter does
 _LONG = 16_000  # longer strings take xlsxwriter's own path (it truncates at 32,767)
 
-Lookup = Callable[[str], "int | None"]  # shared-string index of a text, None: inline
+_STOCK = "\x00"  # a cell only the stock writer can write (its row is left to it)
+# a text's number in the shared-string table (None: written inline); it does not count the
+# reference: RowXml.refs_shared does, for the table's count
+Lookup = Callable[[str], "int | None"]
 
 
 class RowXml:
@@ -65,47 +69,96 @@ class RowXml:
         """``values`` (str, int, float, date or None) from column A as one ``<row>``, each
         cell with the style at its index of ``styles``; None when a value needs the stock
         writer."""
-        if len(values) > len(self.refs):
-            return None
-        refs, shared, lookup = self.refs, self.shared, self.lookup
-        unusual = _UNUSUAL_ROW.search(
-            "\n".join([v for v in values if v.__class__ is str and v])) is not None
-        parts = [f'<row r="{ROW}">']
-        add = parts.append
-        for col, v in enumerate(values):
-            cls = v.__class__
-            if cls is str and v:
-                if len(v) > _LONG:
-                    return None
-                if shared[col]:
-                    index = lookup(v)
-                    if index is not None:  # the table's strings are escaped by xlsxwriter
-                        self.refs_shared += 1
-                        add(f'<c r="{refs[col]}{ROW}"{styles[col]} t="s"><v>{index}</v></c>')
-                        continue
-                pres = ""
-                if unusual and _UNUSUAL.search(v):
-                    v = self._helper._escape_control_characters(v)
-                    if _EDGE_SPACE.search(v):
-                        pres = ' xml:space="preserve"'
-                    v = self._helper._escape_data(v)
-                add(f'<c r="{refs[col]}{ROW}"{styles[col]} t="inlineStr"><is><t{pres}>{v}</t>'
-                    "</is></c>")
-            elif v is None or cls is str:  # empty: a blank cell only when formatted
-                if styles[col]:
-                    add(f'<c r="{refs[col]}{ROW}"{styles[col]}/>')
-            elif cls is int or (cls is float and isfinite(v)):
-                add(f'<c r="{refs[col]}{ROW}"{styles[col]}><v>{v:.16G}</v></c>')
-            elif cls is dt.date:
-                serial = self._dates.get(v)
-                if serial is None:
-                    serial = self._dates[v] = \
-                        f"{self._helper._convert_date_time(v):.16G}"
-                add(f'<c r="{refs[col]}{ROW}"{styles[col]}><v>{serial}</v></c>')
-            else:
-                return None
-        add("</row>")
-        return "".join(parts)
+        return self.many([values], [styles])[0]
+
+    def many(self, rows: Sequence[Sequence[Any]], styles: Sequence[Sequence[str]]
+             ) -> list[str | None]:
+        """:meth:`xml` for many rows at once, made a column at a time: a column's cells
+        share their reference, style and (usually) type, so most cells are one string
+        concatenation; a column holding anything unusual is made cell by cell."""
+        width = max(map(len, rows), default=0)
+        if width > len(self.refs):
+            return [None] * len(rows)
+        if any(len(r) != width for r in rows):
+            rows = [[*r, *[None] * (width - len(r))] for r in rows]
+            styles = [[*s, *[""] * (width - len(s))] for s in styles]
+        columns = [self._column(c, col, st) for c, (col, st) in
+                   enumerate(zip(zip(*rows, strict=True), zip(*styles, strict=True),
+                                 strict=True))]
+        stock = any(_STOCK in col for col in columns)
+        n = len(rows)
+        out: list[str | None] = ["".join(cells) for cells in zip(
+            [f'<row r="{ROW}">'] * n, *columns, ["</row>"] * n, strict=True)]
+        if stock:
+            out = [None if x is None or _STOCK in x else x for x in out]
+        return out
+
+    def _column(self, c: int, values: Sequence[Any], styles: Sequence[str]) -> list[str]:
+        style = styles[0]
+        if styles.count(style) != len(styles):  # the check result's colour, row by row
+            return [self._cell(c, v, s) for v, s in zip(values, styles, strict=True)]
+        if self.shared[c]:
+            return self._shared_column(c, values, style)
+        texts = "\n".join([v for v in values if v.__class__ is str])
+        if texts and ((len(texts) > _LONG and max(map(len, texts.split("\n"))) > _LONG)
+                      or _UNUSUAL_ROW.search(texts)):
+            return [self._cell(c, v, style) for v in values]
+        ref = self.refs[c]
+        text = f'<c r="{ref}{ROW}"{style} t="inlineStr"><is><t>'
+        number = f'<c r="{ref}{ROW}"{style}><v>'
+        empty = f'<c r="{ref}{ROW}"{style}/>' if style else ""
+        cell, dates, serial = self._cell, self._dates, self._serial
+        return [(text + v + "</t></is></c>" if v else empty) if (k := v.__class__) is str
+                else empty if v is None
+                else number + f"{v:.16G}</v></c>" if k is int
+                else number + (dates.get(v) or serial(v)) + "</v></c>" if k is dt.date
+                else cell(c, v, style) for v in values]
+
+    def _serial(self, day: dt.date) -> str:
+        serial = self._dates[day] = f"{self._helper._convert_date_time(day):.16G}"
+        return serial
+
+    def _shared_column(self, c: int, values: Sequence[Any], style: str) -> list[str]:
+        """A column of few distinct values: each made once."""
+        try:
+            counts = Counter(values)
+        except TypeError:  # an unhashable value
+            counts = Counter()
+        if not counts or any(v is not None and v.__class__ is not str for v in counts):
+            return [self._cell(c, v, style) for v in values]  # (1 and True are one key)
+        made = {}
+        for v, times in counts.items():
+            cell = made[v] = self._cell(c, v, style)
+            if ' t="s"' in cell:
+                self.refs_shared += times - 1  # _cell counted the first
+        return [made[v] for v in values]
+
+    def _cell(self, c: int, v: Any, style: str) -> str:
+        """One cell, any value: :data:`_STOCK` when it needs the stock writer."""
+        ref = self.refs[c]
+        cls = v.__class__
+        if cls is str and v:
+            if len(v) > _LONG:
+                return _STOCK
+            if self.shared[c]:
+                index = self.lookup(v)
+                if index is not None:  # the table's strings are escaped by xlsxwriter
+                    self.refs_shared += 1
+                    return f'<c r="{ref}{ROW}"{style} t="s"><v>{index}</v></c>'
+            pres = ""
+            if _UNUSUAL.search(v):
+                v = self._helper._escape_control_characters(v)
+                if _EDGE_SPACE.search(v):
+                    pres = ' xml:space="preserve"'
+                v = self._helper._escape_data(v)
+            return f'<c r="{ref}{ROW}"{style} t="inlineStr"><is><t{pres}>{v}</t></is></c>'
+        if v is None or cls is str:  # empty: a blank cell only when formatted
+            return f'<c r="{ref}{ROW}"{style}/>' if style else ""
+        if cls is int or (cls is float and isfinite(v)):
+            return f'<c r="{ref}{ROW}"{style}><v>{v:.16G}</v></c>'
+        if cls is dt.date:
+            return f'<c r="{ref}{ROW}"{style}><v>{self._dates.get(v) or self._serial(v)}</v></c>'
+        return _STOCK
 
 
 class SheetRows:
@@ -170,3 +223,9 @@ class SheetRows:
     def xml(self, township: str, file: str, excel_row: int, status: str,
             src: Sequence[Any]) -> str | None:
         return self.render.xml(*self.cells(township, file, excel_row, status, src))
+
+    def many(self, rows: Sequence[tuple[str, str, int, str, Sequence[Any]]]
+             ) -> list[str | None]:
+        """:meth:`xml` of many rows (township, file, Excel row, status, values) at once."""
+        made = [self.cells(*r) for r in rows]
+        return self.render.many([v for v, _s in made], [s for _v, s in made])
