@@ -206,3 +206,35 @@ def test_xls_copy_shows_dates_as_dates(tmp_path: Path, config: Config) -> None:
     dates = [c for ws in wb.worksheets if ws.title != RESULT_SHEET for row in ws.iter_rows()
              for c in row if isinstance(c.value, dt.date)]
     assert dates and all(c.number_format == "yyyy-mm-dd" for c in dates)
+
+
+@pytest.mark.parametrize("order", ["address after other attributes", "rows out of order"])
+def test_problem_cells_are_marked_whatever_order_a_program_writes_rows_in(
+        checked: Any, tmp_path: Path, config: Config, order: str) -> None:
+    """Another program may write a row's address after its other attributes, or rows out
+    of order: the copy is marked at the same cells."""
+    import re
+    import zipfile
+
+    path, _result = checked
+    odd = tmp_path / "odd" / path.name
+    odd.parent.mkdir()
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(odd, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                text = data.decode()
+                if order == "rows out of order":
+                    rows = re.findall(r"<row\b.*?</row>", text, re.DOTALL)
+                    if len(rows) > 2:
+                        text = text.replace("".join(rows), "".join([rows[0], *rows[:0:-1]]))
+                else:
+                    text = re.sub(r'<row r="(\d+)"', r'<row customFormat="0" r="\1"', text)
+                data = text.encode()
+            z.writestr(info, data)
+    out = write_annotated(check_path(odd, config), tmp_path / "out")
+    wb = openpyxl.load_workbook(out)
+    assert wb["住户"]["D2"].fill.fgColor.rgb == ERROR_COLOR
+    assert wb["排查登记"]["K4"].fill.fgColor.rgb == ERROR_COLOR
+    assert "发热" in wb["排查登记"]["K4"].comment.text
+    assert wb["排查登记"]["A3"].fill.fgColor.rgb != ERROR_COLOR

@@ -10,5 +10,18 @@ def is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in "WF"
 
 
+class _Widths(dict[str, int]):
+    """Each character's width, looked up once."""
+
+    def __missing__(self, ch: str) -> int:
+        width = self[ch] = 2 if is_wide(ch) else 1
+        return width
+
+
+_WIDTHS = _Widths()
+
+
 def display_width(text: str) -> int:
-    return sum(2 if is_wide(ch) else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    return sum(map(_WIDTHS.__getitem__, text))

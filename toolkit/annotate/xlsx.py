@@ -45,7 +45,8 @@ _CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comm
 _CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 _AFTER_LEGACY = ("<legacyDrawingHF", "<drawingHF", "<picture", "<oleObjects", "<controls",
                  "<webPublishItems", "<tableParts", "<extLst", "</worksheet>")
-_ROW_RE = re.compile(r'<row\b[^>]*?\br="(\d+)"[^>]*?(/?)>')
+_ROW_RE_B = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?(/?)>')
+_ROW_TAG_B = re.compile(rb'<row\b[^>]*?(/?)>')
 _CELL_RE = re.compile(r'<c\b([^>]*?)(/>|>.*?</c>)', re.DOTALL)
 _ATTR_R = re.compile(r'\br="([A-Z]+)(\d+)"')
 _ATTR_S = re.compile(r'\bs="(\d+)"')
@@ -154,43 +155,81 @@ def _col_styles(xml: str) -> dict[int, int]:
     return out
 
 
-def _mark_sheet_xml(xml: str, cells: dict[str, tuple[str, str]], styles: _Styles) -> str | None:
-    """Give every problem cell (ref -> (severity, comment)) its fill; None when the sheet
-    holds something this path does not handle."""
+Edit = tuple[int, int, bytes]  # (start, end, replacement) in a part's bytes
+
+
+class _Spliced:
+    """A part's original bytes with edits, written out piece by piece (a county register's
+    sheet is never decoded or copied as a whole)."""
+
+    def __init__(self, raw: bytes, edits: list[Edit]) -> None:
+        self.raw, self.edits = raw, sorted(edits)
+        self.size = len(raw) + sum(len(b) - (e - s) for s, e, b in edits)
+
+    @property
+    def sound(self) -> bool:
+        """The edits do not overlap."""
+        return all(a[1] <= b[0] for a, b in zip(self.edits, self.edits[1:], strict=False))
+
+    def pieces(self) -> list[bytes | memoryview]:
+        view = memoryview(self.raw)
+        out: list[bytes | memoryview] = []
+        pos = 0
+        for start, end, new in self.edits:
+            out += [view[pos:start], new]
+            pos = end
+        out.append(view[pos:])
+        return out
+
+
+def _mark_sheet(raw: bytes, cells: dict[str, tuple[str, str]], styles: _Styles
+                ) -> list[Edit] | None:
+    """The edits that give every problem cell (ref -> (severity, comment)) its fill; None
+    when the sheet holds something this path does not handle. Each problem row is found
+    by its tag (rows come in order), the regular expression over every row is only for a
+    file whose rows do not."""
     by_row: dict[int, dict[str, str]] = {}
     for ref, (severity, _text) in cells.items():
         m = _CELLREF.fullmatch(ref)
         if m is None:
             return None
         by_row.setdefault(int(m.group(2)), {})[m.group(1)] = severity
-    start, end = xml.find("<sheetData"), xml.find("</sheetData>")
-    if start < 0:
+    start, end = raw.find(b"<sheetData"), raw.find(b"</sheetData>")
+    if start < 0 or end < 0:  # no rows, or <sheetData/>
         return None
-    if end < 0:  # <sheetData/>
+    col_style = _col_styles(raw[:start].decode("utf-8"))
+    found: dict[int, int] = {}
+    cursor = start
+    for row in sorted(by_row):
+        at = raw.find(b'<row r="%d"' % row, cursor, end)
+        if at < 0:
+            found = {}
+            break
+        found[row] = cursor = at
+    if not found:  # rows not in order, or the address not the tag's first attribute
+        found = {int(m.group(1)): m.start() for m in _ROW_RE_B.finditer(raw, start, end)
+                 if int(m.group(1)) in by_row}
+    if set(by_row) - set(found):  # a problem row with no cell at all: leave it to openpyxl
         return None
-    col_style = _col_styles(xml)
-    pieces: list[str] = []
-    pos = 0
-    seen: set[int] = set()
-    for m in _ROW_RE.finditer(xml, start, end):
-        row = int(m.group(1))
-        if row not in by_row:
-            continue
-        seen.add(row)
-        close = m.end() if m.group(2) else xml.find("</row>", m.end())
-        pieces.append(xml[pos:m.start()])
-        row_tag = m.group(0)[:-2] + ">" if m.group(2) else m.group(0)
+    edits: list[Edit] = []
+    for row, at in found.items():
+        t = _ROW_TAG_B.match(raw, at)
+        if t is None:
+            return None
+        closed = bool(t.group(1))
+        close = t.end() if closed else raw.find(b"</row>", t.end())
+        if close < 0:
+            return None
+        tag = t.group(0).decode("utf-8")
+        row_tag = tag[:-2] + ">" if closed else tag
         row_tag = re.sub(r'\sspans="[^"]*"', "", row_tag)  # a cell may be added outside
-        body = "" if m.group(2) else xml[m.end():close]
+        body = "" if closed else raw[t.end():close].decode("utf-8")
         new_body = _mark_row(body, row, by_row[row], styles, col_style)
         if new_body is None:
             return None
-        pieces.append(row_tag + new_body + "</row>")
-        pos = close if m.group(2) else close + len("</row>")
-    if set(by_row) - seen:  # a problem row with no cell at all: leave it to openpyxl
-        return None
-    pieces.append(xml[pos:])
-    return "".join(pieces)
+        edits.append((at, close if closed else close + len(b"</row>"),
+                      (row_tag + new_body + "</row>").encode("utf-8")))
+    return edits
 
 
 def _mark_row(body: str, row: int, targets: dict[str, str], styles: _Styles,
@@ -266,13 +305,30 @@ def _vml(cells: dict[str, tuple[str, str]], block: int) -> tuple[str, int]:
             + "".join(shapes) + "</xml>"), blocks
 
 
-def _add_legacy_drawing(xml: str, rid: str) -> str:
-    root_end = xml.find(">", xml.find("<worksheet"))
-    if f'xmlns:r="{_NS_R}"' not in xml[:root_end]:
-        xml = xml[:root_end] + f' xmlns:r="{_NS_R}"' + xml[root_end:]
-    tail = xml.rfind("</sheetData>")
-    at = min(i for i in (xml.find(tag, tail) for tag in _AFTER_LEGACY) if i >= 0)
-    return xml[:at] + f'<legacyDrawing r:id="{rid}"/>' + xml[at:]
+def _legacy_drawing(raw: bytes, rid: str) -> list[Edit] | None:
+    """The edits that give a sheet its comments' drawing (and the relationships'
+    namespace on its root when missing)."""
+    root = raw.find(b"<worksheet")
+    root_end = raw.find(b">", root)
+    if root < 0 or root_end < 0:
+        return None
+    edits: list[Edit] = []
+    if f'xmlns:r="{_NS_R}"'.encode() not in raw[root:root_end]:
+        edits.append((root_end, root_end, f' xmlns:r="{_NS_R}"'.encode()))
+    tail = raw.rfind(b"</sheetData>")
+    at = min(i for i in (raw.find(tag.encode(), tail) for tag in _AFTER_LEGACY) if i >= 0)
+    edits.append((at, at, f'<legacyDrawing r:id="{rid}"/>'.encode()))
+    return edits
+
+
+def _unselect(raw: bytes) -> list[Edit]:
+    """Edits that unselect the sheet's tab (only the 检查结果 tab is selected)."""
+    edits: list[Edit] = []
+    at = raw.find(b'tabSelected="1"', 0, 4096)
+    while at >= 0:
+        edits.append((at, at + 15, b'tabSelected="0"'))
+        at = raw.find(b'tabSelected="1"', at + 15, 4096)
+    return edits
 
 
 def _add_rels(existing: str | None, rels: list[tuple[str, str, str]]) -> str:
@@ -374,18 +430,20 @@ def _fast_write(zin: zipfile.ZipFile, out: Path, build: Build) -> bool:
     new_parts: dict[str, str] = {}
     overrides: list[tuple[str, str]] = []
     block = 1
+    sheets: dict[str, _Spliced] = {}  # the sheets' parts, edited where they stand
     for n, (sheet_name, marks) in enumerate(annotation.by_sheet().items(), start=1):
         cells: dict[str, tuple[str, str]] = {m.cell: (m.severity, m.note) for m in marks}
         part = sheet_part[sheet_name]
-        xml = read(part)
+        raw = zin.read(part)
         rels_name = _rels_name(part)
         existing = read(rels_name) if rels_name in names_in_zip else None
-        if "<legacyDrawing" in xml or (existing is not None and "/comments" in existing):
+        if b"<legacyDrawing" in raw or (existing is not None and "/comments" in existing):
             return False  # comments already there: openpyxl merges them
-        marked = _mark_sheet_xml(xml, cells, styles)
-        if marked is None:
+        marked = _mark_sheet(raw, cells, styles)
+        drawing = _legacy_drawing(raw, "rIdGridkitVml")
+        if marked is None or drawing is None:
             return False
-        new_parts[part] = _add_legacy_drawing(marked, "rIdGridkitVml")
+        sheets[part] = _Spliced(raw, marked + drawing + _unselect(raw))
         comments = f"xl/gridkit_comments{n}.xml"
         vml = f"xl/drawings/gridkit_vmlDrawing{n}.vml"
         rel = posixpath.relpath
@@ -415,25 +473,34 @@ def _fast_write(zin: zipfile.ZipFile, out: Path, build: Build) -> bool:
         extra += f'<Default Extension="vml" ContentType="{_CT_VML}"/>'
     new_parts["[Content_Types].xml"] = types.replace("</Types>", extra + "</Types>", 1)
     for part in sheet_part.values():  # only the 检查结果 tab is selected
-        if part in new_parts:
-            new_parts[part] = _unselect(new_parts[part])
-        elif part in names_in_zip:
+        if part not in sheets and part in names_in_zip:
             with zin.open(part) as fh:
-                head = fh.read(4096).decode("utf-8", "ignore")
-            if 'tabSelected="1"' in head:
-                new_parts[part] = _unselect(read(part))
+                head = fh.read(4096)
+            if b'tabSelected="1"' in head:
+                sheets[part] = _Spliced(zin.read(part), _unselect(head))
+    if not all(sheet.sound for sheet in sheets.values()):
+        return False
+
     def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in zin.infolist():
-                data = (new_parts.pop(info.filename).encode("utf-8")
-                        if info.filename in new_parts else zin.read(info.filename))
-                zout.writestr(info.filename, data, compresslevel=1 if len(data) > 1 << 20 else 6)
+                name = info.filename
+                sheet = sheets.pop(name, None)
+                if sheet is not None:  # streamed, piece by piece
+                    zout.compresslevel = _level(sheet.size)
+                    with zout.open(name, "w", force_zip64=sheet.size > 1 << 31) as fh:
+                        for piece in sheet.pieces():
+                            fh.write(piece)
+                    continue
+                data = (new_parts.pop(name).encode("utf-8") if name in new_parts
+                        else zin.read(name))
+                zout.writestr(name, data, compresslevel=_level(len(data)))
             for name, text in new_parts.items():
                 zout.writestr(name, text.encode("utf-8"))
     replace_file(out, write)
     return True
 
 
-def _unselect(xml: str) -> str:
-    head = xml[:4096].replace('tabSelected="1"', 'tabSelected="0"')
-    return head + xml[4096:]
+def _level(size: int) -> int:
+    """Deflate level: 1 for a large part (a register's sheet), zlib's 6 for the rest."""
+    return 1 if size > 1 << 20 else 6
