@@ -277,3 +277,16 @@ def test_observation_start_typed_as_year_9999_is_flagged_not_a_crash(config: Con
     assert ("observation-too-short", "N2") in found
     assert "9999-12-31" in found[("observation-too-short", "N2")]
     assert (("unmanaged-risk", "L2") in found) == (measure == "解除观察")
+
+
+def test_birth_dates_are_judged_alike_in_small_and_large_registers() -> None:
+    """A small register checks each ID's birth date by itself, a large one looks it up in a
+    table of every real date: both accept and refuse the same dates."""
+    from toolkit.check.rules.identity import _birth_dates, _BirthDates
+
+    until = dt.date(2020, 2, 4)
+    table, each = _birth_dates(until), _BirthDates(until)
+    texts = [f"{y}{m:02d}{d:02d}" for y in (1889, 1890, 1900, 1999, 2000, 2019, 2020, 2021)
+             for m in range(0, 14) for d in range(0, 33)]
+    assert [t in table for t in texts] == [t in each for t in texts]
+    assert "20200204" in each and "20200205" not in each and "19000229" not in each
