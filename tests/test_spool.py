@@ -7,10 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from tests.factory import set_cell
 from tests.test_merge import NIGHT, NOW, send, sheet_values, township_book
 from toolkit.config.county import Config
+from toolkit.errors import JobFailed
 from toolkit.night.merge import merge_night
 from toolkit.outputs.master import write_master
 from toolkit.store import open_store
@@ -66,3 +68,27 @@ def test_no_rows_are_left_on_disk_after_the_merge(config: Config) -> None:
     night_folder = config.paths.archive / NIGHT.isoformat()
     assert not [p.name for p in night_folder.rglob(".rows-*")]
     assert len([p for p in night_folder.rglob("*.xlsx")]) == 3  # the copies as received
+
+
+def test_a_full_disk_while_spooling_stops_the_night_in_one_sentence(
+        config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a township's fault: no township is 退回 for it, the night stops with one
+    sentence and the store and master stay as they were."""
+    import errno
+
+    import toolkit.night.merge as merge
+
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    odd_night(config)
+    monkeypatch.setattr(merge, "write_spool", full)  # the forked workers see it too
+    with pytest.raises(JobFailed) as caught:
+        merge_night(config, NIGHT, now=NOW)
+    assert "磁盘已满" in caught.value.message and "上一次的结果不变" in caught.value.message
+    assert not config.paths.master.exists()
+    store = open_store(config)
+    try:
+        assert store.row_count(NIGHT) == 0 and store.statuses(NIGHT) == []
+    finally:
+        store.close()

@@ -22,7 +22,7 @@ from typing import Any
 from ..check.isolate import Refused, map_bounded
 from ..check.run import CheckResult, check_path, unreadable
 from ..config.county import Config
-from ..errors import UsageError
+from ..errors import JobFailed, UsageError, os_reason
 from ..files import crash_point, sweep
 from ..findings import ERROR, WARNING, Finding, json_value
 from ..outputs.master import DrawnRow, Rendered, write_master
@@ -130,6 +130,7 @@ class _Judged:
     history_failed: str | None = None  # why those could not be made (logged by the night)
     daily: dict[str, float] | None = None  # its figures followed across nights
     spool: Spool | None = None  # its rows, written to disk by its worker (then not in sheets)
+    spool_failed: str | None = None  # why they could not be (a full disk): the night stops
 
 
 def deadline_of(config: Config, night: dt.date) -> dt.datetime:
@@ -176,7 +177,8 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
             return _as_before(config, night, store, archived, done[0])
     subs = store.submissions(night)
     folder = config.paths.archive / night.isoformat()  # the workers' rows, beside the copies
-    folder.mkdir(parents=True, exist_ok=True)
+    if subs:
+        folder.mkdir(parents=True, exist_ok=True)
     shared = shared_strings(config.county.township_names, [s.file_name for s in subs],
                             config.schema.sheets)
     try:
@@ -192,6 +194,11 @@ def _merged(config: Config, night: dt.date, store: Store, archived: ArchiveResul
             judged: dict[int | None, _Judged], shared: dict[str, int],
             now: dt.datetime) -> MergeResult:
     archived.restamp([j.sub for j in judged.values()])  # the clerk's 送达时间.txt
+    failed = next((j.spool_failed for j in judged.values() if j.spool_failed), None)
+    if failed is not None:
+        folder = config.paths.archive / night.isoformat()
+        raise JobFailed(f"无法在 {folder} 写出汇总用的临时文件({failed}),这一次的汇总没有完成,"
+                        "上一次的结果不变:请清理磁盘空间后重新运行。")
     current, rejected_latest = _choose(config, night, judged)
     for j in current.values():  # against the township's earlier nights (in the worker)
         if j.history_failed is not None:
@@ -348,8 +355,11 @@ def judge(config: Config, night: dt.date, sub: Submission,
         today.daily = j.daily = daily_figures(config, night, today)  # kept, and judged on
         j.history, j.history_failed = across_nights_in_worker(config, night, today)
         folder, shared = spool
-        j.spool = write_spool(folder, sub.township, sub.id or 0, sub.file_name, j.sheets,
-                              config.schema.sheets, shared)
+        try:
+            j.spool = write_spool(folder, sub.township, sub.id or 0, sub.file_name, j.sheets,
+                                  config.schema.sheets, shared)
+        except OSError as exc:  # not the township's fault: the night's, said once
+            j.spool_failed = os_reason(exc)
         j.sheets = {}
     return j
 
