@@ -20,8 +20,8 @@ from click.testing import CliRunner
 from tests.citynight import NIGHT, county_samples, deliver, merge, write_city
 from tests.test_merge import sheet_values, summary_columns
 from toolkit.city.night import FAILED, MERGED, NOT_YET, gather_city
-from toolkit.city.report import CityReportResult, build_city_report
-from toolkit.city.stores import close_stores, open_city_stores
+from toolkit.city.report import CityReportResult, build_city_report, read_city_night
+from toolkit.city.stores import open_city_stores
 from toolkit.city.trace import trace_city_figure
 from toolkit.cli import main
 from toolkit.config.city import City
@@ -254,11 +254,7 @@ def test_cli_trace_json(city_night: dict[str, Any]) -> None:
 
 def test_every_county_merged_is_exit_0(city_night: dict[str, Any]) -> None:
     city = write_city(city_night["root"], ("530629", "530602"), name="two.toml")
-    stores = open_city_stores(city)
-    try:
-        night = gather_city(city, stores, NIGHT)
-    finally:
-        close_stores(stores.values())
+    night = read_city_night(city, NIGHT)
     assert night.exit_code == 0 and night.count(MERGED) == 2
 
 
@@ -329,12 +325,7 @@ def test_a_store_failing_while_the_duplicates_are_read_leaves_the_city_report_wh
 
     monkeypatch.setattr(SqliteStore, "pick", flaky)
     city: City = city_night["city"]
-    problems: dict[str, str] = {}
-    stores = open_city_stores(city, problems=problems)
-    try:
-        night = gather_city(city, stores, NIGHT, problems)
-    finally:
-        close_stores(stores.values())
+    night = read_city_night(city, NIGHT)
     zhaoyang = night.county("530602")
     assert zhaoyang is not None and zhaoyang.state == MERGED
     assert "跨县重复登记未能核对" in zhaoyang.note

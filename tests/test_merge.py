@@ -93,6 +93,29 @@ def sheet_values(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         wb.close()
 
 
+def data_styles(path: Path) -> list[list[tuple[str, bool, str]]]:
+    """Every cell's number format, wrapping and fill colour in a master's 排查登记 and 住户."""
+    wb = openpyxl.load_workbook(path)
+    try:
+        return [[(c.number_format, bool(c.alignment.wrap_text), str(c.fill.fgColor.rgb))
+                 for c in row] for name in ("排查登记", "住户") for row in wb[name].iter_rows()]
+    finally:
+        wb.close()
+
+
+def rebuild_master(config: Config, night: dt.date = NIGHT) -> Path:
+    """The night's master written again from the store alone (the merge's one removed)."""
+    from toolkit.outputs.master import write_master
+    from toolkit.store import open_store
+
+    config.paths.master.unlink()
+    store = open_store(config)
+    try:
+        return write_master(config, night, store)
+    finally:
+        store.close()
+
+
 def summary_columns(sheets: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[Any]]:
     """The columns of every 汇总 page of a master (汇总, 汇总-排查管控 …) by their title:
     each from the first township's row down to 全县合计."""

@@ -6,14 +6,21 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import openpyxl
 import pytest
 
-from tests.test_merge import LATE, NIGHT, NOW, ON_TIME, sheet_values, stamp
+from tests.test_merge import (
+    LATE,
+    NIGHT,
+    NOW,
+    ON_TIME,
+    data_styles,
+    rebuild_master,
+    sheet_values,
+    stamp,
+)
 from toolkit.config.county import Config
 from toolkit.night.merge import merge_night
 from toolkit.outputs.figures import night_figures
-from toolkit.outputs.master import write_master
 from toolkit.store import open_store
 
 sample = pytest.importorskip("toolkit.sample")
@@ -29,16 +36,6 @@ def sample_night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object
     result = sample.generate(config, out / "files", NIGHT, scale=0.05, defects=0.02, seed=4,
                              townships=names[:-1])
     return out / "files", result
-
-
-def data_styles(path: Path) -> list[list[tuple[str, bool, str]]]:
-    """Every cell's number format, wrapping and fill colour in 排查登记 and 住户."""
-    wb = openpyxl.load_workbook(path)
-    try:
-        return [[(c.number_format, bool(c.alignment.wrap_text), str(c.fill.fgColor.rgb))
-                 for c in row] for name in ("排查登记", "住户") for row in wb[name].iter_rows()]
-    finally:
-        wb.close()
 
 
 def test_sample_night(config: Config, sample_night: tuple[Path, object]) -> None:
@@ -72,12 +69,7 @@ def test_sample_night(config: Config, sample_night: tuple[Path, object]) -> None
     # the merge writes the master from the rows it has just stored; rebuilt from the store
     # (dates and lists decoded from JSON) it is the same, cell for cell
     merged_styles = data_styles(config.paths.master)
-    config.paths.master.unlink()
-    store = open_store(config)
-    try:
-        write_master(config, NIGHT, store)
-    finally:
-        store.close()
+    rebuild_master(config)
     assert sheet_values(config.paths.master) == sheets
     # rendered in the workers or here: the same date formats, wrapping and check colours
     assert data_styles(config.paths.master) == merged_styles

@@ -4,17 +4,21 @@ store, odd values included, and nothing of it is left behind."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import openpyxl
 import pytest
 
 from tests.factory import set_cell
-from tests.test_merge import NIGHT, NOW, send, sheet_values, township_book
+from tests.test_merge import (
+    NIGHT,
+    NOW,
+    data_styles,
+    rebuild_master,
+    send,
+    sheet_values,
+    township_book,
+)
 from toolkit.config.county import Config
 from toolkit.errors import JobFailed
 from toolkit.night.merge import merge_night
-from toolkit.outputs.master import write_master
 from toolkit.store import open_store
 
 LONG = "很长的备注" * 4000  # 20,000 characters: past the fast path, written the stock way
@@ -33,33 +37,19 @@ def odd_night(config: Config) -> None:
         send(inbox, f"{name}_{NIGHT:%Y%m%d}.xlsx", book)
 
 
-def styles(path: Path) -> list[tuple[str, str]]:
-    wb = openpyxl.load_workbook(path)
-    try:
-        return [(c.number_format, str(c.fill.fgColor.rgb))
-                for row in wb["排查登记"].iter_rows() for c in row]
-    finally:
-        wb.close()
-
-
 def test_rows_rendered_in_the_workers_read_back_as_a_master_rebuilt_from_the_store(
         config: Config) -> None:
     odd_night(config)
     result = merge_night(config, NIGHT, now=NOW)
     assert result.rows > 0
-    merged, merged_styles = sheet_values(config.paths.master), styles(config.paths.master)
+    merged, merged_styles = sheet_values(config.paths.master), data_styles(config.paths.master)
     notes = [r[-4] for r in merged["排查登记"][1:]]  # 备注 sits before 检查结果, 来源文件, 来源行
     assert max(len(n or "") for n in notes) > 16_000  # the long note, the stock way
     assert any(n and n.startswith("a<b & c>d") for n in notes)
     assert "自行车间隔离" in {v for r in merged["排查登记"] for v in r}
-    config.paths.master.unlink()
-    store = open_store(config)
-    try:
-        write_master(config, NIGHT, store)
-    finally:
-        store.close()
+    rebuild_master(config)
     assert sheet_values(config.paths.master) == merged
-    assert styles(config.paths.master) == merged_styles
+    assert data_styles(config.paths.master) == merged_styles
 
 
 def test_no_rows_are_left_on_disk_after_the_merge(config: Config) -> None:

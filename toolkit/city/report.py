@@ -90,13 +90,18 @@ def build_city_report(city: City, night: dt.date, *, out_dir: Path | None = None
     report (into ``out_dir`` when given, else the city file's ``[paths]``). A county that
     cannot be read is 汇总失败 with its reason; the template is rendered before anything is
     written."""
+    return render_city(city, read_city_night(city, night), out_dir=out_dir)
+
+
+def read_city_night(city: City, night: dt.date) -> CityNight:
+    """The night as every county's store tells it (each store opened and closed here; one
+    that cannot be opened is that county's 汇总失败 with the reason)."""
     problems: dict[str, str] = {}
     stores = open_city_stores(city, problems=problems)
     try:
-        data = gather_city(city, stores, night, problems)
+        return gather_city(city, stores, night, problems)
     finally:
         close_stores(stores.values())
-    return render_city(city, data, out_dir=out_dir)
 
 
 def report_data(data: CityNight) -> CityReportData:
