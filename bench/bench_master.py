@@ -81,7 +81,8 @@ def w_gridkit(rows: Rows, path: Path, *, prerender: bool = False) -> float:
     if prerender:
         for name, (head, data, styles) in rows.items():
             render = RowXml(len(head), [], lambda _text: None)
-            pre[name] = [render.xml(v, s) for v, s in zip(data, styles, strict=True)]
+            pre[name] = [xml for at in range(0, len(data), CHUNK)
+                         for xml in render.many(data[at:at + CHUNK], styles[at:at + CHUNK])]
     start = time.perf_counter()
     wb = _FastZipWorkbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                        "strings_to_urls": False, "strings_to_numbers": False})
@@ -103,14 +104,8 @@ def w_gridkit(rows: Rows, path: Path, *, prerender: bool = False) -> float:
                 else:
                     ws.put(r, xml, width)
         else:  # rendered a chunk at a time, as the master does
-            render = ws._render
             for at in range(0, len(data), CHUNK):
-                made = render.many(data[at:at + CHUNK], styles[at:at + CHUNK])
-                for r, xml in enumerate(made, start=at + 1):
-                    if xml is None:
-                        ws.stock_row(r, data[r - 1], styles[r - 1])
-                    else:
-                        ws.put(r, xml, width)
+                ws.plain_rows(at + 1, data[at:at + CHUNK], styles[at:at + CHUNK])
     wb.close()
     return time.perf_counter() - start
 

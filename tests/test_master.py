@@ -158,12 +158,17 @@ def test_fast_data_rows_read_back_as_xlsxwriters_own(tmp_path: Path) -> None:
         ws = wb.add_worksheet("排查登记", worksheet_class=_DataWorksheet)
         ws.write_row(0, 0, ["乡镇", "A", "B"])
         ws.share_columns([0, 1, 3, 5, 11], 14)  # shared-string table, the others inline
-        for r, values in enumerate(UNUSUAL_ROWS, start=1):
+        all_formats = []
+        for values in UNUSUAL_ROWS:
             formats = [date if isinstance(v, dt.date) else None for v in values]
             formats[11] = red
-            if kind == "fast":
-                ws.plain_row(r, list(values), [ws.style_of(f) for f in formats])
-            else:
+            all_formats.append(formats)
+        if kind == "fast":
+            ws.plain_rows(1, [list(v) for v in UNUSUAL_ROWS],
+                          [[ws.style_of(f) for f in formats] for formats in all_formats])
+        else:
+            for r, (values, formats) in enumerate(zip(UNUSUAL_ROWS, all_formats,
+                                                      strict=True), start=1):
                 for c, v in enumerate(values):
                     ws.write(r, c, v, formats[c])
         wb.close()

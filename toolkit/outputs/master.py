@@ -300,27 +300,32 @@ class _DataWorksheet(Worksheet):
         self._render = RowXml(width, self._shared, lookup_of(self.str_table))
 
     def style_of(self, fmt: Any) -> str:
-        """The cell attribute for ``fmt`` (None: ""), for :meth:`plain_row`'s ``styles``."""
+        """The cell attribute for ``fmt`` (None: ""), for :meth:`plain_rows`'s ``styles``."""
         if fmt is None:
             return ""
         style = f' s="{fmt._get_xf_index()}"'
         self._formats[style] = fmt
         return style
 
-    def plain_row(self, row: int, values: list[Any], styles: list[str]) -> None:
-        """Write ``values`` (str, int, float, date or None) into ``row`` from column A,
-        each cell with the style at its index of ``styles`` (from :meth:`style_of`)."""
-        if self._render is None or len(self._render.refs) < len(values):
-            self.share_columns(self._shared, len(values))
+    def plain_rows(self, first: int, rows: Sequence[Sequence[Any]],
+                   styles: Sequence[Sequence[str]]) -> None:
+        """Write ``rows`` (str, int, float, date or None from column A) from row ``first``
+        (from 0) on, each cell with the style at its index of the row's ``styles`` (from
+        :meth:`style_of`); pass a chunk of rows, they are rendered a column at a time."""
+        width = max(map(len, rows), default=0)
+        if self._render is None or len(self._render.refs) < width:
+            self.share_columns(self._shared, width)
         render = self._render
         assert render is not None
         before = render.refs_shared
-        xml = render.xml(values, styles) if self.constant_memory else None
+        made = render.many(rows, styles) if self.constant_memory else [None] * len(rows)
         self.str_table.count += render.refs_shared - before
-        if xml is None:
-            self.stock_row(row, values, styles)
-        else:
-            self.put(row, xml, len(values))
+        for row, (xml, values, st) in enumerate(zip(made, rows, styles, strict=True),
+                                                start=first):
+            if xml is None:
+                self.stock_row(row, values, st)
+            else:
+                self.put(row, xml, len(values))
 
     def put(self, row: int, xml: str, width: int) -> None:
         """Write a row rendered by :class:`.master_rows.RowXml` as row ``row`` (from 0)."""

@@ -65,17 +65,14 @@ class RowXml:
         self._dates: dict[dt.date, str] = {}
         self._helper = Worksheet()  # xlsxwriter's escaping and date serials
 
-    def xml(self, values: Sequence[Any], styles: Sequence[str]) -> str | None:
-        """``values`` (str, int, float, date or None) from column A as one ``<row>``, each
-        cell with the style at its index of ``styles``; None when a value needs the stock
-        writer."""
-        return self.many([values], [styles])[0]
-
     def many(self, rows: Sequence[Sequence[Any]], styles: Sequence[Sequence[str]]
              ) -> list[str | None]:
-        """:meth:`xml` for many rows at once, made a column at a time: a column's cells
-        share their reference, style and (usually) type, so most cells are one string
-        concatenation; a column holding anything unusual is made cell by cell."""
+        """Each row's ``values`` (str, int, float, date or None) from column A as one
+        ``<row>``, each cell with the style at its index of the row's ``styles``; None for
+        a row with a value only the stock writer can write. Made a column at a time (a
+        chunk of rows, not one: a column's cells share their reference, style and usually
+        type, so most cells are one string concatenation; a column holding anything unusual
+        is made cell by cell)."""
         width = max(map(len, rows), default=0)
         if width > len(self.refs):
             return [None] * len(rows)
@@ -164,7 +161,7 @@ class RowXml:
 class SheetRows:
     """One merged data sheet's rows: 乡镇, the schema's ``columns`` (taken from values in the
     stored ``layout`` order), 检查结果, 来源文件, 来源行 — as cell values with their styles
-    (:meth:`cells`) and as rendered XML (:meth:`xml`)."""
+    (:meth:`cells`) and as rendered XML (:meth:`many`)."""
 
     def __init__(self, columns: Sequence[ColumnSpec], layout: Sequence[str],
                  lookup: Lookup) -> None:
@@ -220,12 +217,8 @@ class SheetRows:
         out[self.status_col + 2] = excel_row
         return out, styles
 
-    def xml(self, township: str, file: str, excel_row: int, status: str,
-            src: Sequence[Any]) -> str | None:
-        return self.render.xml(*self.cells(township, file, excel_row, status, src))
-
     def many(self, rows: Sequence[tuple[str, str, int, str, Sequence[Any]]]
              ) -> list[str | None]:
-        """:meth:`xml` of many rows (township, file, Excel row, status, values) at once."""
+        """Rows (township, file, Excel row, status, values) rendered (:meth:`RowXml.many`)."""
         made = [self.cells(*r) for r in rows]
         return self.render.many([v for v, _s in made], [s for _v, s in made])
