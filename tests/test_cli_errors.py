@@ -36,3 +36,16 @@ def test_gridkit_debug_shows_the_traceback(clean_file: Path,
     monkeypatch.setattr(check_cli, "check_paths", _boom)
     result = CliRunner().invoke(main, ["check", str(clean_file)])
     assert isinstance(result.exception, RuntimeError)
+
+
+@pytest.mark.parametrize("command", [["add-city", "gridkit_city"],
+                                     ["add-county", "pg_zhaoyang", "--county", "530602"]])
+def test_a_name_the_server_cannot_take_is_refused_before_the_password_is_asked(
+        command: list[str]) -> None:
+    """No password typed twice for nothing: the name is refused first, in one sentence."""
+    pytest.importorskip("psycopg")
+    result = CliRunner().invoke(main, ["store", *command, "--admin",
+                                       "postgresql://postgres@127.0.0.1:5432/gridkit",
+                                       "--password"], input="")
+    assert result.exit_code == 2
+    assert "不能" in result.output and "新密码" not in result.output

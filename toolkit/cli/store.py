@@ -131,7 +131,9 @@ def admin_url(url: str) -> str:
     return url.strip()
 
 
-def ask(enabled: bool, role: str) -> str | None:
+def ask(enabled: bool, role: str, pg_admin: Any) -> str | None:
+    """The new password, asked only for a name the server would take."""
+    pg_admin.check_role_name(role)
     if not enabled:
         return None
     text: str = click.prompt(f"账号 {role} 的新密码", hide_input=True,
@@ -187,8 +189,10 @@ def add_county(fmt: str, admin_url_text: str, ask_password: bool, county: str,
 
     def body() -> int:
         pg_admin = server_module("pg_admin")  # psycopg only for the server commands
-        output(pg_admin.add_county_role(admin_url(admin_url_text), role, county,
-                                        password=ask(ask_password, role)), fmt, render_role)
+        url = admin_url(admin_url_text)
+        password = ask(ask_password, role, pg_admin)
+        output(pg_admin.add_county_role(url, role, county, password=password), fmt,
+               render_role)
         return EXIT_OK
 
     run(body)
@@ -208,7 +212,7 @@ def add_city(fmt: str, admin_url_text: str, ask_password: bool, role: str) -> No
     def body() -> int:
         pg_admin = server_module("pg_admin")  # psycopg only for the server commands
         output(pg_admin.add_city_role(admin_url(admin_url_text), role,
-                                      password=ask(ask_password, role)), fmt, render_role)
+                                      password=ask(ask_password, role, pg_admin)), fmt, render_role)
         return EXIT_OK
 
     run(body)

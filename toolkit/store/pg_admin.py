@@ -101,13 +101,19 @@ def add_city_role(admin_url: str, role: str, *, password: str | None = None) -> 
     return _add_role(admin_url, role, None, password)
 
 
-def _add_role(admin_url: str, role: str, county: str | None,
-              password: str | None) -> RoleAdded:
+def check_role_name(role: str) -> None:
+    """Refuse a login name gridkit cannot give a county or the city (before anything is
+    asked or connected)."""
     if not role or role.startswith("pg_"):
         raise UsageError(f"数据库账号名 {role!r} 不能用:请换一个名字(不能为空,也不能以 pg_ 开头)。")
     if role in (COUNTY_GROUP, CITY_GROUP):
         raise UsageError(f"数据库账号名 {role} 是 gridkit 自己的权限组名,不能作登录账号:"
                          "请换一个名字,例如 zhaotong_city 或 gridkit_530629。")
+
+
+def _add_role(admin_url: str, role: str, county: str | None,
+              password: str | None) -> RoleAdded:
+    check_role_name(role)
     conn = connect(admin_url)
     try:
         with conn.transaction():
