@@ -235,6 +235,7 @@ def test_a_migration_to_an_unreachable_server_says_so(county: Path,
     done = gridkit("store", "migrate", "--config", county / "gridkit.toml", "--to", url)
     assert done.exit_code == 1
     assert "无法连接历史库服务器" in done.output
+    assert "数据库或账号不存在" in done.output  # in words, not the driver's
 
 
 # --- the city's server commands -----------------------------------------------------------

@@ -83,8 +83,25 @@ def where(url: str) -> str:
     return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path or ''}"
 
 
+# what libpq says when a connection fails -> the same in words office staff read
+_CONNECT_REASONS = (
+    ("password authentication failed", "密码不对"),
+    ("no password supplied", "没有提供密码"),
+    ("connection refused", "服务器没有运行,或地址、端口不对"),
+    ("timeout expired", "连接超时"),
+    ("could not translate host name", "找不到这个服务器名"),
+    ("no route to host", "网络不通"),
+    ("does not exist", "数据库或账号不存在"),
+    ("no pg_hba.conf entry", "服务器不允许从这台电脑连接"),
+)
+
+
 def unreachable(url: str, exc: BaseException) -> JobFailed:
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = str(exc).strip()
+    low = text.lower()
+    reason = next((words for cause, words in _CONNECT_REASONS if cause in low), None)
+    if reason is None:  # something else: the driver's own first line
+        reason = text.splitlines()[0] if text else type(exc).__name__
     return JobFailed(f"无法连接历史库服务器 {where(url)}({reason}):请检查网络、配置中的 "
                      "[store] url 和数据库密码(PGPASSWORD 环境变量或 pgpass 文件)后重试。")
 
