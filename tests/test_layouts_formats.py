@@ -68,3 +68,28 @@ WHOLE: dict[str, Callable[[Path, Office], Built]] = {
 def test_whole_township_file(tmp_path: Path, config: Config, office: Office,
                              name: str) -> None:
     verify(WHOLE[name](tmp_path, office), config)
+
+
+def test_a_libreoffice_saved_file_gets_its_copy_marked_at_every_problem_cell(
+        tmp_path: Path, config: Config, office: Office) -> None:
+    """The annotated copy of a township file saved by LibreOffice (its own row and cell
+    attributes, its own styles) is made by editing the package, and every finding's cell
+    is filled and commented in the sheet the township wrote it in."""
+    import zipfile
+
+    import openpyxl
+
+    from toolkit.annotate.content import ERROR_COLOR, WARNING_COLOR
+    from toolkit.annotate.copy import write_annotated
+
+    result = verify(santao_whole(tmp_path, office), config)
+    out = write_annotated(result, tmp_path / "out")
+    with zipfile.ZipFile(out) as z:  # edited in place, not rewritten by openpyxl
+        assert any(name.startswith("xl/gridkit_comments") for name in z.namelist())
+    wb = openpyxl.load_workbook(out)
+    marked = [(f.source_sheet or f.sheet, f.cell) for f in result.issues if f.cell]
+    assert marked and all(sheet in wb.sheetnames for sheet, _cell in marked)
+    for sheet, ref in marked:
+        cell = wb[sheet][ref]
+        assert cell.fill.fgColor.rgb in (ERROR_COLOR, WARNING_COLOR), (sheet, ref)
+        assert cell.comment is not None, (sheet, ref)
