@@ -65,8 +65,12 @@ def test_one_status_in_every_output(every_status: Config, monkeypatch, tmp_path)
     assert {t["township"]: t["status"] for t in json.loads(res.output)["townships"]} == want
     # the master's 报送情况 and the 日报's 报送情况
     for path in (config.paths.master, result.report.workbook):
-        ws = openpyxl.load_workbook(path, read_only=True)["报送情况"]
-        shown = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r and r[0] in want}
+        wb = openpyxl.load_workbook(path, read_only=True)
+        try:  # closed here: a read-only workbook left open fails a later test when collected
+            rows = list(wb["报送情况"].iter_rows(values_only=True))
+        finally:
+            wb.close()
+        shown = {r[0]: r[1] for r in rows if r and r[0] in want}
         assert shown == want, path.name
     # the briefing names each township under its status
     text = result.report.text

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.factory import Book, pid, set_cell
-from tests.test_merge import send, township_book
+from tests.test_merge import send, sheet_values, township_book
 from toolkit.config.county import Config
 from toolkit.night.history import modified_z
 from toolkit.night.merge import merge_night
@@ -204,13 +204,11 @@ def test_modified_z_score() -> None:
 
 def test_cross_night_findings_reach_the_masters_problem_list(config: Config,
                                                              yesterday: Book) -> None:
-    import openpyxl
 
     today = book_for(D4)
     today["排查登记"].remove(screening_row(today, "黄丽"))
     merge(config, D4, today)
-    wb = openpyxl.load_workbook(config.paths.master, read_only=True)
-    text = " ".join(str(c) for r in wb["问题清单"].iter_rows(values_only=True) for c in r)
+    text = " ".join(str(c) for r in sheet_values(config.paths.master)["问题清单"] for c in r)
     assert "上次报表有、今日没有" in text and "2月3日报表排查登记表第3行的黄丽" in text
 
 

@@ -284,16 +284,15 @@ def test_a_sheet_past_excels_rows_goes_on_in_a_second_sheet(config: Config,
 
     full_night(config)
     merge_night(config, NIGHT, now=NOW)
-    whole = openpyxl.load_workbook(config.paths.master, read_only=True)
-    every = list(whole["排查登记"].iter_rows(values_only=True))
+    every = sheet_values(config.paths.master)["排查登记"]
     assert len(every) == 31  # the header and 30 persons
     monkeypatch.setattr(master, "PER_SHEET", 12)
     merge_night(config, NIGHT, now=NOW, redo=True)
-    wb = openpyxl.load_workbook(config.paths.master, read_only=True)
-    names = wb.sheetnames
+    sheets = sheet_values(config.paths.master)
+    names = list(sheets)
     at = names.index("排查登记")
     assert names[at + 1:at + 3] == ["排查登记(续2)", "排查登记(续3)"]
-    parts = [list(wb[n].iter_rows(values_only=True)) for n in names[at:at + 3]]
+    parts = [sheets[n] for n in names[at:at + 3]]
     assert [len(p) for p in parts] == [13, 13, 7]
     assert all(p[0] == every[0] for p in parts)  # each with the header
     assert [r for p in parts for r in p[1:]] == every[1:]

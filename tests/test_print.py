@@ -24,7 +24,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.test_merge import LATE, NIGHT, NOW, ON_TIME, stamp
+from tests.test_merge import LATE, NIGHT, NOW, ON_TIME, sheet_values, stamp
 from tests.tools import require_program
 from toolkit.annotate.content import LIST_HEADER
 from toolkit.annotate.copy import write_annotated
@@ -246,9 +246,9 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
 # --- the master ----------------------------------------------------------------------------
 
 def test_every_sheet_of_the_master_is_printed(printed: Printed) -> None:
-    wb = openpyxl.load_workbook(printed.master, read_only=True)
     pages = printed.master_pages()
-    assert list(pages) == wb.sheetnames  # in order, none missing, each page's footer names it
+    # in order, none missing, each page's footer names it
+    assert list(pages) == list(sheet_values(printed.master))
     problems = printed_problems(printed.master, printed.pages[printed.master],
                                 lambda p: p.sheet)
     assert problems == []
@@ -295,8 +295,7 @@ def test_problem_list_pages_hold_every_problem(printed: Printed) -> None:
     pages = printed.master_pages()["问题清单"]
     assert printed.findings > 20
     assert len(pages) <= math.ceil(printed.findings / 8)
-    wb = openpyxl.load_workbook(printed.master, read_only=True)
-    cells = [r[5] for r in wb["问题清单"].iter_rows(min_row=3, values_only=True) if r[5]]
+    cells = [r[5] for r in sheet_values(printed.master)["问题清单"][2:] if r[5]]
     printed_words = {w.text for p in pages for w in p.words}
     assert set(cells) <= printed_words  # every problem's cell address is on paper
 
@@ -305,8 +304,7 @@ def test_conflicts_print_with_the_names(printed: Printed) -> None:
     pages = printed.master_pages()["跨乡镇重复"]
     assert printed.conflicts > 0
     assert "跨乡镇重复登记的身份证号(同一人被两个及以上乡镇登记)" in pages[0].text()
-    wb = openpyxl.load_workbook(printed.master, read_only=True)
-    rows = [r for r in wb["跨乡镇重复"].iter_rows(min_row=3, values_only=True) if r[0]]
+    rows = [r for r in sheet_values(printed.master)["跨乡镇重复"][2:] if r[0]]
     assert rows and all(r[3] for r in rows)  # every row names the person
     text = "".join(p.text() for p in pages)
     assert all(r[0] in text and r[3] in text for r in rows)
