@@ -25,7 +25,8 @@ from ..config.county import Config
 from ..errors import JobFailed, UsageError, os_reason
 from ..files import crash_point, sweep
 from ..findings import ERROR, WARNING, Finding, json_value
-from ..outputs.master import DrawnRow, Rendered, write_master
+from ..outputs.master import DrawnRow, Rendered
+from ..outputs.master_job import start_master
 from ..read import ReadHints
 from ..read.table import Register
 from ..store import open_store
@@ -242,38 +243,45 @@ def _merged(config: Config, night: dt.date, store: Store, archived: ArchiveResul
                       f.source_sheet)
         for j in chosen if j.result is not None for f in j.result.issues]
     schema = config.schema
+    layouts = {spec.name: [c.id for c in spec.columns] for spec in schema.sheets}
     data = NightData(
         night=night,
         submissions=[j.sub for j in judged.values()],
         statuses=statuses,
-        layouts={spec.name: [c.id for c in spec.columns] for spec in schema.sheets},
+        layouts=layouts,
         letters={(j.sub.id or 0, sheet): m for j in chosen for sheet, m in j.letters.items()},
         rows=(r for j in chosen if j.spool is not None for r in j.spool.records()),
         findings=findings,
         conflicts=conflicts,
     )
-    store.replace_night(data)
-    for j in chosen:  # the figures tonight's jumps are judged on, for the nights to come
-        if j.daily is not None and j.sub.township:
-            store.set_meta(daily_key(night, j.sub.township), json.dumps(j.daily))
-    merged = sum(j.spool.rows for j in chosen if j.spool is not None)
-    checks = {sid: j.result for sid, j in judged.items()
-              if sid is not None and j.result is not None}
-    del data, current, judged
-    crash_point("after-store")
+    spools = [j.spool for j in chosen if j.spool is not None]
 
     def master_rows(sheet: str) -> Iterator[DrawnRow]:
-        """The rows just stored, as their workers rendered them."""
-        for j in chosen:
-            if j.spool is None:
-                continue
-            town, file = j.spool.township, j.spool.file_name
-            for excel_row, status, source, data, xml in j.spool.read(sheet):
-                yield (town, source_text(file, source, sheet), excel_row, status, xml, data)
+        """The rows being stored, as their workers rendered them."""
+        for spool in spools:
+            town, file = spool.township, spool.file_name
+            for excel_row, status, source, values, xml in spool.read(sheet):
+                yield (town, source_text(file, source, sheet), excel_row, status, xml, values)
 
-    refs = sum(j.spool.shared_refs for j in chosen if j.spool is not None)
-    master = write_master(config, night, store,
-                          rendered=Rendered(master_rows, list(shared), refs))
+    # the master's data sheets are written (beside this process) while the night is stored
+    job = start_master(config, night,
+                       Rendered(master_rows, list(shared), sum(s.shared_refs for s in spools)),
+                       {spec.name: sum(s.counts.get(spec.name, 0) for s in spools)
+                        for spec in schema.sheets},
+                       layouts, conflicts, background=config.limits.isolated)
+    try:
+        store.replace_night(data)
+        for j in chosen:  # the figures tonight's jumps are judged on, for the nights to come
+            if j.daily is not None and j.sub.township:
+                store.set_meta(daily_key(night, j.sub.township), json.dumps(j.daily))
+        merged = sum(s.rows for s in spools)
+        checks = {sid: j.result for sid, j in judged.items()
+                  if sid is not None and j.result is not None}
+        del data, current, judged
+        crash_point("after-store")
+        master, _stored = job.finish(store)
+    finally:
+        job.cancel()
     note = None
     if master != config.paths.master:
         note = (f"全县汇总表 {config.paths.master.name} 无法替换(可能正在 Excel 中打开),"

@@ -60,7 +60,8 @@ from .master_sheets import (
     when_text,
 )
 
-__all__ = ["CONFLICTS", "FINDINGS", "STATUS", "SUMMARY", "DrawnRow", "Rendered",
+__all__ = ["CONFLICTS", "FINDINGS", "STATUS", "SUMMARY", "DrawnRow", "MasterBook", "Rendered",
+           "StoredNight", "master_fallback", "stored_night",
            "write_empty_master", "write_master"]
 
 # a data sheet's column widths by type (the header wraps onto two lines when wider)
@@ -81,9 +82,10 @@ RowSource = Callable[[str], Iterable[DrawnRow]]
 
 @dataclass
 class Rendered:
-    """The data sheets' rows rendered where they were read (the merge's workers):
-    ``rows(sheet)`` in the store's order; ``strings`` the shared strings they refer to by
-    number (registered first, in this order), ``refs`` how many references they hold."""
+    """The data sheets' rows: ``rows(sheet)`` in the store's order, rendered where they were
+    read (the merge's workers) or here; ``strings`` the shared strings rendered rows refer
+    to by number (registered first, in this order), ``refs`` how many references they
+    hold."""
 
     rows: RowSource
     strings: Sequence[str]
@@ -91,21 +93,22 @@ class Rendered:
 
 
 def write_master(config: Config, night: dt.date, store: Store, *,
-                 now: dt.datetime | None = None, rendered: Rendered | None = None) -> Path:
+                 now: dt.datetime | None = None) -> Path:
     """Rebuild the night's master at ``config.paths.master`` from the store; returns the path
-    written (a dated copy beside it when the master could not be replaced). ``rendered``
-    may give the data sheets' rows instead of the store (the merge passes the rows it has
-    just stored, in the store's order, already rendered by its workers)."""
-    target = config.paths.master
-    stamp = (now or dt.datetime.now()).strftime("%H%M%S")
-    fallback = target.with_name(f"{target.stem}_{night:%Y%m%d}_{stamp}{target.suffix}")
+    written (a dated copy beside it when the master could not be replaced). The merge
+    writes its own master beside the store instead (:mod:`.master_job`)."""
     def write(tmp: Path) -> None:
-        if rendered is not None:  # the merge's own rows, inside its run
-            _write(tmp, config, night, store, rendered)
-            return
         with store.snapshot():
             _write(tmp, config, night, store)
-    return replace_file(target, write, fallback=fallback)
+    return replace_file(config.paths.master, write, fallback=master_fallback(config, night, now))
+
+
+def master_fallback(config: Config, night: dt.date, now: dt.datetime | None = None) -> Path:
+    """Where the night's master goes when the master cannot be replaced (open in Excel on
+    Windows): a dated copy beside it."""
+    target = config.paths.master
+    stamp = (now or dt.datetime.now()).strftime("%H%M%S")
+    return target.with_name(f"{target.stem}_{night:%Y%m%d}_{stamp}{target.suffix}")
 
 
 def _stored_rows(store: Any, night: dt.date) -> RowSource:
@@ -168,51 +171,105 @@ class _FastZipWorkbook(xlsxwriter.Workbook):
             xlsxwriter.workbook.ZipFile = original
 
 
-def _write(path: Path, config: Config, night: dt.date | None, store: Any,
-           rendered: Rendered | None = None) -> None:
-    wb = _FastZipWorkbook(str(path), {
-        "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-        "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd",
-        "default_format_properties": {"font_name": FONT, "font_size": 11},
-    })
-    fmt = Formats(wb)
-    for number, name in enumerate(DATA_FORMATS, start=1):  # the numbers rendered rows use
-        if getattr(fmt, name)._get_xf_index() != number:
-            raise RuntimeError(f"xlsxwriter numbered the data format {name} otherwise")
-    strings = wb.str_table
-    if rendered is not None:  # their numbers, in the order the workers were given
-        for text in rendered.strings:
-            strings._get_shared_string_index(text)
-        strings.count += rendered.refs - len(rendered.strings)
+@dataclass
+class StoredNight:
+    """What the master's pages take from the store once the night is stored: the figures of
+    the 汇总 pages and 报送情况, the files of no township of the county, 问题清单 and 跨乡镇重复."""
+
+    figures: NightFigures
+    others: list[Submission]
+    findings: list[FindingRecord]
+    conflicts: list[Conflict]
+
+
+def stored_night(store: Any, config: Config, night: dt.date | None) -> StoredNight:
+    """The night's :class:`StoredNight` read from ``store`` (an empty one for no night)."""
     day = night or dt.date.today()
-    figures = night_figures(store, config, day) if night else _no_figures(config, day)
-    when = when_text(night)
-    small = {"worksheet_class": SmallWorksheet}
-    for number, topic in enumerate(topics(config, figure_specs(config, day))):
-        summary_page(wb.add_worksheet(topic.sheet, **small), config, topic, number, figures,
-                     fmt, when)
-    names_set = set(config.county.township_names)
-    others = [s for s in store.submissions(day) if not s.accepted
-              and s.township not in names_set] if night else []
-    status_sheet(wb.add_worksheet(STATUS, **small), config, figures, others, fmt, when)
-    conflicts = store.conflicts(day) if night else []
-    watch = _watch(config, conflicts)
-    names: NamesByRow = {}
-    source = rendered.rows if rendered is not None else _stored_rows(store, day)
-    # 问题清单 and 跨乡镇重复 come after the data sheets and are written last (the data
-    # pass picks out the names the conflicts show)
-    # a sheet past Excel's rows goes on in "<name>(续2)" ... placed right after it
-    data = [(spec, [wb.add_worksheet(continued(spec.name, k), worksheet_class=_DataWorksheet)
-                    for k in range(_parts(store.row_count(day, spec.name) if night else 0))])
-            for spec in config.schema.sheets]
-    findings_ws = wb.add_worksheet(FINDINGS, **small)
-    conflicts_ws = wb.add_worksheet(CONFLICTS, **small)
-    for spec, parts in data:
-        _data_sheet(parts, spec.columns, spec.name, store, day, fmt, source(spec.name),
-                    watch.get(spec.name), names, lookup_of(strings))
-    findings_sheet(findings_ws, store.findings(day) if night else [], fmt, when, bool(night))
-    conflicts_sheet(conflicts_ws, conflicts, names, fmt, when, bool(night))
-    wb.close()
+    if night is None:
+        return StoredNight(_no_figures(config, day), [], [], [])
+    names = set(config.county.township_names)
+    return StoredNight(night_figures(store, config, night),
+                       [s for s in store.submissions(night)
+                        if not s.accepted and s.township not in names],
+                       store.findings(night), store.conflicts(night))
+
+
+class MasterBook:
+    """One master being written, in two steps: :meth:`write_rows` the data sheets (they need
+    only the rows), then :meth:`finish` the pages read from the store and the file itself.
+    The merge writes the rows while it stores the night (:mod:`.master_job`).
+
+    ``counts`` and ``layouts`` are each data sheet's number of rows and stored column order,
+    ``conflicts`` the night's 跨乡镇重复 (their names are picked out of the rows), ``rows``
+    the rows (with the shared strings their XML refers to, when rendered elsewhere)."""
+
+    def __init__(self, path: Path, config: Config, night: dt.date | None,
+                 counts: dict[str, int], layouts: dict[str, list[str]],
+                 conflicts: list[Conflict], rows: Rendered) -> None:
+        wb = self.wb = _FastZipWorkbook(str(path), {
+            "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+            "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd",
+            "default_format_properties": {"font_name": FONT, "font_size": 11},
+        })
+        self.config, self.night, self.layouts, self.source = config, night, layouts, rows.rows
+        self.day = night or dt.date.today()
+        fmt = self.fmt = Formats(wb)
+        for number, name in enumerate(DATA_FORMATS, start=1):  # the numbers rendered rows use
+            if getattr(fmt, name)._get_xf_index() != number:
+                raise RuntimeError(f"xlsxwriter numbered the data format {name} otherwise")
+        strings = wb.str_table
+        for text in rows.strings:  # their numbers, in the order the workers were given
+            strings._get_shared_string_index(text)
+        strings.count += rows.refs - len(rows.strings)
+        small = {"worksheet_class": SmallWorksheet}
+        self.topics = [(topic, wb.add_worksheet(topic.sheet, **small)) for topic in
+                       topics(config, figure_specs(config, self.day))]
+        self.status_ws = wb.add_worksheet(STATUS, **small)
+        # a sheet past Excel's rows goes on in "<name>(续2)" ... placed right after it
+        self.data = [(spec, [wb.add_worksheet(continued(spec.name, k),
+                                              worksheet_class=_DataWorksheet)
+                             for k in range(_parts(counts.get(spec.name, 0)))])
+                     for spec in config.schema.sheets]
+        # 问题清单 and 跨乡镇重复 come after the data sheets and are written last (the data
+        # pass picks out the names the conflicts show)
+        self.findings_ws = wb.add_worksheet(FINDINGS, **small)
+        self.conflicts_ws = wb.add_worksheet(CONFLICTS, **small)
+        self.watch = _watch(config, conflicts)
+        self.names: NamesByRow = {}
+
+    def write_rows(self) -> None:
+        """Every data sheet, streamed from the rows."""
+        lookup = lookup_of(self.wb.str_table)
+        for spec, parts in self.data:
+            _data_sheet(parts, spec.columns, self.layouts.get(spec.name, []), self.fmt,
+                        self.source(spec.name), self.watch.get(spec.name), self.names,
+                        lookup)
+
+    def finish(self, stored: StoredNight, path: Path | None = None) -> None:
+        """The pages from the store, then the file (at ``path`` when given)."""
+        config, fmt, dated = self.config, self.fmt, bool(self.night)
+        when = when_text(self.night)
+        for number, (topic, ws) in enumerate(self.topics):
+            summary_page(ws, config, topic, number, stored.figures, fmt, when)
+        status_sheet(self.status_ws, config, stored.figures, stored.others, fmt, when)
+        findings_sheet(self.findings_ws, stored.findings, fmt, when, dated)
+        conflicts_sheet(self.conflicts_ws, stored.conflicts, self.names, fmt, when, dated)
+        if path is not None:
+            self.wb.filename = str(path)
+        self.wb.close()
+
+
+def _write(path: Path, config: Config, night: dt.date | None, store: Any) -> None:
+    """The master of ``night`` (None: an empty one) from ``store``, in one go."""
+    day = night or dt.date.today()
+    names = [spec.name for spec in config.schema.sheets]
+    book = MasterBook(path, config, night,
+                      {n: store.row_count(day, n) for n in names} if night else {},
+                      {n: store.columns(day, n) for n in names},
+                      store.conflicts(day) if night else [],
+                      Rendered(_stored_rows(store, day), (), 0))
+    book.write_rows()
+    book.finish(stored_night(store, config, night))
 
 
 def continued(sheet: str, part: int) -> str:
@@ -359,13 +416,12 @@ def _data_print(ws: Any, columns: tuple[ColumnSpec, ...], widths: list[float]) -
     ws.hide_gridlines(0)  # the grid prints: these rows have no borders of their own
 
 
-def _data_sheet(parts: list[Any], columns: tuple[ColumnSpec, ...], sheet: str, store: Any,
-                night: dt.date, fmt: Formats, source: Iterable[DrawnRow],
+def _data_sheet(parts: list[Any], columns: tuple[ColumnSpec, ...], layout: list[str],
+                fmt: Formats, source: Iterable[DrawnRow],
                 watch: _Watch | None, names_found: NamesByRow, lookup: Lookup) -> None:
     """One merged register sheet (乡镇, the schema's columns, 检查结果, 来源文件, 来源行),
     streamed row by row, going on in the next of ``parts`` after PER_SHEET rows; the names
     of the rows ``watch`` asks for go into ``names_found``."""
-    layout = store.columns(night, sheet)
     cells = SheetRows(columns, layout, lookup)
     names = ["乡镇", *(c.name for c in columns), "检查结果", "来源文件", "来源行"]
     widths = [8.0, *(data_column_width(c) for c in columns), *_TAIL_WIDTHS]

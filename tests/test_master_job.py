@@ -1,0 +1,136 @@
+"""The merge's master is written beside the store (its data sheets in a forked child while
+the night is stored): the same workbook as written in one process, nothing half-written
+when either side fails, and no child left behind when the merge is killed."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.test_merge import NIGHT, NOW, data_styles, full_night, sheet_values
+from toolkit.config.county import Config
+from toolkit.files import CRASH_ENV
+from toolkit.night.merge import merge_night
+from toolkit.outputs import master_sheets
+from toolkit.outputs.master_job import background_possible
+from toolkit.store import open_store
+
+MERGE = "import sys; from toolkit.cli import main; sys.argv[0] = 'gridkit'; main()"
+linux_only = pytest.mark.skipif(not background_possible(), reason="fork: Linux only")
+
+
+def in_one_process(config: Config) -> Config:
+    """The same county with files read in the merge's own process (no fork: the master is
+    written after the store, as where there is no fork)."""
+    return dataclasses.replace(config, limits=dataclasses.replace(config.limits,
+                                                                  file_seconds=0))
+
+
+def _processes_with(marker: str) -> list[int]:
+    """The live processes whose environment holds ``marker``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if marker.encode() in (proc / "environ").read_bytes():
+                stat = (proc / "stat").read_text()
+                if stat.rsplit(")", 1)[1].split()[0] != "Z":  # not a zombie
+                    found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+@linux_only
+def test_the_master_written_beside_the_store_is_the_one_written_after_it(
+        config: Config, tmp_path: Path) -> None:
+    full_night(config)
+    result = merge_night(config, NIGHT, now=NOW)
+    assert result.exit_code == 0
+    beside = sheet_values(config.paths.master)
+    styles = data_styles(config.paths.master)
+
+    other = in_one_process(config)
+    merge_night(other, NIGHT, now=NOW, redo=True)
+    assert sheet_values(other.paths.master) == beside
+    assert data_styles(other.paths.master) == styles
+    assert beside["汇总"][3:] and beside["排查登记"][1:]  # figures and rows, not just titles
+    assert not list(config.paths.master.parent.glob(".*"))
+
+
+@linux_only
+def test_a_failing_page_leaves_the_previous_master_and_no_writer(
+        config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child fails writing a page (a full disk, say): the merge says so with the
+    child's own error, the previous master stays, no temporary file, no child left."""
+    full_night(config)
+    merge_night(config, NIGHT, now=NOW)
+    before = sheet_values(config.paths.master)
+
+    def full_disk(*_args: object, **_kw: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("toolkit.outputs.master.status_sheet", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        merge_night(config, NIGHT, now=NOW, redo=True)
+    assert sheet_values(config.paths.master) == before
+    assert not list(config.paths.master.parent.glob(".*"))
+    assert not [p for p in mp_children() if p.is_alive()]
+    monkeypatch.setattr("toolkit.outputs.master.status_sheet", master_sheets.status_sheet)
+    assert merge_night(config, NIGHT, now=NOW, redo=True).exit_code == 0
+
+
+def mp_children() -> list:  # type: ignore[type-arg]
+    import multiprocessing
+
+    return multiprocessing.active_children()
+
+
+@linux_only
+def test_a_failing_store_stops_the_master_writer(
+        config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    full_night(config)
+    store_class = type(open_store(config))
+
+    def broken(self: object, data: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(store_class, "replace_night", broken)
+    with pytest.raises(OSError, match="Input/output"):
+        merge_night(config, NIGHT, now=NOW)
+    assert not config.paths.master.exists()
+    assert not list(config.paths.master.parent.glob(".*"))
+    assert not [p for p in mp_children() if p.is_alive()]
+
+
+@linux_only
+@pytest.mark.parametrize("point", ["after-store", "master-rows-written", "before-replace"])
+def test_a_killed_merge_takes_its_master_writer_along(config: Config, tmp_path: Path,
+                                                      point: str) -> None:
+    """Killed (SIGKILL) while the child writes or waits: the child leaves too, the master
+    is never replaced by a half-made one, and the next run completes the night."""
+    full_night(config)
+    marker = f"GRIDKIT_TEST_RUN={uuid.uuid4().hex}"
+    env = {**os.environ, CRASH_ENV: point, "GRIDKIT_TEST_RUN": marker.split("=", 1)[1]}
+    proc = subprocess.run([sys.executable, "-c", MERGE, "merge", "--date", "2020-02-04"],
+                          cwd=tmp_path, env=env, capture_output=True, timeout=120)
+    assert proc.returncode == -9, proc.stderr.decode()
+    deadline = time.monotonic() + 20
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_with(marker) == []
+    assert not config.paths.master.exists()  # never a half-made master in its place
+
+    result = merge_night(config, NIGHT, now=NOW)
+    assert result.exit_code == 0
+    assert len(sheet_values(config.paths.master)["排查登记"]) == 1 + 3 * len(
+        config.county.township_names)
+    assert not list(config.paths.master.parent.glob(".*"))
