@@ -54,7 +54,7 @@ def test_the_master_written_beside_the_store_is_the_one_written_after_it(
         config: Config, tmp_path: Path) -> None:
     full_night(config)
     result = merge_night(config, NIGHT, now=NOW)
-    assert result.exit_code == 0
+    assert result.exit_code == 0 and result.figures is not None
     beside = sheet_values(config.paths.master)
     styles = data_styles(config.paths.master)
 

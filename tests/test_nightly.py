@@ -226,3 +226,26 @@ def test_feedback_for_night_rewrites_every_townships_feedback(config, night_inbo
     assert all(f.note.is_file() and f.note.name == NOTE_NAME.format(night=D) for f in written)
     bad = {f.township: f for f in written}[night_inbox[1]]
     assert bad.annotated is not None and bad.annotated.is_file()
+
+
+def test_the_nightly_report_shows_the_merges_figures_read_once(config, night_inbox,
+                                                              tmp_path, monkeypatch):
+    """The night's figures are read from the store once (by the merge, for the master) and
+    the report shows the same: its text equals a report rebuilt from the store later."""
+    from toolkit.outputs import figures
+    from toolkit.outputs.report import build_report
+
+    reads = []
+    real = figures.night_figures
+
+    def counted(store, cfg, night):
+        reads.append(night)
+        return real(store, cfg, night)
+
+    for module in ("toolkit.outputs.master", "toolkit.outputs.report.data"):
+        monkeypatch.setattr(f"{module}.night_figures", counted)
+    result = run(config)
+    assert result.report is not None and reads == [D]
+    again = build_report(config, D, out_dir=tmp_path / "again",
+                         now=dt.datetime.combine(D, dt.time(22)))
+    assert again.text == result.report.text

@@ -25,6 +25,7 @@ from ..config.county import Config
 from ..errors import JobFailed, UsageError, os_reason
 from ..files import crash_point, sweep
 from ..findings import ERROR, WARNING, Finding, json_value
+from ..outputs.figures import NightFigures
 from ..outputs.master import DrawnRow, Rendered
 from ..outputs.master_job import start_master
 from ..read import ReadHints
@@ -77,6 +78,8 @@ class MergeResult:
     # submission id -> its check result (register freed, ``file`` = the archived copy):
     # the nightly feedback annotates these instead of reading every file again
     checks: dict[int, CheckResult] = field(default_factory=dict)
+    # the night's figures as the master shows them (the nightly report takes them)
+    figures: NightFigures | None = None
     # the night's files and configuration are those of the last merge and its master is
     # as written then: nothing was redone (:mod:`.unchanged`)
     unchanged: bool = False
@@ -279,7 +282,7 @@ def _merged(config: Config, night: dt.date, store: Store, archived: ArchiveResul
                   if sid is not None and j.result is not None}
         del data, current, judged
         crash_point("after-store")
-        master, _stored = job.finish(store)
+        master, stored = job.finish(store)
     finally:
         job.cancel()
     note = None
@@ -298,7 +301,7 @@ def _merged(config: Config, night: dt.date, store: Store, archived: ArchiveResul
                        master_fallback=note, unattributed=unattributed,
                        duplicates=archived.duplicates, skipped=archived.skipped,
                        left=archived.left, inbox_empty=archived.empty_inbox, rows=merged,
-                       checks=checks)
+                       checks=checks, figures=stored.figures)
 
 
 def _as_before(config: Config, night: dt.date, store: Store, archived: ArchiveResult,

@@ -97,7 +97,8 @@ def run_nightly(config: Config, night: dt.date, *, now: dt.datetime | None = Non
             forget(store, OUTPUTS, night)
             step("日报", 0, 1)
             try:
-                report = build_report(config, night, store=store, now=now)
+                report = build_report(config, night, store=store, now=now,
+                                      figures=merge.figures)
                 log.info("日报已生成:%s", report.workbook)
             except GridkitError as exc:
                 failures.append(f"日报未生成:{exc.message}")

@@ -71,13 +71,15 @@ class ReportResult:
 
 
 def build_report(config: Config, night: dt.date, *, out_dir: Path | None = None,
-                 store: Store | None = None, now: dt.datetime | None = None) -> ReportResult:
-    """Build the night's report from the store (opened from the config unless given)."""
+                 store: Store | None = None, now: dt.datetime | None = None,
+                 figures: NightFigures | None = None) -> ReportResult:
+    """Build the night's report from the store (opened from the config unless given);
+    ``figures`` the night's figures when just read from the same store (the merge's)."""
     own = store is None
     st = open_store(config) if store is None else store
     try:
         with st.snapshot():  # one state of the store, even while a merge re-runs the night
-            data = gather(config, night, st)
+            data = gather(config, night, st, figures=figures)
     finally:
         if own:
             st.close()

@@ -188,13 +188,16 @@ def compute_changes(night: NightFigures, previous: NightFigures | None,
 
 
 def gather(config: Config, night: dt.date, store: Store,
-           history_nights: int = HISTORY_NIGHTS) -> ReportData:
-    """Read the night (and the previous night, and the trend) from the store."""
+           history_nights: int = HISTORY_NIGHTS, *,
+           figures: NightFigures | None = None) -> ReportData:
+    """Read the night (and the previous night, and the trend) from the store (``figures``
+    the night's when already read from it)."""
     stored = store.nights()
     if night not in stored:
         raise JobFailed(f"{night:%Y-%m-%d} 这一晚还没有汇总,无法生成日报:"
                         f"请先运行 gridkit merge --date {night:%Y-%m-%d}(或 gridkit nightly)。")
-    figures = night_figures(store, config, night)
+    if figures is None or figures.date != night:
+        figures = night_figures(store, config, night)
     kinds = column_kinds(config)
     problems = [problem_from_record(r, kinds) for r in store.findings(night)]
     nights = sorted(d for d in stored if d < night)
