@@ -8,6 +8,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -68,7 +69,7 @@ def test_the_master_written_beside_the_store_is_the_one_written_after_it(
 
 @linux_only
 def test_a_failing_page_leaves_the_previous_master_and_no_writer(
-        config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+        config: Config, monkeypatch: pytest.MonkeyPatch, temp_dir: Path) -> None:
     """The child fails writing a page (a full disk, say): the merge says so with the
     child's own error, the previous master stays, no temporary file, no child left."""
     full_night(config)
@@ -84,8 +85,19 @@ def test_a_failing_page_leaves_the_previous_master_and_no_writer(
     assert sheet_values(config.paths.master) == before
     assert not list(config.paths.master.parent.glob(".*"))
     assert not [p for p in mp_children() if p.is_alive()]
+    assert list(temp_dir.iterdir()) == []  # the child's row files gone with it
     monkeypatch.setattr("toolkit.outputs.master.status_sheet", master_sheets.status_sheet)
     assert merge_night(config, NIGHT, now=NOW, redo=True).exit_code == 0
+
+
+@pytest.fixture
+def temp_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The system's temporary folder for this test alone (the master's row files go
+    there)."""
+    folder = tmp_path / "temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
 
 
 def mp_children() -> list:  # type: ignore[type-arg]
@@ -96,7 +108,7 @@ def mp_children() -> list:  # type: ignore[type-arg]
 
 @linux_only
 def test_a_failing_store_stops_the_master_writer(
-        config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+        config: Config, monkeypatch: pytest.MonkeyPatch, temp_dir: Path) -> None:
     full_night(config)
     store_class = type(open_store(config))
 
@@ -109,6 +121,7 @@ def test_a_failing_store_stops_the_master_writer(
     assert not config.paths.master.exists()
     assert not list(config.paths.master.parent.glob(".*"))
     assert not [p for p in mp_children() if p.is_alive()]
+    assert list(temp_dir.iterdir()) == []
 
 
 @linux_only
@@ -119,7 +132,10 @@ def test_a_killed_merge_takes_its_master_writer_along(config: Config, tmp_path: 
     is never replaced by a half-made one, and the next run completes the night."""
     full_night(config)
     marker = f"GRIDKIT_TEST_RUN={uuid.uuid4().hex}"
-    env = {**os.environ, CRASH_ENV: point, "GRIDKIT_TEST_RUN": marker.split("=", 1)[1]}
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {**os.environ, CRASH_ENV: point, "GRIDKIT_TEST_RUN": marker.split("=", 1)[1],
+           "TMPDIR": str(temp)}
     proc = subprocess.run([sys.executable, "-c", MERGE, "merge", "--date", "2020-02-04"],
                           cwd=tmp_path, env=env, capture_output=True, timeout=120)
     assert proc.returncode == -9, proc.stderr.decode()
@@ -128,6 +144,7 @@ def test_a_killed_merge_takes_its_master_writer_along(config: Config, tmp_path: 
         time.sleep(0.1)
     assert _processes_with(marker) == []
     assert not config.paths.master.exists()  # never a half-made master in its place
+    assert list(temp.iterdir()) == []  # nor the child's row files left in the temp folder
 
     result = merge_night(config, NIGHT, now=NOW)
     assert result.exit_code == 0

@@ -17,6 +17,9 @@ import datetime as dt
 import functools
 import json
 import math
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,8 +209,12 @@ class MasterBook:
     def __init__(self, path: Path, config: Config, night: dt.date | None,
                  counts: dict[str, int], layouts: dict[str, list[str]],
                  conflicts: list[Conflict], rows: Rendered) -> None:
+        # the workbook's temporary files (a data sheet's rows, its XML) in a folder of its
+        # own: removed with the book (:meth:`discard`), whatever stopped it
+        self.tmpdir = tempfile.mkdtemp(prefix="gridkit-master-")
         wb = self.wb = _FastZipWorkbook(str(path), {
-            "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+            "tmpdir": self.tmpdir, "constant_memory": True, "strings_to_formulas": False,
+            "strings_to_urls": False,
             "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd",
             "default_format_properties": {"font_name": FONT, "font_size": 11},
         })
@@ -238,25 +245,34 @@ class MasterBook:
         self.names: NamesByRow = {}
 
     def write_rows(self) -> None:
-        """Every data sheet, streamed from the rows."""
+        """Every data sheet, streamed from the rows, and its XML file made."""
         lookup = lookup_of(self.wb.str_table)
         for spec, parts in self.data:
             _data_sheet(parts, spec.columns, self.layouts.get(spec.name, []), self.fmt,
                         self.source(spec.name), self.watch.get(spec.name), self.names,
                         lookup)
+            for ws in parts:
+                ws.assemble(self.tmpdir)
 
     def finish(self, stored: StoredNight, path: Path | None = None) -> None:
         """The pages from the store, then the file (at ``path`` when given)."""
         config, fmt, dated = self.config, self.fmt, bool(self.night)
         when = when_text(self.night)
-        for number, (topic, ws) in enumerate(self.topics):
-            summary_page(ws, config, topic, number, stored.figures, fmt, when)
-        status_sheet(self.status_ws, config, stored.figures, stored.others, fmt, when)
-        findings_sheet(self.findings_ws, stored.findings, fmt, when, dated)
-        conflicts_sheet(self.conflicts_ws, stored.conflicts, self.names, fmt, when, dated)
-        if path is not None:
-            self.wb.filename = str(path)
-        self.wb.close()
+        try:
+            for number, (topic, ws) in enumerate(self.topics):
+                summary_page(ws, config, topic, number, stored.figures, fmt, when)
+            status_sheet(self.status_ws, config, stored.figures, stored.others, fmt, when)
+            findings_sheet(self.findings_ws, stored.findings, fmt, when, dated)
+            conflicts_sheet(self.conflicts_ws, stored.conflicts, self.names, fmt, when, dated)
+            if path is not None:
+                self.wb.filename = str(path)
+            self.wb.close()
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove the book's temporary files (after :meth:`finish`, or instead of it)."""
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
 
 
 def _write(path: Path, config: Config, night: dt.date | None, store: Any) -> None:
@@ -268,8 +284,13 @@ def _write(path: Path, config: Config, night: dt.date | None, store: Any) -> Non
                       {n: store.columns(day, n) for n in names},
                       store.conflicts(day) if night else [],
                       Rendered(_stored_rows(store, day), (), 0))
-    book.write_rows()
-    book.finish(stored_night(store, config, night))
+    try:
+        book.write_rows()
+        stored = stored_night(store, config, night)
+    except BaseException:
+        book.discard()
+        raise
+    book.finish(stored)
 
 
 def continued(sheet: str, part: int) -> str:
@@ -341,6 +362,10 @@ class _DataWorksheet(Worksheet):
     merge's time. :meth:`put` writes one rendered row (made here or in a township's worker);
     a row that cannot be rendered (very long text, an unexpected type) goes through the
     normal ``write``. Everything else (header, widths, filters, printing) is stock.
+
+    :meth:`assemble` makes the sheet's XML file as soon as its rows are written (the
+    packager would make it only when the workbook closes, after the pages): the merge does
+    it while the night is still being stored; the packager then takes the file as made.
     """
 
     def __init__(self) -> None:
@@ -348,6 +373,36 @@ class _DataWorksheet(Worksheet):
         self._formats: dict[str, Any] = {"": None}  # ' s="n"' -> format
         self._shared: list[int] = []  # the columns whose text goes to the shared strings
         self._render: RowXml | None = None
+        self._assembled: str | None = None  # the sheet's finished XML file
+        self._target: str | None = None
+
+    def assemble(self, tmpdir: str | None) -> None:
+        """The sheet's XML file made now, as the packager makes it (the last row flushed,
+        the rows copied in after the sheet's head); nothing can be written to it after."""
+        self._opt_reopen()
+        self._write_single_row()
+        fd, path = tempfile.mkstemp(dir=tmpdir)
+        os.close(fd)
+        super()._set_xml_writer(path)
+        super()._assemble_xml_file()
+        self._assembled = path
+
+    # the packager's calls for a sheet already assembled: take its file
+    def _write_single_row(self, current_row_num: int = 0) -> None:
+        if self._assembled is None:
+            super()._write_single_row(current_row_num)
+
+    def _set_xml_writer(self, filename: Any) -> None:
+        if self._assembled is None:
+            super()._set_xml_writer(filename)
+        else:
+            self._target = filename
+
+    def _assemble_xml_file(self) -> None:
+        if self._assembled is None or self._target is None:
+            super()._assemble_xml_file()
+        else:
+            os.replace(self._assembled, self._target)
 
     def share_columns(self, columns: Iterable[int], width: int) -> None:
         """Text in ``columns`` (few distinct values: township, file, enums) is written to

@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import multiprocessing as mp
 import os
+import signal
 import sys
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
@@ -92,8 +93,11 @@ class MasterJob:
     def _child(self, conn: Connection, parents_end: Connection, parent: int) -> None:
         """The child: the data sheets (then says so), then, when the merge sends the path
         and the stored night, the pages and the file; what went wrong goes back as the
-        exception."""
+        exception. Whatever ends it (the merge gone, a cancel), its temporary files go."""
         parents_end.close()  # so that a vanished merge reads as end-of-file here
+        signal.signal(signal.SIGTERM, _stop)
+        book: MasterBook | None = None
+        code = 1
         try:
             source = self.rows.rows
             rows = Rendered(lambda sheet: _watched(source(sheet), parent),
@@ -101,23 +105,25 @@ class MasterJob:
             book = self._book(Path(os.devnull), rows)
             book.write_rows()
             conn.send(ROWS_WRITTEN)
-            try:
-                message = conn.recv()
-            except EOFError:  # the merge is gone
-                os._exit(1)
-            if message is None:  # the night failed: nothing to write
-                os._exit(0)
-            path, stored = message
-            book.finish(stored, Path(path))
-            conn.send(None)
+            message = conn.recv()
+            if message is not None:  # None: the night failed, nothing to write
+                path, stored = message
+                done, book = book, None
+                done.finish(stored, Path(path))
+                conn.send(None)
+            code = 0
+        except (_Orphaned, EOFError):  # the merge is gone
+            pass
         except BaseException as exc:  # every failure goes back to the merge
             with contextlib.suppress(Exception):
                 try:
                     conn.send(exc)
                 except Exception:  # an exception that does not pickle
                     conn.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
-            os._exit(1)
-        os._exit(0)
+        finally:
+            if book is not None:
+                book.discard()
+            os._exit(code)
 
     def finish(self, store: Any, now: dt.datetime | None = None) -> tuple[Path, StoredNight]:
         """The master written and moved into place, its pages from ``store`` (the night is
@@ -131,7 +137,11 @@ class MasterJob:
     def _write(self, tmp: Path, stored: StoredNight) -> None:
         if not self.background:
             book = self._book(tmp, self.rows)
-            book.write_rows()
+            try:
+                book.write_rows()
+            except BaseException:
+                book.discard()
+                raise
             book.finish(stored)
             return
         conn = self._conn
@@ -174,9 +184,17 @@ class MasterJob:
         self._process = None
 
 
+class _Orphaned(BaseException):
+    """The child's merge is gone."""
+
+
+def _stop(_signum: int, _frame: Any) -> None:
+    raise SystemExit(1)  # a cancel: unwinds the child, which removes its files
+
+
 def _watched(rows: Iterable[DrawnRow], parent: int) -> Iterator[DrawnRow]:
     """``rows``, stopping the child at once if its merge is gone."""
     for count, row in enumerate(rows):
         if count % _WATCH_EVERY == 0 and os.getppid() != parent:
-            os._exit(1)
+            raise _Orphaned
         yield row
