@@ -12,11 +12,12 @@ import pytest
 
 from tests.test_merge import NIGHT, NOW, full_night, sheet_values, summary_columns
 from toolkit.config.county import Config
+from toolkit.config.schema import ColumnSpec
 from toolkit.findings import display_value
 from toolkit.night.merge import merge_night
 from toolkit.outputs.master import _EmptyStore, write_empty_master, write_master
 from toolkit.store import open_store
-from toolkit.store.records import FindingRecord
+from toolkit.store.records import ROW_ERROR, ROW_OK, ROW_WARNING, FindingRecord
 
 SUMMARIES = ["汇总", "汇总-排查管控", "汇总-卡点", "汇总-队伍", "汇总-宣传与捐赠"]
 DATA = ["填报信息", "网格", "住户", "排查登记", "卡点值守", "队伍", "宣传", "捐赠"]
@@ -181,6 +182,39 @@ def test_fast_data_rows_read_back_as_xlsxwriters_own(tmp_path: Path) -> None:
         assert [c.fill.fgColor.rgb for c in frow] == [c.fill.fgColor.rgb for c in srow]
     assert fast["C2"].value == "=SUM(A1:A9)" and fast["C2"].data_type == "s"  # text, no formula
     assert fast["B2"].value == " 张三 "
+
+
+def test_data_rows_made_a_column_at_a_time_equal_rows_made_one_by_one(config: Config) -> None:
+    """A chunk of merged rows is rendered from its columns (dates as dates or ISO text, name
+    lists as tuples or lists, every check result): the same XML, cell for cell, as the rows
+    made one at a time, and the same count of shared-string references."""
+    from toolkit.outputs.master_rows import SheetRows
+
+    spec = config.schema.sheet_by_id("screening")
+    shared = {"扎西镇": 0, "有错误": 1, "居家观察": 2}
+
+    def value(col: ColumnSpec, k: int) -> object:
+        if col.type == "date":
+            return [dt.date(2020, 2, 1 + k % 3), "2020-02-03", "不是日期", None][k % 4]
+        if col.type == "name-list":
+            return [("张三", "李四"), ["王五"], "赵六", None][k % 4]
+        if col.type in ("int", "number"):
+            return [k, 2.5, None, "七"][k % 4]
+        if col.type == "enum":
+            return [*col.values, "不在列表", None][k % (len(col.values) + 2)]
+        return [f"文本{k}", "a<b", " 边上空格", None][k % 4]
+
+    rows = [("扎西镇", f"扎西镇.xlsx{'' if k % 2 else ' / 另一表'}", 3 + k,
+             [ROW_OK, ROW_ERROR, ROW_WARNING][k % 3],
+             tuple(value(c, k) for c in spec.columns)) for k in range(40)]
+    ids = [c.id for c in spec.columns]
+    by_columns = SheetRows(spec.columns, ids, shared.get)
+    one_by_one = SheetRows(spec.columns, ids, shared.get)
+    made = [one_by_one.cells(*r) for r in rows]
+    expected = one_by_one.render.many([v for v, _s in made], [s for _v, s in made])
+    assert by_columns.many(rows) == expected
+    assert by_columns.render.refs_shared == one_by_one.render.refs_shared > 0
+    assert all(x is not None and ' t="s"' in x for x in expected)  # 乡镇 by its number
 
 
 def test_figures_from_sql_groups_equal_figures_from_every_row(config: Config) -> None:

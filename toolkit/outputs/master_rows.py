@@ -79,11 +79,18 @@ class RowXml:
         if any(len(r) != width for r in rows):
             rows = [[*r, *[None] * (width - len(r))] for r in rows]
             styles = [[*s, *[""] * (width - len(s))] for s in styles]
+        return self.columns(list(zip(*rows, strict=True)), list(zip(*styles, strict=True)),
+                            len(rows))
+
+    def columns(self, values: Sequence[Sequence[Any]], styles: Sequence[Sequence[str]],
+                n: int) -> list[str | None]:
+        """:meth:`many` for rows given as their columns: ``values[c]`` and ``styles[c]``
+        the ``n`` cells of column ``c`` and their styles."""
+        if len(values) > len(self.refs):
+            return [None] * n
         columns = [self._column(c, col, st) for c, (col, st) in
-                   enumerate(zip(zip(*rows, strict=True), zip(*styles, strict=True),
-                                 strict=True))]
+                   enumerate(zip(values, styles, strict=True))]
         stock = any(_STOCK in col for col in columns)
-        n = len(rows)
         out: list[str | None] = ["".join(cells) for cells in zip(
             [f'<row r="{ROW}">'] * n, *columns, ["</row>"] * n, strict=True)]
         if stock:
@@ -219,6 +226,36 @@ class SheetRows:
 
     def many(self, rows: Sequence[tuple[str, str, int, str, Sequence[Any]]]
              ) -> list[str | None]:
-        """Rows (township, file, Excel row, status, values) rendered (:meth:`RowXml.many`)."""
-        made = [self.cells(*r) for r in rows]
-        return self.render.many([v for v, _s in made], [s for _v, s in made])
+        """Rows (township, file, Excel row, status, values) rendered (:meth:`RowXml.many`):
+        made a column at a time from the chunk's columns when the values are in the
+        schema's order (the usual case), else row by row through :meth:`cells`."""
+        n = self.n
+        if not rows or not self.same_order or any(len(r[4]) != n for r in rows):
+            made = [self.cells(*r) for r in rows]
+            return self.render.many([v for v, _s in made], [s for _v, s in made])
+        count = len(rows)
+        towns, files, excel_rows, statuses, values = zip(*rows, strict=True)
+        columns: list[Sequence[Any]] = [towns, *zip(*values, strict=True)] if n else [towns]
+        for k in self.dates:  # ISO text from the store; dates already from the reader
+            if any(v.__class__ is str for v in columns[k]):
+                columns[k] = [_iso_date(v) for v in columns[k]]
+        for k in self.lists:  # a JSON list from the store, a tuple from the reader
+            if any(isinstance(v, list | tuple) for v in columns[k]):
+                columns[k] = [_joined(v) for v in columns[k]]
+        plain = self.styles[self.status_col]
+        labels = [ROW_LABELS.get(st, (None, plain)) for st in statuses]
+        columns += [[t for t, _s in labels], files, excel_rows]
+        styles: list[Sequence[str]] = [[st] * count for st in self.styles]
+        styles[self.status_col] = [s for _t, s in labels]
+        return self.render.columns(columns, styles, count)
+
+
+def _iso_date(v: Any) -> Any:
+    if v.__class__ is str:
+        with contextlib.suppress(ValueError):
+            return dt.date.fromisoformat(v)
+    return v
+
+
+def _joined(v: Any) -> Any:
+    return "、".join(str(x) for x in v) if isinstance(v, list | tuple) else v
