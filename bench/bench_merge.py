@@ -131,13 +131,12 @@ def main() -> None:
         print(json.dumps(run_stage(args.stage, base)))
         return
     marker = base / f"night-scale-{args.scale:g}"
+    arrived = dt.datetime.combine(NIGHT, dt.time(19, 0)).timestamp()  # on time
     if args.files:
         shutil.rmtree(base / "night", ignore_errors=True)
         (base / "night").mkdir(parents=True)
-        arrived = dt.datetime.combine(NIGHT, dt.time(19, 0)).timestamp()  # on time
         for path in sorted(args.files.glob("*.xls*")):
             shutil.copyfile(path, base / "night" / path.name)
-            os.utime(base / "night" / path.name, (arrived, arrived))
     elif not marker.exists():
         from toolkit.config.county import load_config
         from toolkit.sample import generate
@@ -148,6 +147,8 @@ def main() -> None:
         generate(load_config(cwd=base), base / "night", NIGHT, scale=args.scale)
         marker.write_text("ok")
         print(f"generated {len(_files(base))} files in {time.perf_counter() - start:.1f} s")
+    for path in _files(base):  # arrived on time, long settled (a file just written waits)
+        os.utime(path, (arrived, arrived))
     size = sum(p.stat().st_size for p in _files(base)) / 2**20
     print(f"night: {len(_files(base))} files, {size:.1f} MiB; {os.cpu_count()} cores; "
           f"load average before: {_load()}")
@@ -159,7 +160,10 @@ def main() -> None:
             if proc.returncode != 0:
                 print(f"{name:9s} failed: {proc.stderr.strip().splitlines()[-1:]}")
                 continue
-            runs.setdefault(name, []).append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            run = json.loads(proc.stdout.strip().splitlines()[-1])
+            if name in ("merge", "nightly") and not run.get("rows"):
+                sys.exit(f"{name}: no row merged ({run}): not a measurement")
+            runs.setdefault(name, []).append(run)
             print(f"{name:9s} {runs[name][-1]}", flush=True)
     print(f"load average after: {_load()}")
     med = {name: {key: statistics.median(r[key] for r in rs) for key in
