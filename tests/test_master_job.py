@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,7 @@ import pytest
 
 from tests.test_merge import NIGHT, NOW, data_styles, full_night, sheet_values
 from toolkit.config.county import Config
+from toolkit.errors import JobFailed
 from toolkit.files import CRASH_ENV
 from toolkit.night.merge import merge_night
 from toolkit.outputs import master_sheets
@@ -151,3 +153,75 @@ def test_a_killed_merge_takes_its_master_writer_along(config: Config, tmp_path: 
     assert len(sheet_values(config.paths.master)["排查登记"]) == 1 + 3 * len(
         config.county.township_names)
     assert not list(config.paths.master.parent.glob(".*"))
+
+
+def _at_store(config: Config, monkeypatch: pytest.MonkeyPatch, act: object) -> None:
+    """Run ``act(child)`` on the master's child just before the night is stored."""
+    store_class = type(open_store(config))
+    real = store_class.replace_night
+
+    def replace_night(self: object, data: object) -> None:
+        for child in mp_children():
+            if child.name == "gridkit-master":
+                act(child)  # type: ignore[operator]
+        real(self, data)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_class, "replace_night", replace_night)
+
+
+@linux_only
+def test_signals_to_the_child_are_the_merges_to_act_on(
+        config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stop signal reaching the whole process group (Ctrl-C's SIGINT, a service stop's
+    SIGTERM) is the merge's to handle: the child goes on and the master is written."""
+    full_night(config)
+
+    def signal_it(child: object) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            os.kill(child.pid, signum)  # type: ignore[attr-defined]
+
+    _at_store(config, monkeypatch, signal_it)
+    result = merge_night(config, NIGHT, now=NOW)
+    assert result.exit_code == 0
+    assert len(sheet_values(config.paths.master)["排查登记"]) > 1
+
+
+@linux_only
+def test_a_child_killed_from_outside_fails_the_master_in_one_sentence(
+        config: Config, monkeypatch: pytest.MonkeyPatch, temp_dir: Path) -> None:
+    """The child killed (the kernel's out-of-memory killer, say): the night is stored, the
+    master stays as it was, and the merge says so in Chinese."""
+    full_night(config)
+    merge_night(config, NIGHT, now=NOW)
+    before = sheet_values(config.paths.master)
+
+    def kill_it(child: object) -> None:
+        os.kill(child.pid, signal.SIGKILL)  # type: ignore[attr-defined]
+        child.join()  # type: ignore[attr-defined]
+
+    _at_store(config, monkeypatch, kill_it)
+    with pytest.raises(JobFailed, match="全县汇总表未更新") as failed:
+        merge_night(config, NIGHT, now=NOW, redo=True)
+    assert "历史库中已保存" in failed.value.message
+    assert sheet_values(config.paths.master) == before
+    assert list(temp_dir.iterdir()) == []  # its temporary folder removed by the merge
+
+
+@linux_only
+def test_no_fork_possible_the_master_is_written_after_the_store(
+        config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forking fails (no memory for it): the master is written in the merge's process."""
+    import multiprocessing.context
+
+    real = multiprocessing.context.ForkProcess.start
+
+    def no_memory(self: multiprocessing.context.ForkProcess) -> None:
+        if self.name == "gridkit-master":
+            raise OSError(12, "Cannot allocate memory")
+        real(self)
+
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", no_memory)
+    full_night(config)
+    result = merge_night(config, NIGHT, now=NOW)
+    assert result.exit_code == 0
+    assert len(sheet_values(config.paths.master)["排查登记"]) > 1

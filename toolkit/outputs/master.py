@@ -13,6 +13,7 @@ as a dated copy beside it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -208,10 +209,21 @@ class MasterBook:
 
     def __init__(self, path: Path, config: Config, night: dt.date | None,
                  counts: dict[str, int], layouts: dict[str, list[str]],
-                 conflicts: list[Conflict], rows: Rendered) -> None:
+                 conflicts: list[Conflict], rows: Rendered, tmpdir: str | None = None) -> None:
         # the workbook's temporary files (a data sheet's rows, its XML) in a folder of its
-        # own: removed with the book (:meth:`discard`), whatever stopped it
-        self.tmpdir = tempfile.mkdtemp(prefix="gridkit-master-")
+        # own (``tmpdir``, made here unless given): removed with the book (:meth:`discard`),
+        # whatever stopped it
+        self.tmpdir = tmpdir or tempfile.mkdtemp(prefix="gridkit-master-")
+        self.data: list[tuple[Any, list[Any]]] = []
+        try:
+            self._build(path, config, night, counts, layouts, conflicts, rows)
+        except BaseException:
+            self.discard()
+            raise
+
+    def _build(self, path: Path, config: Config, night: dt.date | None,
+               counts: dict[str, int], layouts: dict[str, list[str]],
+               conflicts: list[Conflict], rows: Rendered) -> None:
         wb = self.wb = _FastZipWorkbook(str(path), {
             "tmpdir": self.tmpdir, "constant_memory": True, "strings_to_formulas": False,
             "strings_to_urls": False,
@@ -233,10 +245,12 @@ class MasterBook:
                        topics(config, figure_specs(config, self.day))]
         self.status_ws = wb.add_worksheet(STATUS, **small)
         # a sheet past Excel's rows goes on in "<name>(续2)" ... placed right after it
-        self.data = [(spec, [wb.add_worksheet(continued(spec.name, k),
-                                              worksheet_class=_DataWorksheet)
-                             for k in range(_parts(counts.get(spec.name, 0)))])
-                     for spec in config.schema.sheets]
+        for spec in config.schema.sheets:
+            parts: list[Any] = []
+            self.data.append((spec, parts))  # each sheet known at once (its row file opened)
+            for k in range(_parts(counts.get(spec.name, 0))):
+                parts.append(wb.add_worksheet(continued(spec.name, k),
+                                              worksheet_class=_DataWorksheet))
         # 问题清单 and 跨乡镇重复 come after the data sheets and are written last (the data
         # pass picks out the names the conflicts show)
         self.findings_ws = wb.add_worksheet(FINDINGS, **small)
@@ -271,7 +285,12 @@ class MasterBook:
             self.discard()
 
     def discard(self) -> None:
-        """Remove the book's temporary files (after :meth:`finish`, or instead of it)."""
+        """Remove the book's temporary files (after :meth:`finish`, or instead of it): the
+        data sheets' row files closed first (Windows removes no open file)."""
+        for _spec, parts in self.data:
+            for ws in parts:
+                with contextlib.suppress(Exception):
+                    ws._opt_close()
         shutil.rmtree(self.tmpdir, ignore_errors=True)
 
 

@@ -18,11 +18,15 @@ on the pipe while it waits, and leaves with ``os._exit``; it never touches the s
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
+import logging
 import multiprocessing as mp
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -36,7 +40,10 @@ from .master import DrawnRow, MasterBook, Rendered, StoredNight, master_fallback
 
 __all__ = ["MasterJob", "start_master"]
 
+log = logging.getLogger("gridkit.master")
+
 _WATCH_EVERY = 4096  # rows between two looks at the parent
+_STOPS = {signal.SIGINT, signal.SIGTERM}
 ROWS_WRITTEN = "rows-written"  # the child to the merge: the data sheets are written
 _CHILD_GONE = ("写全县汇总表的进程意外退出,全县汇总表未更新(历史库中已保存本次汇总):"
                "请重新运行汇总。")
@@ -71,58 +78,92 @@ class MasterJob:
         self.counts, self.layouts, self.conflicts = counts, layouts, conflicts
         self._process: Any = None
         self._conn: Connection | None = None
+        self._tmpdir: str | None = None
+        self._held: set[int | signal.Signals] = set()
 
     @property
     def background(self) -> bool:
         return self._process is not None
 
-    def _book(self, path: Path, rows: Rendered) -> MasterBook:
+    def _book(self, path: Path, rows: Rendered, tmpdir: str | None = None) -> MasterBook:
         return MasterBook(path, self.config, self.night, self.counts, self.layouts,
-                          self.conflicts, rows)
+                          self.conflicts, rows, tmpdir)
 
     def _fork(self) -> None:
         ctx = mp.get_context("fork")
+        # the child's temporary folder, made here: a cancelled child's is removed here
+        self._tmpdir = tempfile.mkdtemp(prefix="gridkit-master-")
         mine, theirs = ctx.Pipe()
         parent = os.getpid()
-        self._process = ctx.Process(target=self._child, args=(theirs, mine, parent),
-                                    daemon=True, name="gridkit-master")
-        self._process.start()
+        process = ctx.Process(target=self._child, args=(theirs, mine, parent),
+                              daemon=True, name="gridkit-master")
+        # stop signals held until the child has said they are not its own (it ignores
+        # them: the merge acts on them), so none reaches it before that
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+        self._held = held
+        try:
+            process.start()
+        except OSError as exc:  # no memory for a fork: written after the store instead
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            log.warning("无法另开进程写全县汇总表(%s),改为在入库后写出。", exc)
+            for end in (mine, theirs):
+                end.close()
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            return
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         theirs.close()
-        self._conn = mine
+        self._process, self._conn = process, mine
 
     def _child(self, conn: Connection, parents_end: Connection, parent: int) -> None:
         """The child: the data sheets (then says so), then, when the merge sends the path
-        and the stored night, the pages and the file; what went wrong goes back as the
-        exception. Whatever ends it (the merge gone, a cancel), its temporary files go."""
+        and the stored night, the pages and the file; an error goes back to the merge.
+        Signals are the merge's to act on (it cancels the child); when the merge is gone,
+        the child removes its temporary files and leaves."""
         parents_end.close()  # so that a vanished merge reads as end-of-file here
-        signal.signal(signal.SIGTERM, _stop)
+        for stop in _STOPS:
+            signal.signal(stop, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_SETMASK, self._held)
+        signal.signal(signal.SIGUSR1, _orphaned)
+        _signal_when_parent_dies(signal.SIGUSR1)
         book: MasterBook | None = None
         code = 1
         try:
+            if os.getppid() != parent:
+                raise _Orphaned
             source = self.rows.rows
             rows = Rendered(lambda sheet: _watched(source(sheet), parent),
                             self.rows.strings, self.rows.refs)
-            book = self._book(Path(os.devnull), rows)
+            book = self._book(Path(os.devnull), rows, self._tmpdir)
             book.write_rows()
             conn.send(ROWS_WRITTEN)
-            message = conn.recv()
+            try:
+                message = conn.recv()
+            except EOFError:  # the merge is gone
+                raise _Orphaned from None
             if message is not None:  # None: the night failed, nothing to write
                 path, stored = message
-                done, book = book, None
-                done.finish(stored, Path(path))
+                book.finish(stored, Path(path))
                 conn.send(None)
             code = 0
-        except (_Orphaned, EOFError):  # the merge is gone
-            pass
-        except BaseException as exc:  # every failure goes back to the merge
+        except Exception as exc:  # goes back to the merge, which raises it
             with contextlib.suppress(Exception):
                 try:
                     conn.send(exc)
                 except Exception:  # an exception that does not pickle
                     conn.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
+        except BaseException:  # the merge gone: nobody to tell
+            pass
         finally:
-            if book is not None:
-                book.discard()
+            for _attempt in range(2):  # the parent's death signal may cut into the first
+                try:
+                    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+                    if book is not None:
+                        book.discard()  # (again, after finish: nothing left to remove)
+                    if self._tmpdir is not None:  # made by the merge: the book may not be
+                        shutil.rmtree(self._tmpdir, ignore_errors=True)
+                    break
+                except _Orphaned:
+                    continue
             os._exit(code)
 
     def finish(self, store: Any, now: dt.datetime | None = None) -> tuple[Path, StoredNight]:
@@ -158,7 +199,7 @@ class MasterJob:
             self.cancel()
             raise
         if reply is not None:
-            raise reply
+            raise reply if isinstance(reply, Exception) else JobFailed(_CHILD_GONE)
 
     @staticmethod
     def _reply(conn: Connection) -> Any:
@@ -168,12 +209,16 @@ class MasterJob:
             return JobFailed(_CHILD_GONE)
 
     def cancel(self) -> None:
-        """Stop a child still writing (the night failed, or was interrupted)."""
+        """Stop a child still writing (the night failed, or was interrupted), and remove its
+        temporary files."""
         process = self._process
         if process is None:
             return
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
         if process.is_alive():
-            process.terminate()
+            process.kill()  # no handler can delay it
         process.join()
         self._close()
 
@@ -182,14 +227,28 @@ class MasterJob:
             self._conn.close()
         self._conn = None
         self._process = None
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
 
 
 class _Orphaned(BaseException):
     """The child's merge is gone."""
 
 
-def _stop(_signum: int, _frame: Any) -> None:
-    raise SystemExit(1)  # a cancel: unwinds the child, which removes its files
+def _orphaned(_signum: int, _frame: Any) -> None:
+    """The merge died (PR_SET_PDEATHSIG): unwind, removing the files (once: the handler
+    turns itself off)."""
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+    raise _Orphaned
+
+
+def _signal_when_parent_dies(signum: int) -> None:
+    """Ask Linux to send ``signum`` when the parent dies (prctl PR_SET_PDEATHSIG), so a
+    child packing the file notices too; where that cannot be asked, it still notices while
+    it writes rows or waits."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signum, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
 
 
 def _watched(rows: Iterable[DrawnRow], parent: int) -> Iterator[DrawnRow]:
