@@ -5,6 +5,7 @@ when either side fails, and no child left behind when the merge is killed."""
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -86,7 +87,7 @@ def test_a_failing_page_leaves_the_previous_master_and_no_writer(
         merge_night(config, NIGHT, now=NOW, redo=True)
     assert sheet_values(config.paths.master) == before
     assert not list(config.paths.master.parent.glob(".*"))
-    assert not [p for p in mp_children() if p.is_alive()]
+    assert not [p for p in multiprocessing.active_children() if p.is_alive()]
     assert list(temp_dir.iterdir()) == []  # the child's row files gone with it
     monkeypatch.setattr("toolkit.outputs.master.status_sheet", master_sheets.status_sheet)
     assert merge_night(config, NIGHT, now=NOW, redo=True).exit_code == 0
@@ -100,12 +101,6 @@ def temp_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
     return folder
-
-
-def mp_children() -> list:  # type: ignore[type-arg]
-    import multiprocessing
-
-    return multiprocessing.active_children()
 
 
 @linux_only
@@ -122,7 +117,7 @@ def test_a_failing_store_stops_the_master_writer(
         merge_night(config, NIGHT, now=NOW)
     assert not config.paths.master.exists()
     assert not list(config.paths.master.parent.glob(".*"))
-    assert not [p for p in mp_children() if p.is_alive()]
+    assert not [p for p in multiprocessing.active_children() if p.is_alive()]
     assert list(temp_dir.iterdir()) == []
 
 
@@ -161,7 +156,7 @@ def _at_store(config: Config, monkeypatch: pytest.MonkeyPatch, act: object) -> N
     real = store_class.replace_night
 
     def replace_night(self: object, data: object) -> None:
-        for child in mp_children():
+        for child in multiprocessing.active_children():
             if child.name == "gridkit-master":
                 act(child)  # type: ignore[operator]
         real(self, data)  # type: ignore[arg-type]
@@ -211,8 +206,6 @@ def test_a_child_killed_from_outside_fails_the_master_in_one_sentence(
 def test_no_fork_possible_the_master_is_written_after_the_store(
         config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     """Forking fails (no memory for it): the master is written in the merge's process."""
-    import multiprocessing.context
-
     real = multiprocessing.context.ForkProcess.start
 
     def no_memory(self: multiprocessing.context.ForkProcess) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from ..errors import JobFailed, UsageError, os_reason
 from ..files import crash_point, sweep
 from ..findings import ERROR, WARNING, Finding, json_value
 from ..outputs.figures import NightFigures
-from ..outputs.master import DrawnRow, Rendered
+from ..outputs.master import Rendered
 from ..outputs.master_job import start_master
 from ..read import ReadHints
 from ..read.table import Register
@@ -50,7 +49,6 @@ from ..store.records import (
     RowRecord,
     Submission,
     TownshipStatus,
-    source_text,
     status_sentence,
 )
 from .archive import ArchiveResult, archive_inbox, quarantine
@@ -247,31 +245,24 @@ def _merged(config: Config, night: dt.date, store: Store, archived: ArchiveResul
         for j in chosen if j.result is not None for f in j.result.issues]
     schema = config.schema
     layouts = {spec.name: [c.id for c in spec.columns] for spec in schema.sheets}
+    spools = [j.spool for j in chosen if j.spool is not None]
     data = NightData(
         night=night,
         submissions=[j.sub for j in judged.values()],
         statuses=statuses,
         layouts=layouts,
         letters={(j.sub.id or 0, sheet): m for j in chosen for sheet, m in j.letters.items()},
-        rows=(r for j in chosen if j.spool is not None for r in j.spool.records()),
+        rows=(r for s in spools for r in s.records()),
         findings=findings,
         conflicts=conflicts,
     )
-    spools = [j.spool for j in chosen if j.spool is not None]
-
-    def master_rows(sheet: str) -> Iterator[DrawnRow]:
-        """The rows being stored, as their workers rendered them."""
-        for spool in spools:
-            town, file = spool.township, spool.file_name
-            for excel_row, status, source, values, xml in spool.read(sheet):
-                yield (town, source_text(file, source, sheet), excel_row, status, xml, values)
-
     # the master's data sheets are written (beside this process) while the night is stored
-    job = start_master(config, night,
-                       Rendered(master_rows, list(shared), sum(s.shared_refs for s in spools)),
-                       {spec.name: sum(s.counts.get(spec.name, 0) for s in spools)
-                        for spec in schema.sheets},
-                       layouts, conflicts, background=config.limits.isolated)
+    rendered = Rendered(lambda sheet: (r for s in spools for r in s.drawn(sheet)),
+                        list(shared), sum(s.shared_refs for s in spools))
+    counts = {spec.name: sum(s.counts.get(spec.name, 0) for s in spools)
+              for spec in schema.sheets}
+    job = start_master(config, night, rendered, counts, layouts, conflicts,
+                       background=config.limits.isolated)
     try:
         store.replace_night(data)
         for j in chosen:  # the figures tonight's jumps are judged on, for the nights to come

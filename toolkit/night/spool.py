@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config.schema import SheetSpec
+from ..outputs.master import DrawnRow
 from ..outputs.master_rows import ROW_LABELS, SheetRows
 from ..store.records import RowRecord, row_json, source_text
 
@@ -65,6 +66,12 @@ class Spool:
             for excel_row, status, source, data, _xml in self.read(sheet):
                 yield RowRecord(self.township, self.submission_id, sheet, excel_row, status,
                                 data=data, source=source)
+
+    def drawn(self, sheet: str) -> Iterator[DrawnRow]:
+        """The sheet's rows as the master takes them (rendered by the worker)."""
+        town, file = self.township, self.file_name
+        for excel_row, status, source, values, xml in self.read(sheet):
+            yield (town, source_text(file, source, sheet), excel_row, status, xml, values)
 
     def remove(self) -> None:
         for path in self.paths.values():
