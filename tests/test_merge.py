@@ -189,6 +189,7 @@ def test_whole_night_statuses(config: Config, messy_night: Path) -> None:
     assert rows["麟凤镇"].file == "麟凤镇_20200204.xlsx"
     assert "2月3日" in (rows["庙沟镇"].reason or "")
     assert rows["长安镇"].reason and "长安镇_20200204.xlsx" in rows["长安镇"].reason
+    assert "“长安镇_20200204.xlsx”" in rows["长安镇"].reason  # as sent, not the archive's name
     assert [set(d) for d in result.duplicates] == [
         {"罗布镇_20200204(1).xlsx", "罗布镇_20200204.xlsx"}]
     assert result.exit_code == 1
@@ -206,6 +207,7 @@ def test_rejected_files_are_quarantined_with_reason(config: Config, messy_night:
              for p in config.paths.quarantine.rglob("*.退回原因.txt")}
     assert set(notes) == {"长安镇", "庙沟镇"}
     assert "退回原因" in notes["庙沟镇"] and "2月3日" in notes["庙沟镇"]
+    assert "文件“长安镇_20200204.xlsx”不是能打开的Excel工作簿" in notes["长安镇"]
 
 
 def test_resubmission_replaces_first_file_in_master(config: Config, messy_night: Path) -> None:

@@ -38,7 +38,7 @@ def read_register(path: str | Path, config: Config, *, file_name: str | None = N
     """:func:`read_raw` + :func:`build_register` (``file_name``: the name the file was sent
     under, when ``path`` is an archived copy)."""
     with gc_paused():
-        raw = read_raw(path, limits=config.limits)
+        raw = read_raw(path, limits=config.limits, name=file_name)
         return build_register(raw, config, file_name=file_name or Path(path).name, hints=hints)
 
 

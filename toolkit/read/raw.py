@@ -98,15 +98,17 @@ def _corrupt_error(name: str, path: str) -> UnreadableWorkbook:
         "请用Excel或WPS打开确认后另存为.xlsx重新报送。", path)
 
 
-def read_raw(path: str | Path, *, limits: Limits | None = None) -> RawBook:
+def read_raw(path: str | Path, *, limits: Limits | None = None,
+             name: str | None = None) -> RawBook:
     """Every sheet of a workbook as raw values (calamine), with sheet visibility, merged
     ranges, error cells and formulas without a cached value.
 
-    Raises :class:`UnreadableWorkbook` (one Chinese sentence naming the file) when the file
-    is missing, not a workbook, corrupt, password-protected, empty, or past ``limits``
-    (checked before it is parsed)."""
+    Raises :class:`UnreadableWorkbook` (one Chinese sentence naming the file: ``name``, the
+    name it was sent under when ``path`` is an archived copy) when the file is missing, not
+    a workbook, corrupt, password-protected, empty, or past ``limits`` (checked before it is
+    parsed)."""
     path = Path(path)
-    name = display_name(path)
+    name = name or display_name(path)
     if not path.is_file():
         raise UnreadableWorkbook(f"找不到文件“{path}”,请检查文件名和路径。", str(path))
     if name.startswith("~$"):
