@@ -114,3 +114,29 @@ def test_folders_expand_to_their_workbooks(tmp_path: Path, config: Config) -> No
 def test_a_folder_without_workbooks_is_a_usage_error(tmp_path: Path, config: Config) -> None:
     with pytest.raises(UsageError):
         check_paths([tmp_path], config)
+
+
+def _parse_threads(_: int) -> int:
+    from toolkit.read import raw
+    return raw._parse_threads
+
+
+@pytest.mark.parametrize(("files", "workers", "expected"), [
+    (1, 0, [4]),  # one file checked on four cores: its sheets parsed on four threads
+    (3, 2, [2, 2, 2]),  # two at once on four cores: two threads each
+    # a county night: the first four cores have a file each (the last files may get the
+    # cores of those done by the time they start)
+    (8, 0, [1] * 4),
+])
+def test_a_lone_file_is_parsed_on_the_idle_cores(monkeypatch: pytest.MonkeyPatch,
+                                                 config: Config, files: int, workers: int,
+                                                 expected: list[int]) -> None:
+    import dataclasses
+
+    from toolkit.check import isolate
+
+    monkeypatch.setattr(isolate.os, "cpu_count", lambda: 4)
+    limits = dataclasses.replace(config.limits, workers=workers)
+    threads = isolate.map_bounded(_parse_threads, [(str(n), (n,)) for n in range(files)],
+                                  limits)
+    assert threads[:len(expected)] == expected

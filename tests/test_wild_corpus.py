@@ -9,7 +9,7 @@ import pytest
 
 from toolkit.config.county import Config
 from toolkit.errors import StructureError, UnreadableWorkbook
-from toolkit.read import RawBook, build_register, read_raw
+from toolkit.read import RawBook, build_register, raw, read_raw
 
 # 69 odd real-world workbooks from the calamine reader's test suite (MIT, see its README)
 CORPUS = Path(__file__).parent / "data" / "wild-xlsx"
@@ -38,3 +38,17 @@ def test_read_or_refused_with_one_sentence(path: Path, config: Config) -> None:
     with pytest.raises((StructureError, UnreadableWorkbook)) as exc:
         build_register(raw, config, file_name=path.name)
     _one_sentence(exc.value.message, path)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_sheets_parsed_side_by_side_read_the_same(path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lone file's sheets parsed on two threads (gridkit check of one file on two cores)
+    give the same book, or the same refusal, as one thread."""
+    def read(threads: int) -> RawBook | str:
+        monkeypatch.setattr(raw, "_parse_threads", threads)
+        try:
+            return read_raw(path)
+        except UnreadableWorkbook as exc:
+            return exc.message
+    assert read(2) == read(1)

@@ -27,6 +27,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, TypeVar
 
 from ..config.limits import Limits
+from ..read.raw import parse_sheets_on
 
 try:
     import resource  # POSIX: the address-space cap (Windows has only the timeout)
@@ -66,7 +67,7 @@ def _limit_memory(megabytes: int) -> None:
 
 
 def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...],
-           megabytes: int) -> None:
+           megabytes: int, threads: int) -> None:
     """The worker: bound itself, run, send ("ok", result) or ("memory"/"error", text).
     What a parser prints when it aborts (Rust's out-of-memory backtrace) is not the
     office's business: the worker's stderr goes nowhere, its failure is reported."""
@@ -75,6 +76,7 @@ def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...],
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
         _limit_memory(megabytes)
+        parse_sheets_on(threads)
         try:
             conn.send(("ok", fn(*args)))
         except MemoryError:
@@ -89,9 +91,10 @@ def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...],
 
 
 def _start(index: int, label: str, fn: Callable[..., Any], args: tuple[Any, ...],
-           limits: Limits) -> _Task[Any]:
+           limits: Limits, threads: int) -> _Task[Any]:
     receive, send = _CONTEXT.Pipe(duplex=False)
-    process = _CONTEXT.Process(target=_child, args=(send, fn, args, limits.file_memory_mb),
+    process = _CONTEXT.Process(target=_child,
+                               args=(send, fn, args, limits.file_memory_mb, threads),
                                daemon=True, name=f"gridkit-file-{index}")
     process.start()
     send.close()
@@ -136,15 +139,20 @@ def map_bounded(fn: Callable[..., T], calls: Sequence[tuple[str, tuple[Any, ...]
                 limits: Limits) -> list[T | Refused]:
     """``fn(*args)`` for every (label, args) in ``calls``, each in its own bounded worker,
     several at once; results in the order of ``calls`` (a :class:`Refused` for a worker that
-    did not finish). ``fn`` and its result must be picklable where processes are spawned."""
+    did not finish). ``fn`` and its result must be picklable where processes are spawned.
+    A worker started while fewer files than cores remain parses its file's sheets on the
+    idle cores too (one file checked on two cores: two threads)."""
     results: list[T | Refused | None] = [None] * len(calls)
-    workers = limits.workers or os.cpu_count() or 1
+    cores = os.cpu_count() or 1
+    workers = limits.workers or cores
     pending = list(enumerate(calls))
     running: list[_Task[Any]] = []
     while pending or running:
         while pending and len(running) < workers:
             index, (label, args) = pending.pop(0)
-            running.append(_start(index, label, fn, args, limits))
+            # cores no other worker will take parse this file's sheets side by side
+            threads = cores // min(workers, len(running) + 1 + len(pending))
+            running.append(_start(index, label, fn, args, limits, threads))
         now = time.monotonic()
         deadline = min(t.started + limits.file_seconds for t in running)
         ready = wait([t.conn for t in running], timeout=max(0.0, deadline - now))
