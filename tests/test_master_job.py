@@ -218,3 +218,23 @@ def test_no_fork_possible_the_master_is_written_after_the_store(
     result = merge_night(config, NIGHT, now=NOW)
     assert result.exit_code == 0
     assert len(sheet_values(config.paths.master)["排查登记"]) > 1
+
+
+@linux_only
+def test_a_master_folder_left_by_a_merge_killed_with_its_child_is_removed_next_run(
+        config: Config, temp_dir: Path) -> None:
+    """Power lost while the child wrote (merge and child gone at once): the master's folder
+    in the system's temporary folder stays until the next merge removes it; a folder of a
+    merge still running (another county's) is left alone."""
+    full_night(config)
+    killed = subprocess.run(
+        [sys.executable, "-c", "import os; from toolkit.files import temp_folder; "
+         "open(os.path.join(temp_folder('master'), 'rows.xml'), 'w').write('<row/>'); "
+         "os.kill(os.getpid(), 9)"],
+        env={**os.environ, "TMPDIR": str(temp_dir)}, timeout=60)
+    assert killed.returncode == -9
+    [left] = temp_dir.iterdir()
+    running = Path(tempfile.mkdtemp(prefix=f"gridkit-master-{os.getpid()}-"))
+    assert merge_night(config, NIGHT, now=NOW).exit_code == 0
+    assert not left.exists()
+    assert list(temp_dir.iterdir()) == [running]

@@ -4,7 +4,9 @@
   ``os.replace``, so a reader sees the old file or the new one, never half of one; the file
   gets the permissions the umask gives (readable by the office's group on a shared folder),
   not the 0600 of a temporary file. :func:`write_text` does it for a text file.
-* :func:`sweep` removes what a killed run left of its temporary files.
+* :func:`sweep` removes what a killed run left of its temporary files;
+  :func:`temp_folder` / :func:`sweep_temp_folders` the same for a process's folder in the
+  system's temporary folder.
 * :func:`safe_name` / :func:`short_name`: a file name as it can be shown, logged and stored
   (any bytes, any length), and a short one for a file gridkit names itself.
 * :func:`crash_point` lets tests kill a run with SIGKILL at a named point
@@ -18,9 +20,11 @@ import contextlib
 import glob
 import os
 import re
+import shutil
 import signal
 import stat
 import sys
+import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -118,6 +122,44 @@ def sweep(folder: Path, *, recursive: bool = True) -> list[Path]:
                 p.unlink()
                 removed.append(p)
     return removed
+
+
+def temp_folder(kind: str) -> str:
+    """A new folder of this process's in the system's temporary folder
+    (``gridkit-<kind>-<pid>-…``): removed by its maker when done, and by the next run's
+    :func:`sweep_temp_folders` when its maker was killed with it (power loss)."""
+    return tempfile.mkdtemp(prefix=f"gridkit-{kind}-{os.getpid()}-")
+
+
+def sweep_temp_folders(kind: str) -> list[Path]:
+    """Remove the :func:`temp_folder` folders of ``kind`` whose process is gone (this
+    user's only; a running process's, another county's merge, are left). Nothing on
+    Windows, where a process cannot be asked whether it runs without a signal."""
+    removed: list[Path] = []
+    if sys.platform == "win32":
+        return removed
+    pattern = re.compile(rf"gridkit-{re.escape(kind)}-(\d+)-[^/]+")
+    for p in Path(tempfile.gettempdir()).glob(f"gridkit-{kind}-*"):
+        m = pattern.fullmatch(p.name)
+        try:
+            if (m is None or p.is_symlink() or not p.is_dir()
+                    or p.stat().st_uid != os.getuid() or _running(int(m.group(1)))):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def safe_name(name: str) -> str:

@@ -22,7 +22,7 @@ from ..check.isolate import Refused, map_bounded
 from ..check.run import CheckResult, check_path, unreadable
 from ..config.county import Config
 from ..errors import JobFailed, UsageError, os_reason
-from ..files import crash_point, sweep
+from ..files import crash_point, sweep, sweep_temp_folders
 from ..findings import ERROR, WARNING, Finding, json_value
 from ..outputs.figures import NightFigures
 from ..outputs.master import Rendered
@@ -160,8 +160,9 @@ def merge_night(config: Config, night: dt.date, *, inbox: Path | str | None = No
 
 def clean_leftovers(config: Config, night: dt.date) -> list[Path]:
     """What a killed run left of its temporary files (the night's archive folder, the
-    master's folder, reports/, outbox/): removed before this run writes (under the lock)."""
-    removed: list[Path] = []
+    master's folder, reports/, outbox/, the master's folder in the system's temporary
+    folder): removed before this run writes (under the lock)."""
+    removed: list[Path] = sweep_temp_folders("master")
     for folder, deep in ((config.paths.archive / night.isoformat(), True),
                          (config.paths.master.parent, False), (config.paths.reports, False),
                          (config.paths.outbox, True)):

@@ -31,7 +31,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..config.county import Config
 from ..config.schema import ColumnSpec
-from ..files import replace_file
+from ..files import replace_file, temp_folder
 from ..store.protocol import Store
 from ..store.records import (
     Conflict,
@@ -213,7 +213,7 @@ class MasterBook:
         # the workbook's temporary files (a data sheet's rows, its XML) in a folder of its
         # own (``tmpdir``, made here unless given): removed with the book (:meth:`discard`),
         # whatever stopped it
-        self.tmpdir = tmpdir or tempfile.mkdtemp(prefix="gridkit-master-")
+        self.tmpdir = tmpdir or temp_folder("master")
         self.data: list[tuple[Any, list[Any]]] = []
         try:
             self._build(path, config, night, counts, layouts, conflicts, rows)

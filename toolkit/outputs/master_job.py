@@ -26,7 +26,6 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Any
 
 from ..config.county import Config
 from ..errors import JobFailed
-from ..files import crash_point, replace_file
+from ..files import crash_point, replace_file, temp_folder
 from ..store.records import Conflict
 from .master import DrawnRow, MasterBook, Rendered, StoredNight, master_fallback, stored_night
 
@@ -92,7 +91,7 @@ class MasterJob:
     def _fork(self) -> None:
         ctx = mp.get_context("fork")
         # the child's temporary folder, made here: a cancelled child's is removed here
-        self._tmpdir = tempfile.mkdtemp(prefix="gridkit-master-")
+        self._tmpdir = temp_folder("master")
         mine, theirs = ctx.Pipe()
         parent = os.getpid()
         process = ctx.Process(target=self._child, args=(theirs, mine, parent),
