@@ -218,8 +218,8 @@ def test_data_rows_made_a_column_at_a_time_equal_rows_made_one_by_one(config: Co
 
 
 def test_figures_from_sql_groups_equal_figures_from_every_row(config: Config) -> None:
-    """The night's figures are summed inside SQLite; a store without that (any other
-    backend) reads every row; both give the same numbers."""
+    """The night's figures are summed inside SQLite (on several threads in the merge); a
+    store without that (any other backend) reads every row; all give the same numbers."""
     from toolkit.outputs.figures import night_figures
 
     full_night(config)
@@ -235,9 +235,16 @@ def test_figures_from_sql_groups_equal_figures_from_every_row(config: Config) ->
     try:
         fast = night_figures(store, config, NIGHT)
         slow = night_figures(RowsOnly(), config, NIGHT)  # type: ignore[arg-type]
+        # as the merge reads them: each sheet's groups split by township across threads
+        split = [night_figures(store, config, NIGHT, threads=n) for n in (2, 3, 16)]
+        queries = [(spec.name, [0, 3], [1]) for spec in config.schema.sheets]
+        one = [sorted(r, key=repr) for r in store.aggregate_many(NIGHT, queries)]
+        many = [sorted(r, key=repr) for r in store.aggregate_many(NIGHT, queries, threads=3)]
     finally:
         store.close()
     assert fast == slow
+    assert split == [fast] * 3
+    assert many == one and sum(map(len, one)) > len(config.county.township_names)
     assert fast.total.screened > 0 and fast.total.persons > 0 and fast.total.checkpoints > 0
 
 

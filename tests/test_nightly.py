@@ -238,9 +238,9 @@ def test_the_nightly_report_shows_the_merges_figures_read_once(config, night_inb
     reads = []
     real = figures.night_figures
 
-    def counted(store, cfg, night):
+    def counted(store, cfg, night, **kwargs):
         reads.append(night)
-        return real(store, cfg, night)
+        return real(store, cfg, night, **kwargs)
 
     for module in ("toolkit.outputs.master", "toolkit.outputs.report.data"):
         monkeypatch.setattr(f"{module}.night_figures", counted)

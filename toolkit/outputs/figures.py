@@ -231,9 +231,11 @@ def _set(tf: TownshipFigures, name: str, value: float) -> None:
         setattr(tf, name, int(value))
 
 
-def night_figures(store: Store, config: Config, night: dt.date) -> NightFigures:
+def night_figures(store: Store, config: Config, night: dt.date, *,
+                  threads: int = 1) -> NightFigures:
     """Every expected township's figures for ``night`` and the county total, from the
-    store (the township's current accepted submission)."""
+    store (the township's current accepted submission). ``threads``: aggregate on that many
+    threads where the store can (SQLite), only under the workspace lock (the merge)."""
     specs = figure_specs(config, night)
     statuses = {s.township: s for s in store.statuses(night)}
     per: dict[str, TownshipFigures] = {}
@@ -252,9 +254,9 @@ def night_figures(store: Store, config: Config, night: dt.date) -> NightFigures:
     by_sheet: dict[str, list[FigureSpec]] = {}
     for spec in specs:
         by_sheet.setdefault(spec.sheet, []).append(spec)
-    for sheet_id, sheet_specs in by_sheet.items():
-        sheet_name = config.schema.sheet_by_id(sheet_id).name
-        acc, distinct = _sheet_figures(store, night, sheet_name, sheet_specs)
+    sheets = [(config.schema.sheet_by_id(sheet_id).name, sheet_specs)
+              for sheet_id, sheet_specs in by_sheet.items()]
+    for acc, distinct in _sheets_figures(store, night, sheets, threads):
         for township, sums in acc.items():
             if township not in per:
                 continue
@@ -287,36 +289,57 @@ _Sums = dict[str, dict[str, float]]
 _Distinct = dict[str, dict[str, set[Any]]]
 
 
-def _sheet_figures(store: Store, night: dt.date, sheet_name: str,
-                   sheet_specs: list[FigureSpec]) -> tuple[_Sums, _Distinct]:
-    """Per township: each spec's count or sum, and each distinct spec's set of values.
+def _sheets_figures(store: Store, night: dt.date, sheets: list[tuple[str, list[FigureSpec]]],
+                    threads: int) -> list[tuple[_Sums, _Distinct]]:
+    """Per sheet, per township: each spec's count or sum, and each distinct spec's set of
+    values.
 
-    With a store that can aggregate (SQLite) the rows are grouped inside the database by
-    the values the tests look at, and each group's count and sums are applied here, so no
-    row is decoded in Python; any other store is read row by row. Both give the same
-    figures (a sum adds only numbers, never text or booleans)."""
-    layout = store.columns(night, sheet_name)
-    idx = {s.name: (layout.index(s.column) if s.column in layout else None)
-           for s in sheet_specs}
-    acc: _Sums = {}
-    distinct: _Distinct = {}
+    With a store that can aggregate (SQLite, PostgreSQL) the rows are grouped inside the
+    database by the values the tests look at, and each group's count and sums are applied
+    here, so no row is decoded in Python; any other store is read row by row. Both give the
+    same figures (a sum adds only numbers, never text or booleans)."""
+    plans = []
+    for sheet_name, specs in sheets:
+        layout = store.columns(night, sheet_name)
+        idx = {s.name: (layout.index(s.column) if s.column in layout else None)
+               for s in specs}
+        groups = sorted({i for s in specs if s.op != "sum" and (i := idx[s.name]) is not None})
+        sums = sorted({i for s in specs if s.op == "sum" and (i := idx[s.name]) is not None})
+        plans.append((sheet_name, specs, idx, groups, sums, max(len(layout), 1)))
     aggregate = getattr(store, "aggregate", None)
     if aggregate is None:
-        for row in store.rows(night, sheet_name):
-            _add_row(acc, distinct, row.township, row.values, sheet_specs, idx, 1, None)
-        return acc, distinct
-    groups = sorted({i for s in sheet_specs if s.op != "sum" and (i := idx[s.name]) is not None})
-    sums = sorted({i for s in sheet_specs if s.op == "sum" and (i := idx[s.name]) is not None})
+        out = []
+        for sheet_name, specs, idx, *_ in plans:
+            acc: _Sums = {}
+            distinct: _Distinct = {}
+            for row in store.rows(night, sheet_name):
+                _add_row(acc, distinct, row.township, row.values, specs, idx, 1, None)
+            out.append((acc, distinct))
+        return out
+    many = getattr(store, "aggregate_many", None)
+    queries = [(p[0], p[3], p[4]) for p in plans]
+    found = (many(night, queries, threads=threads) if many is not None
+             else [aggregate(night, *q) for q in queries])
+    return [_applied(specs, idx, groups, sums, width, records)
+            for (_n, specs, idx, groups, sums, width), records
+            in zip(plans, found, strict=True)]
+
+
+def _applied(specs: list[FigureSpec], idx: dict[str, int | None], groups: list[int],
+             sums: list[int], width: int,
+             records: list[tuple[Any, ...]]) -> tuple[_Sums, _Distinct]:
+    """A sheet's figures from its aggregated groups (see :meth:`aggregate`)."""
+    acc: _Sums = {}
+    distinct: _Distinct = {}
     gpos = {i: k for k, i in enumerate(groups)}
     spos = {i: k for k, i in enumerate(sums)}
-    width = max(len(layout), 1)
-    for rec in aggregate(night, sheet_name, groups, sums):
+    for rec in records:
         township, count = rec[0], rec[1 + len(groups)]
         values: list[Any] = [None] * width
         for i, k in gpos.items():
             values[i] = rec[1 + k]
         totals = {i: rec[2 + len(groups) + k] for i, k in spos.items()}
-        _add_row(acc, distinct, township, values, sheet_specs, idx, count, totals)
+        _add_row(acc, distinct, township, values, specs, idx, count, totals)
     return acc, distinct
 
 

@@ -186,13 +186,15 @@ class StoredNight:
     conflicts: list[Conflict]
 
 
-def stored_night(store: Any, config: Config, night: dt.date | None) -> StoredNight:
-    """The night's :class:`StoredNight` read from ``store`` (an empty one for no night)."""
+def stored_night(store: Any, config: Config, night: dt.date | None, *,
+                 threads: int = 1) -> StoredNight:
+    """The night's :class:`StoredNight` read from ``store`` (an empty one for no night);
+    ``threads``: see :func:`~toolkit.outputs.figures.night_figures`."""
     day = night or dt.date.today()
     if night is None:
         return StoredNight(_no_figures(config, day), [], [], [])
     names = set(config.county.township_names)
-    return StoredNight(night_figures(store, config, night),
+    return StoredNight(night_figures(store, config, night, threads=threads),
                        [s for s in store.submissions(night)
                         if not s.accepted and s.township not in names],
                        store.findings(night), store.conflicts(night))

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,33 @@ def damaged(path: Path, exc: BaseException) -> JobFailed:
         return JobFailed(f"历史库 {path} 正被另一个程序占用:请等它结束后重试。")
     return JobFailed(f"历史库 {path} 已损坏,无法读取:请运行 gridkit store restore 从最近的备份恢复"
                      "(恢复前会把损坏的文件另存一份)。")
+
+
+# an aggregate query: (sheet, layout positions grouped by, layout positions summed)
+Aggregate = tuple[str, Sequence[int], Sequence[int]]
+
+
+def _aggregate(conn: sqlite3.Connection, night: dt.date, sheet: str, groups: Sequence[int],
+               sums: Sequence[int], part: tuple[Collection[str], bool] | None
+               ) -> list[tuple[Any, ...]]:
+    """:meth:`SqliteStore.aggregate` on ``conn``, for the townships of ``part`` only:
+    ``(names, False)`` those named, ``(names, True)`` all others."""
+    picks = [f"json_extract(data, '$[{int(i)}]')" for i in groups]
+    totals = [f"sum(CASE WHEN json_type(data, '$[{int(i)}]') IN ('integer', 'real') "
+              f"THEN json_extract(data, '$[{int(i)}]') END)" for i in sums]
+    keys = ", ".join(str(k) for k in range(1, len(groups) + 2))
+    where, params = "night = ? AND sheet = ?", [night.isoformat(), sheet]
+    if part is not None:
+        names, others = part
+        if names:
+            where += (f" AND township {'NOT IN' if others else 'IN'} "
+                      f"({', '.join('?' * len(names))})")
+            params += names
+        elif not others:
+            return []
+    sql = (f"SELECT {', '.join(['township', *picks, 'count(*)', *totals])} FROM rows "
+           f"WHERE {where} GROUP BY {keys}")
+    return [tuple(r) for r in conn.execute(sql, params)]
 
 
 class SqliteStore:
@@ -405,13 +433,52 @@ class SqliteStore:
         one tuple per township and combination of the values at layout positions
         ``groups``: ``(township, *values, row count, *sums)`` where each sum adds the
         numeric (JSON integer or real) values at a position of ``sums`` (None when none)."""
-        picks = [f"json_extract(data, '$[{int(i)}]')" for i in groups]
-        totals = [f"sum(CASE WHEN json_type(data, '$[{int(i)}]') IN ('integer', 'real') "
-                  f"THEN json_extract(data, '$[{int(i)}]') END)" for i in sums]
-        keys = ", ".join(str(k) for k in range(1, len(groups) + 2))
-        sql = (f"SELECT {', '.join(['township', *picks, 'count(*)', *totals])} FROM rows "
-               f"WHERE night = ? AND sheet = ? GROUP BY {keys}")
-        return [tuple(r) for r in self.conn.execute(sql, (night.isoformat(), sheet))]
+        return _aggregate(self.conn, night, sheet, groups, sums, None)
+
+    def aggregate_many(self, night: dt.date, queries: Sequence[Aggregate], *,
+                       threads: int = 1) -> list[list[tuple[Any, ...]]]:
+        """:meth:`aggregate` for each ``(sheet, groups, sums)``. With several threads each
+        query is split by township into as many parts, run side by side on read-only
+        connections of their own (SQLite steps without the GIL): the county's 排查登记 in
+        about 60 % of the time on two cores. Only under the workspace lock: a connection
+        of its own sees the last commit, which is this one's snapshot only when nothing can
+        commit meanwhile."""
+        if threads <= 1:
+            return [self.aggregate(night, *q) for q in queries]
+        named: list[list[str]] = [[] for _ in range(threads)]
+        for k, (township,) in enumerate(self.conn.execute(
+                "SELECT township FROM submissions WHERE night = ? AND accepted "
+                "AND township IS NOT NULL GROUP BY township ORDER BY sum(rows) DESC",
+                (night.isoformat(),))):
+            named[k % threads].append(township)  # dealt out by size
+        # the last part takes every township the others do not name: each row counted once
+        parts: list[tuple[Collection[str], bool]] = [(p, False) for p in named[:-1] if p]
+        parts.append(([t for p in named[:-1] for t in p], True))
+        tasks = [(k, q, part) for k, q in enumerate(queries) for part in parts]
+        local = threading.local()
+        readers: list[sqlite3.Connection] = []
+
+        def run(task: tuple[int, Aggregate, tuple[Collection[str], bool]]) -> list[Any]:
+            conn = getattr(local, "conn", None)
+            if conn is None:
+                conn = local.conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro",
+                                                    uri=True, check_same_thread=False)
+                readers.append(conn)
+            return _aggregate(conn, night, *task[1], task[2])
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        results: list[list[tuple[Any, ...]]] = [[] for _ in queries]
+        try:
+            with ThreadPoolExecutor(threads, thread_name_prefix="gridkit-figures") as pool:
+                for (k, _q, _p), found in zip(tasks, pool.map(run, tasks), strict=True):
+                    results[k] += found
+        except sqlite3.DatabaseError as exc:
+            raise damaged(self.path, exc) from exc
+        finally:
+            for conn in readers:
+                conn.close()
+        return results
 
     def row_count(self, night: dt.date, sheet: str | None = None,
                   township: str | None = None) -> int:
