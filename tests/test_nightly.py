@@ -249,3 +249,43 @@ def test_the_nightly_report_shows_the_merges_figures_read_once(config, night_inb
     again = build_report(config, D, out_dir=tmp_path / "again",
                          now=dt.datetime.combine(D, dt.time(22)))
     assert again.text == result.report.text
+
+
+def test_the_nightly_backs_up_the_night_it_merged_beside_its_report(config, night_inbox,
+                                                                   monkeypatch):
+    """The store is backed up (verified, holding the night) while the report is written;
+    an unchanged re-run makes no new backup; a backup that fails stops the night with its
+    sentence after the report, the store and the master as merged."""
+    import sqlite3
+    import threading
+
+    from toolkit.errors import JobFailed
+    from toolkit.store.maintenance import backups
+    from toolkit.store.sqlite import SqliteStore
+
+    seen = []
+    real = SqliteStore.backup
+
+    def backup(self, target):
+        seen.append(threading.current_thread().name)
+        return real(self, target)
+
+    monkeypatch.setattr(SqliteStore, "backup", backup)
+    result = run(config)
+    assert result.report is not None and result.failures == []
+    assert seen == ["gridkit-backup"]  # beside the report, not in the merge
+    [saved] = backups(config)
+    copy = sqlite3.connect(saved)
+    assert copy.execute("SELECT night FROM nights").fetchall() == [(D.isoformat(),)]
+    copy.close()
+    assert run(config).unchanged is not None and len(backups(config)) == 1
+
+    def failing(self, target):
+        raise JobFailed("历史库的备份校验未通过,已丢弃:请检查磁盘后重新运行。")
+
+    monkeypatch.setattr(SqliteStore, "backup", failing)
+    with pytest.raises(JobFailed) as exc:
+        run_nightly(config, D, now=dt.datetime.combine(D, dt.time(22)), console=False,
+                    redo=True)
+    assert "备份" in exc.value.message
+    assert len(backups(config)) == 1 and config.paths.master.exists()

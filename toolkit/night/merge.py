@@ -140,10 +140,13 @@ def deadline_of(config: Config, night: dt.date) -> dt.datetime:
 
 
 def merge_night(config: Config, night: dt.date, *, inbox: Path | str | None = None,
-                now: dt.datetime | None = None, redo: bool = False) -> MergeResult:
+                now: dt.datetime | None = None, redo: bool = False,
+                backup: bool = True) -> MergeResult:
     """Merge the night's township files into the store and the county master. A night whose
     files, configuration and master are as at its last merge is not merged again
-    (:attr:`MergeResult.unchanged`) unless ``redo``."""
+    (:attr:`MergeResult.unchanged`) unless ``redo``. A night merged is backed up after
+    (:func:`~toolkit.store.maintenance.backup_after_night`) unless ``backup`` is false:
+    the nightly backs it up beside the report instead."""
     now = (now or dt.datetime.now()).replace(microsecond=0)
     inbox_dir = Path(inbox) if inbox is not None else config.paths.inbox
     if not inbox_dir.is_dir():
@@ -153,7 +156,7 @@ def merge_night(config: Config, night: dt.date, *, inbox: Path | str | None = No
         clean_leftovers(config, night)
         store = open_store(config)
         try:
-            return _merge(config, night, store, inbox_dir, now, redo)
+            return _merge(config, night, store, inbox_dir, now, redo, backup)
         finally:
             store.close()
 
@@ -171,7 +174,7 @@ def clean_leftovers(config: Config, night: dt.date) -> list[Path]:
 
 
 def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
-           now: dt.datetime, redo: bool) -> MergeResult:
+           now: dt.datetime, redo: bool, backup: bool) -> MergeResult:
     archived: ArchiveResult = archive_inbox(config, night, store, inbox, now)
     if not archived.received and not redo:
         done = unchanged(store, MERGE, night,
@@ -187,7 +190,7 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
     try:
         judged = {s.id: j for s, j in
                   zip(subs, judge_all(config, night, subs, (folder, shared)), strict=True)}
-        return _merged(config, night, store, archived, judged, shared, now)
+        return _merged(config, night, store, archived, judged, shared, now, backup)
     finally:
         for leftover in folder.glob(".rows-*.tmp"):  # spools, and a killed worker's part
             leftover.unlink(missing_ok=True)
@@ -195,7 +198,7 @@ def _merge(config: Config, night: dt.date, store: Store, inbox: Path,
 
 def _merged(config: Config, night: dt.date, store: Store, archived: ArchiveResult,
             judged: dict[int | None, _Judged], shared: dict[str, int],
-            now: dt.datetime) -> MergeResult:
+            now: dt.datetime, backup: bool) -> MergeResult:
     archived.restamp([j.sub for j in judged.values()])  # the clerk's 送达时间.txt
     failed = next((j.spool_failed for j in judged.values() if j.spool_failed), None)
     if failed is not None:
@@ -288,7 +291,8 @@ def _merged(config: Config, night: dt.date, store: Store, archived: ArchiveResul
                  [master])
     else:
         forget(store, MERGE, night)
-    backup_after_night(store, config, now)  # SQLite only: a server is the city's to back up
+    if backup:
+        backup_after_night(store, config, now)  # SQLite only: a server is the city's
     return MergeResult(date=night, townships=statuses, conflicts=conflicts, master=master,
                        master_fallback=note, unattributed=unattributed,
                        duplicates=archived.duplicates, skipped=archived.skipped,

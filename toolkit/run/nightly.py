@@ -1,7 +1,8 @@
 """``gridkit nightly``: the unit of work of a night — merge, then report, then feedback.
 
 1. merge (:func:`toolkit.night.merge.merge_night`): archive, check, judge, store, master;
-2. report (:func:`toolkit.outputs.report.build_report`): the 日报 workbook and briefings;
+2. report (:func:`toolkit.outputs.report.build_report`): the 日报 workbook and briefings,
+   while the store is backed up beside it (:func:`toolkit.store.maintenance.backup_beside`);
 3. feedback (:mod:`toolkit.outputs.feedback`): every township's annotated copy and note.
 
 Everything is logged to ``<logs>/gridkit.log`` and the console. The exit code is the
@@ -11,6 +12,7 @@ fails is logged and also makes it 1. The whole night holds the workspace lock.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from ..outputs.report import ReportResult, build_report
 from ..outputs.report.data import HISTORY_NIGHTS
 from ..outputs.templating import templates_dir
 from ..store import Store, open_store
+from ..store.maintenance import backup_beside
 from .joblog import job_logging
 
 log = logging.getLogger("gridkit.nightly")
@@ -80,7 +83,7 @@ def run_nightly(config: Config, night: dt.date, *, now: dt.datetime | None = Non
     with job_logging(config, console=console) as log_file, workspace_lock(config.paths.store):
         log.info("夜间任务开始:%s。", night)
         step("汇总", 0, 1)
-        merge = merge_night(config, night, now=now, redo=redo)
+        merge = merge_night(config, night, now=now, redo=redo, backup=False)
         files = sum(1 for t in merge.townships if t.file) + len(merge.unattributed)
         step(f"汇总 {files} 个文件、{merge.rows} 行", 1, 1)
         _log_merge(merge)
@@ -96,13 +99,16 @@ def run_nightly(config: Config, night: dt.date, *, now: dt.datetime | None = Non
                 return result
             forget(store, OUTPUTS, night)
             step("日报", 0, 1)
-            try:
-                report = build_report(config, night, store=store, now=now,
-                                      figures=merge.figures)
-                log.info("日报已生成:%s", report.workbook)
-            except GridkitError as exc:
-                failures.append(f"日报未生成:{exc.message}")
-                log.error("日报未生成:%s", exc.message)
+            # the night merged is backed up while the report is written
+            with (contextlib.nullcontext() if merge.unchanged
+                  else backup_beside(config, now)):
+                try:
+                    report = build_report(config, night, store=store, now=now,
+                                          figures=merge.figures)
+                    log.info("日报已生成:%s", report.workbook)
+                except GridkitError as exc:
+                    failures.append(f"日报未生成:{exc.message}")
+                    log.error("日报未生成:%s", exc.message)
             step("日报", 1, 1)
             feedback = write_feedback(config, night, store, step, failures,
                                       checks=merge.checks)

@@ -13,12 +13,15 @@ server up (pg_dump); the guard and the nightly backup say so in the log and do n
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
 import re
 import shutil
 import sqlite3
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +82,38 @@ def backup_after_night(store: Store, config: Config,
     for old in backups(config)[:-keep]:
         old.unlink(missing_ok=True)
     return target
+
+
+@contextlib.contextmanager
+def backup_beside(config: Config, now: dt.datetime | None = None) -> Iterator[None]:
+    """:func:`backup_after_night` on a connection and a thread of its own while the body
+    runs (SQLite copies and verifies without the GIL: the nightly's report is written
+    meanwhile); waits for it when the body ends, and raises what stopped it then. Under
+    the workspace lock, after the night is stored."""
+    if config.store_url is not None:
+        log.info("%s。", _ON_SERVER)
+        yield
+        return
+    box: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            store = SqliteStore(config.paths.store, migrate=False)
+            try:
+                backup_after_night(store, config, now)
+            finally:
+                store.close()
+        except BaseException as exc:  # raised in the nightly when the body ends
+            box.append(exc)
+
+    thread = threading.Thread(target=run, name="gridkit-backup")
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+    if box:
+        raise box[0]
 
 
 @dataclass
