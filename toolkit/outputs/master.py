@@ -389,6 +389,8 @@ class _DataWorksheet(Worksheet):
     it while the night is still being stored; the packager then takes the file as made.
     """
 
+    previous_row: int  # xlsxwriter's: the row a constant-memory sheet writes next
+
     def __init__(self) -> None:
         super().__init__()
         self._formats: dict[str, Any] = {"": None}  # ' s="n"' -> format
@@ -468,6 +470,19 @@ class _DataWorksheet(Worksheet):
             self._write_single_row(row)  # flush any row written the stock way
         self.fh.write(xml.replace(ROW, str(row + 1)))
 
+    def put_many(self, first: int, rows: Sequence[str], width: int) -> None:
+        """:meth:`put` of consecutive rows from row ``first`` (from 0), in one write."""
+        last = first + len(rows) - 1
+        if self._check_dimensions(first, 0) or self._check_dimensions(last, width - 1):
+            for k, xml in enumerate(rows):  # past the sheet's limits: as put drops them
+                self.put(first + k, xml, width)
+            return
+        if first > self.previous_row:
+            self._write_single_row(first)  # flush any row written the stock way
+        self.fh.write("".join([xml.replace(ROW, str(r))
+                               for r, xml in enumerate(rows, first + 1)]))
+        self.previous_row = last  # where put of the last row leaves the writer
+
     def stock_row(self, row: int, values: Sequence[Any], styles: Sequence[str]) -> None:
         for col, value in enumerate(values):
             self.write(row, col, value, self._formats.get(styles[col]))
@@ -526,22 +541,34 @@ def _data_sheet(parts: list[Any], columns: tuple[ColumnSpec, ...], layout: list[
         watch_rows, wanted = watch.rows, watch.wanted
         id_pos, name_pos = layout.index(watch.id_column), layout.index(watch.name_column)
     row = part = 0
+    batch: list[str] = []  # rendered rows not written yet, the last at ``row``
+
+    def flush() -> None:
+        if batch:
+            ws.put_many(row - len(batch) + 1, batch, width)
+            batch.clear()
+
     for count, (township, file, excel_row, status, xml, src) in enumerate(
             _rendered(source, cells)):
-        k, row = divmod(count, PER_SHEET)
-        row += 1
+        k, at = divmod(count, PER_SHEET)
         if k != part:  # this sheet is full: go on in the next part
             if k >= len(parts):
                 break  # more rows than counted (cannot happen: one snapshot)
+            flush()
             finish(ws, PER_SHEET)
             part, ws = k, parts[k]
             start(ws)
         if xml is None:  # a row only the stock writer can write
+            flush()
+            row = at + 1
             if src.__class__ is str:
                 src = json.loads(src)
             ws.stock_row(row, *cells.cells(township, file, excel_row, status, src))
         else:
-            ws.put(row, xml, width)
+            row = at + 1
+            batch.append(xml)
+            if len(batch) >= CHUNK:
+                flush()
         if excel_row in watch_rows:  # a row 跨乡镇重复 names
             wanted_ids = wanted.get((township, excel_row))
             if wanted_ids:
@@ -551,6 +578,7 @@ def _data_sheet(parts: list[Any], columns: tuple[ColumnSpec, ...], layout: list[
                     pid = src[id_pos]
                     if pid.__class__ is str and pid in wanted_ids:
                         names_found[(township, excel_row, pid)] = src[name_pos]
+    flush()
     finish(ws, row)
     ws.str_table.count += cells.render.refs_shared
 
