@@ -286,3 +286,26 @@ def test_a_failed_check_leaves_the_workbook_as_it_was(excel: Path, tmp_path: Pat
     assert "住户" in message and not message.startswith("检查完成")
     assert book.sheets["住户(旧)"]["D2"].color == live.ERROR_FILL  # last marks kept
     assert live.MARKS_SHEET in [s.name for s in book.sheets]
+
+
+def test_a_button_starts_without_pandas_and_numpy(tmp_path: Path) -> None:
+    """xlwings would import pandas and numpy where they are installed (Anaconda): a button
+    does not pay for them, and code that imports them afterwards still gets them."""
+    import os
+    import subprocess
+    import sys
+
+    for name in ("pandas", "numpy"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text(
+            f"open({str(tmp_path / 'imported')!r}, 'a').write('{name} ')\n")
+    code = ("import sys, macros; from toolkit.excel import runner; "
+            "print(sorted(m for m in ('pandas', 'numpy') if m in sys.modules)); "
+            "import pandas, numpy")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(tmp_path), str(Path(__file__).resolve().parents[1])])}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert (tmp_path / "imported").read_text() == "pandas numpy "  # only when asked for

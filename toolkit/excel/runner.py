@@ -19,12 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import xlwings as xw
-from xlwings.utils import read_config_sheet
-
 from ..config.county import CONFIG_NAME, Config, load_config
 from ..errors import ConfigError, GridkitError
 from ..run.crashlog import log_dir
+from .xlwings_lean import load
+
+_xlwings = load()  # without pandas and numpy: a button's start-up
 
 if TYPE_CHECKING:
     import xlwings as xw
@@ -57,7 +57,7 @@ def _logger() -> logging.Logger:
 
 def conf_sheet(book: xw.Book) -> dict[str, Any]:
     """The xlwings.conf sheet as {KEY: value} (keys upper-cased), {} when there is none."""
-    data = read_config_sheet(book) or {}
+    data = _xlwings.utils.read_config_sheet(book) or {}
     return {str(k).strip().upper(): v for k, v in data.items() if k}
 
 
@@ -117,7 +117,7 @@ def run_button(name: str, action: Callable[[xw.Book, Config], str]) -> str:
     book: xw.Book | None = None
     started = dt.datetime.now()
     try:
-        book = xw.Book.caller()
+        book = _xlwings.Book.caller()
         log.info("button %s pressed in %s", name, book.fullname)
         config = config_for_book(book)
         with contextlib.suppress(Exception):
