@@ -337,3 +337,50 @@ def test_a_sheet_past_excels_rows_goes_on_in_a_second_sheet(config: Config,
     assert [len(p) for p in parts] == [13, 13, 7]
     assert all(p[0] == every[0] for p in parts)  # each with the header
     assert [r for p in parts for r in p[1:]] == every[1:]
+
+
+def _no_aggregating(monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit.store.sqlite import SqliteStore
+
+    def refused(*_a: Any, **_k: Any) -> Any:
+        raise AssertionError("the night's rows were aggregated again")
+
+    monkeypatch.setattr(SqliteStore, "aggregate", refused)
+    monkeypatch.setattr(SqliteStore, "aggregate_many", refused)
+    monkeypatch.setattr(SqliteStore, "rows", refused)
+
+
+def test_the_merges_figures_are_kept_for_the_reports_to_come(
+        config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tomorrow's report, gridkit report and trace read the night's figures the merge kept
+    instead of aggregating its rows again; a night merged again with other files keeps new
+    ones (never yesterday's), and another configuration computes its own."""
+    import dataclasses
+
+    from tests.test_merge import send, township_book
+    from toolkit.outputs.figures import night_figures
+
+    other = dataclasses.replace(config, limits=dataclasses.replace(config.limits, backups=3))
+    full_night(config)
+    merge_night(config, NIGHT, now=NOW)
+    with open_store(config) as store, monkeypatch.context() as m:
+        _no_aggregating(m)
+        kept = night_figures(store, config, NIGHT)
+    with open_store(config) as store:
+        assert kept == night_figures(store, other, NIGHT)  # computed from the rows
+    assert kept.total.screened > 0
+
+    name = config.county.township_names[0]
+    book = township_book(name, 1)
+    book["排查登记"] = book["排查登记"][:2]  # one person left
+    send(config.paths.inbox, f"{name}_{NIGHT:%Y%m%d}.xlsx", book)
+    merge_night(config, NIGHT, now=NOW)  # the same minute, other rows
+    with open_store(config) as store, monkeypatch.context() as m:
+        _no_aggregating(m)
+        again = night_figures(store, config, NIGHT)
+    assert again.total.screened < kept.total.screened
+    with open_store(config) as store:
+        assert night_figures(store, other, NIGHT) == again  # computed: the same numbers
+        with monkeypatch.context() as m, pytest.raises(AssertionError, match="again"):
+            _no_aggregating(m)
+            night_figures(store, other, NIGHT)

@@ -10,6 +10,8 @@ the symptoms, the management measures) come from the schema.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -19,6 +21,7 @@ from ..errors import UsageError
 from ..store import open_store
 from ..store.protocol import Store
 from ..store.records import (
+    FIGURES_META,
     LATE,
     MISSING,
     REJECTED,
@@ -232,10 +235,15 @@ def _set(tf: TownshipFigures, name: str, value: float) -> None:
 
 
 def night_figures(store: Store, config: Config, night: dt.date, *,
-                  threads: int = 1) -> NightFigures:
+                  threads: int = 1, keep: bool = False) -> NightFigures:
     """Every expected township's figures for ``night`` and the county total, from the
-    store (the township's current accepted submission). ``threads``: aggregate on that many
-    threads where the store can (SQLite), only under the workspace lock (the merge)."""
+    store (the township's current accepted submission).
+
+    The merge (under the workspace lock) aggregates on ``threads`` threads where the store
+    can (SQLite) and ``keep``s the aggregated values in the store's meta (:data:`FIGURES_META`,
+    removed by the store whenever the night's rows are replaced); the figures read later
+    (tomorrow's report, ``gridkit report``, trace) take them from there when this county's
+    configuration is the one they were computed with."""
     specs = figure_specs(config, night)
     statuses = {s.township: s for s in store.statuses(night)}
     per: dict[str, TownshipFigures] = {}
@@ -256,17 +264,46 @@ def night_figures(store: Store, config: Config, night: dt.date, *,
         by_sheet.setdefault(spec.sheet, []).append(spec)
     sheets = [(config.schema.sheet_by_id(sheet_id).name, sheet_specs)
               for sheet_id, sheet_specs in by_sheet.items()]
-    for acc, distinct in _sheets_figures(store, night, sheets, threads):
-        for township, sums in acc.items():
-            if township not in per:
-                continue
-            for name, value in sums.items():
+    key, made_with = FIGURES_META.format(night=night.isoformat()), _made_with(config)
+    kept = _kept(store, key, made_with)
+    if kept is None:
+        kept = {}
+        for acc, distinct in _sheets_figures(store, night, sheets, threads):
+            for township, sums in acc.items():
+                kept.setdefault(township, {}).update(sums)
+                kept[township].update((name, len(values))
+                                      for name, values in distinct.get(township, {}).items())
+        if keep:
+            store.set_meta(key, json.dumps({"made_with": made_with, "values": kept},
+                                           ensure_ascii=False))
+    for township, values in kept.items():
+        if township in per:
+            for name, value in values.items():
                 _set(per[township], name, value)
-            for name, values_set in distinct.get(township, {}).items():
-                _set(per[township], name, len(values_set))
     townships = [per[n] for n in config.county.township_names]
     return summarize(night, townships, add_up(townships, TOTAL, measures),
                      len(store.conflicts(night)))
+
+
+_FIGURES_FORMAT = 1  # of the values kept in the store: a change of what they mean bumps it
+
+
+def _made_with(config: Config) -> str:
+    return hashlib.sha256(json.dumps([_FIGURES_FORMAT, repr(config)]).encode()).hexdigest()
+
+
+def _kept(store: Store, key: str, made_with: str) -> dict[str, dict[str, float]] | None:
+    """The values the merge kept for the night, if made with this configuration."""
+    get_meta = getattr(store, "get_meta", None)
+    text = get_meta(key) if get_meta is not None else None
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+        values: dict[str, dict[str, float]] = data["values"]
+        return values if data["made_with"] == made_with and isinstance(values, dict) else None
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def summarize(night: dt.date, townships: list[TownshipFigures], total: TownshipFigures,

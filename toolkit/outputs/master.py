@@ -187,14 +187,14 @@ class StoredNight:
 
 
 def stored_night(store: Any, config: Config, night: dt.date | None, *,
-                 threads: int = 1) -> StoredNight:
+                 threads: int = 1, keep: bool = False) -> StoredNight:
     """The night's :class:`StoredNight` read from ``store`` (an empty one for no night);
-    ``threads``: see :func:`~toolkit.outputs.figures.night_figures`."""
+    ``threads``, ``keep``: see :func:`~toolkit.outputs.figures.night_figures`."""
     day = night or dt.date.today()
     if night is None:
         return StoredNight(_no_figures(config, day), [], [], [])
     names = set(config.county.township_names)
-    return StoredNight(night_figures(store, config, night, threads=threads),
+    return StoredNight(night_figures(store, config, night, threads=threads, keep=keep),
                        [s for s in store.submissions(night)
                         if not s.accepted and s.township not in names],
                        store.findings(night), store.conflicts(night))

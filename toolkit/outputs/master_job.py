@@ -169,9 +169,10 @@ class MasterJob:
         """The master written and moved into place, its pages from ``store`` (the night is
         stored): returns the path written (a dated copy when the master could not be
         replaced) and what its pages show (the night's figures: the report's too). The
-        merge holds the workspace lock: the figures are aggregated on every core (the
-        child waits for them)."""
-        stored = stored_night(store, self.config, self.night, threads=os.cpu_count() or 1)
+        merge holds the workspace lock: the figures are aggregated on every core and kept
+        in the store for the nights to come."""
+        stored = stored_night(store, self.config, self.night, threads=os.cpu_count() or 1,
+                              keep=True)
         path = replace_file(self.config.paths.master, lambda tmp: self._write(tmp, stored),
                             fallback=master_fallback(self.config, self.night, now))
         return path, stored

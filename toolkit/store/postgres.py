@@ -51,6 +51,7 @@ from ..errors import ConfigError, JobFailed
 from ..files import crash_point
 from .pg_schema import MIGRATION_LOCK, MIGRATIONS, SCHEMA
 from .records import (
+    FIGURES_META,
     Conflict,
     ConflictSource,
     FindingRecord,
@@ -306,6 +307,8 @@ class PostgresStore:
         for table in ("rows", "findings", "conflicts", "township_nights", "layouts", "nights"):
             cur.execute(f"DELETE FROM {table} WHERE county = %s AND night = %s",
                         (county, night))
+        cur.execute("DELETE FROM meta WHERE county = %s AND key = %s",
+                    (county, FIGURES_META.format(night=night.isoformat())))
         cur.executemany(
             "UPDATE submissions SET township=%s, status=%s, reason=%s, accepted=%s, "
             "replaced=%s, rows=%s, errors=%s, warnings=%s WHERE county=%s AND id=%s",

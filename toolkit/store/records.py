@@ -27,6 +27,9 @@ TO_FIX = "有错待改"
 STATUS_WORDS = (REPORTED, LATE, TO_FIX, REJECTED, MISSING)
 # per-row check status
 ROW_OK, ROW_ERROR, ROW_WARNING = "ok", "error", "warning"
+# meta key of a night's figures as its merge computed them (outputs.figures): every store
+# removes it in the transaction that replaces the night's rows, so it is never stale
+FIGURES_META = "figures:{night}"
 
 
 @dataclass
@@ -268,6 +271,7 @@ class NightData:
 
 
 __all__ = [
+    "FIGURES_META",
     "LATE",
     "MISSING",
     "REJECTED",

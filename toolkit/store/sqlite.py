@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import JobFailed
 from ..files import crash_point
 from .records import (
+    FIGURES_META,
     Conflict,
     ConflictSource,
     FindingRecord,
@@ -303,6 +304,7 @@ class SqliteStore:
             for table in ("rows", "findings", "conflicts", "township_nights", "layouts",
                           "nights"):
                 c.execute(f"DELETE FROM {table} WHERE night = ?", (night,))
+            c.execute("DELETE FROM meta WHERE key = ?", (FIGURES_META.format(night=night),))
             c.executemany(
                 "UPDATE submissions SET township=?, status=?, reason=?, accepted=?, replaced=?,"
                 " rows=?, errors=?, warnings=? WHERE id=?",
