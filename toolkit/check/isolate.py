@@ -150,8 +150,10 @@ def map_bounded(fn: Callable[..., T], calls: Sequence[tuple[str, tuple[Any, ...]
     while pending or running:
         while pending and len(running) < workers:
             index, (label, args) = pending.pop(0)
-            # cores no other worker will take parse this file's sheets side by side
-            threads = cores // min(workers, len(running) + 1 + len(pending))
+            # cores no other worker will take parse this file's sheets side by side (not
+            # where one worker at a time is all the machine's memory allows)
+            threads = (cores // min(workers, len(running) + 1 + len(pending))
+                       if workers > 1 else 1)
             running.append(_start(index, label, fn, args, limits, threads))
         now = time.monotonic()
         deadline = min(t.started + limits.file_seconds for t in running)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import io
 import queue
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -130,10 +131,10 @@ def read_raw(path: str | Path, *, limits: Limits | None = None,
     check_package(path, name, head, limits or Limits())
     pending = marks.collect_in_background(path, head)
     try:
-        sheets = _parse(path, _parse_threads)
+        sheets = _parse(path, _threads_for(path, limits or Limits()))
     except calamine.PasswordError as exc:
         raise _password_error(name, str(path)) from exc
-    except UnreadableWorkbook:
+    except (UnreadableWorkbook, MemoryError):  # a worker says "needs more memory" itself
         raise
     except Exception as exc:  # any parser failure on a bad file is "cannot open this file"
         raise _corrupt_error(name, str(path)) from exc
@@ -165,15 +166,31 @@ def parse_sheets_on(threads: int) -> None:
     _parse_threads = max(1, threads)
 
 
+# a file's sheets parsed side by side hold about this many bytes per byte of the file each
+# (calamine's cells, then Python's): more threads only while they stay within half the cap
+_BYTES_PER_BYTE = 50
+
+
+def _threads_for(path: Path, limits: Limits) -> int:
+    threads = _parse_threads
+    if threads > 1 and limits.file_memory_mb > 0:
+        size = path.stat().st_size
+        threads = max(1, min(threads, limits.file_memory_mb * 2**20 // 2
+                             // max(1, size * _BYTES_PER_BYTE)))
+    return threads
+
+
 def _parse(path: Path, threads: int) -> list[RawSheet]:
     """Every worksheet of the workbook at ``path`` as a :class:`RawSheet`, in workbook
     order. With several threads, each parses the next sheet not yet taken, on a book of its
-    own (a calamine book parses one sheet at a time)."""
+    own (a calamine book parses one sheet at a time) over the same bytes, read once (a file
+    being saved meanwhile is read as it was)."""
+    data = path.read_bytes()
     with ExitStack() as stack:
         books: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
         def open_book() -> Any:
-            book = calamine.CalamineWorkbook.from_filelike(stack.enter_context(path.open("rb")))
+            book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
             stack.callback(book.close)
             return book
 
