@@ -169,10 +169,12 @@ class MasterJob:
         """The master written and moved into place, its pages from ``store`` (the night is
         stored): returns the path written (a dated copy when the master could not be
         replaced) and what its pages show (the night's figures: the report's too). The
-        merge holds the workspace lock: the figures are aggregated on every core and kept
-        in the store for the nights to come."""
-        stored = stored_night(store, self.config, self.night, threads=os.cpu_count() or 1,
-                              keep=True)
+        merge holds the workspace lock: the figures are aggregated on the cores the files
+        were read on (at most 4: each thread reads the whole sheet) and kept in the store
+        for the nights to come."""
+        cores = os.cpu_count() or 1
+        threads = min(self.config.limits.workers or cores, cores, 4)
+        stored = stored_night(store, self.config, self.night, threads=threads, keep=True)
         path = replace_file(self.config.paths.master, lambda tmp: self._write(tmp, stored),
                             fallback=master_fallback(self.config, self.night, now))
         return path, stored

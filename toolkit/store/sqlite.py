@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import threading
+import uuid
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from ..errors import JobFailed
 from ..files import crash_point
 from .records import (
     FIGURES_META,
+    ROWS_TOKEN_META,
     Conflict,
     ConflictSource,
     FindingRecord,
@@ -305,6 +307,9 @@ class SqliteStore:
                           "nights"):
                 c.execute(f"DELETE FROM {table} WHERE night = ?", (night,))
             c.execute("DELETE FROM meta WHERE key = ?", (FIGURES_META.format(night=night),))
+            c.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                      "DO UPDATE SET value = excluded.value",
+                      (ROWS_TOKEN_META.format(night=night), uuid.uuid4().hex))
             c.executemany(
                 "UPDATE submissions SET township=?, status=?, reason=?, accepted=?, replaced=?,"
                 " rows=?, errors=?, warnings=? WHERE id=?",
@@ -444,8 +449,10 @@ class SqliteStore:
         connections of their own (SQLite steps without the GIL): the county's 排查登记 in
         about 60 % of the time on two cores. Only under the workspace lock: a connection
         of its own sees the last commit, which is this one's snapshot only when nothing can
-        commit meanwhile."""
-        if threads <= 1:
+        commit meanwhile, and never inside a :meth:`snapshot` (one connection then). A
+        reader that cannot open or read (a store on a share SQLite cannot open twice) leaves
+        the work to this connection: the night is stored, nothing about it is damaged."""
+        if threads <= 1 or self.conn.in_transaction:
             return [self.aggregate(night, *q) for q in queries]
         named: list[list[str]] = [[] for _ in range(threads)]
         for k, (township,) in enumerate(self.conn.execute(
@@ -463,9 +470,10 @@ class SqliteStore:
         def run(task: tuple[int, Aggregate, tuple[Collection[str], bool]]) -> list[Any]:
             conn = getattr(local, "conn", None)
             if conn is None:
-                conn = local.conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro",
-                                                    uri=True, check_same_thread=False)
+                conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
                 readers.append(conn)
+                conn.execute("PRAGMA query_only = ON")
+                local.conn = conn
             return _aggregate(conn, night, *task[1], task[2])
 
         from concurrent.futures import ThreadPoolExecutor
@@ -475,8 +483,8 @@ class SqliteStore:
             with ThreadPoolExecutor(threads, thread_name_prefix="gridkit-figures") as pool:
                 for (k, _q, _p), found in zip(tasks, pool.map(run, tasks), strict=True):
                     results[k] += found
-        except sqlite3.DatabaseError as exc:
-            raise damaged(self.path, exc) from exc
+        except sqlite3.Error:
+            return [self.aggregate(night, *q) for q in queries]
         finally:
             for conn in readers:
                 conn.close()
