@@ -96,7 +96,7 @@ def test_newer_store_is_refused(tmp_path: Path) -> None:
 def test_replacing_a_nights_rows_drops_the_figures_kept_of_them(open_store_of: Opener
                                                                  ) -> None:
     """The figures a merge keeps of a night go in the same transaction as its old rows,
-    whoever replaces them (a merge, a copy to the server), so they are never stale."""
+    whoever replaces them (a merge, a copy to the server), and the rows get a new token."""
     from toolkit.store.records import FIGURES_META
 
     key = FIGURES_META.format(night=NIGHT.isoformat())
@@ -105,9 +105,12 @@ def test_replacing_a_nights_rows_drops_the_figures_kept_of_them(open_store_of: O
         store.replace_night(night_data(sub, 2))
         store.set_meta(key, '{"values": {}}')
         store.set_meta("figures:2020-02-03", "another night's")
+        token = store.get_meta(f"rows-token:{NIGHT.isoformat()}")
         store.replace_night(night_data(sub, 3))
         assert store.get_meta(key) is None
         assert store.get_meta("figures:2020-02-03") == "another night's"
+        assert token and store.get_meta(f"rows-token:{NIGHT.isoformat()}") not in (None,
+                                                                                   token)
 
 
 def test_replace_night_replaces_rather_than_adds(open_store_of: Opener) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .. import __version__
 from ..config.county import Config
 from ..errors import UsageError
 from ..store import open_store
@@ -26,6 +27,7 @@ from ..store.records import (
     MISSING,
     REJECTED,
     REPORTED,
+    ROWS_TOKEN_META,
     STATUS_WORDS,
     TO_FIX,
     TownshipStatus,
@@ -240,10 +242,11 @@ def night_figures(store: Store, config: Config, night: dt.date, *,
     store (the township's current accepted submission).
 
     The merge (under the workspace lock) aggregates on ``threads`` threads where the store
-    can (SQLite) and ``keep``s the aggregated values in the store's meta (:data:`FIGURES_META`,
-    removed by the store whenever the night's rows are replaced); the figures read later
-    (tomorrow's report, ``gridkit report``, trace) take them from there when this county's
-    configuration is the one they were computed with."""
+    can (SQLite) and ``keep``s the aggregated values in the store's meta (:data:`FIGURES_META`)
+    with what they were made with: the token the store writes anew whenever the night's rows
+    are replaced, the schema, the townships and the code's version; the figures read later
+    (tomorrow's report, ``gridkit report``, trace) take them from there while all of that is
+    unchanged."""
     specs = figure_specs(config, night)
     statuses = {s.township: s for s in store.statuses(night)}
     per: dict[str, TownshipFigures] = {}
@@ -264,7 +267,9 @@ def night_figures(store: Store, config: Config, night: dt.date, *,
         by_sheet.setdefault(spec.sheet, []).append(spec)
     sheets = [(config.schema.sheet_by_id(sheet_id).name, sheet_specs)
               for sheet_id, sheet_specs in by_sheet.items()]
-    key, made_with = FIGURES_META.format(night=night.isoformat()), _made_with(config)
+    key = FIGURES_META.format(night=night.isoformat())
+    # the rows' token read before the rows: rows replaced meanwhile change it
+    made_with = _made_with(config, _meta(store, ROWS_TOKEN_META.format(night=night.isoformat())))
     kept = _kept(store, key, made_with)
     if kept is None:
         kept = {}
@@ -273,7 +278,7 @@ def night_figures(store: Store, config: Config, night: dt.date, *,
                 kept.setdefault(township, {}).update(sums)
                 kept[township].update((name, len(values))
                                       for name, values in distinct.get(township, {}).items())
-        if keep:
+        if keep and made_with is not None:
             store.set_meta(key, json.dumps({"made_with": made_with, "values": kept},
                                            ensure_ascii=False))
     for township, values in kept.items():
@@ -288,14 +293,25 @@ def night_figures(store: Store, config: Config, night: dt.date, *,
 _FIGURES_FORMAT = 1  # of the values kept in the store: a change of what they mean bumps it
 
 
-def _made_with(config: Config) -> str:
-    return hashlib.sha256(json.dumps([_FIGURES_FORMAT, repr(config)]).encode()).hexdigest()
-
-
-def _kept(store: Store, key: str, made_with: str) -> dict[str, dict[str, float]] | None:
-    """The values the merge kept for the night, if made with this configuration."""
+def _meta(store: Store, key: str) -> str | None:
     get_meta = getattr(store, "get_meta", None)
-    text = get_meta(key) if get_meta is not None else None
+    return get_meta(key) if get_meta is not None else None
+
+
+def _made_with(config: Config, token: str | None) -> str | None:
+    """What the night's aggregated values depend on besides the rows, with the rows' token
+    (None: a store that writes no token keeps nothing)."""
+    if token is None:
+        return None
+    return hashlib.sha256(json.dumps(
+        [_FIGURES_FORMAT, __version__, token, repr(config.schema),
+         config.county.township_names]).encode()).hexdigest()
+
+
+def _kept(store: Store, key: str, made_with: str | None
+          ) -> dict[str, dict[str, float]] | None:
+    """The values the merge kept for the night, if made with the same rows and figures."""
+    text = _meta(store, key) if made_with is not None else None
     if not text:
         return None
     try:

@@ -36,6 +36,7 @@ import contextlib
 import datetime as dt
 import json
 import re
+import uuid
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
@@ -52,6 +53,7 @@ from ..files import crash_point
 from .pg_schema import MIGRATION_LOCK, MIGRATIONS, SCHEMA
 from .records import (
     FIGURES_META,
+    ROWS_TOKEN_META,
     Conflict,
     ConflictSource,
     FindingRecord,
@@ -309,6 +311,10 @@ class PostgresStore:
                         (county, night))
         cur.execute("DELETE FROM meta WHERE county = %s AND key = %s",
                     (county, FIGURES_META.format(night=night.isoformat())))
+        cur.execute("INSERT INTO meta (county, key, value) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (county, key) DO UPDATE SET value = excluded.value",
+                    (county, ROWS_TOKEN_META.format(night=night.isoformat()),
+                     uuid.uuid4().hex))
         cur.executemany(
             "UPDATE submissions SET township=%s, status=%s, reason=%s, accepted=%s, "
             "replaced=%s, rows=%s, errors=%s, warnings=%s WHERE county=%s AND id=%s",

@@ -27,9 +27,13 @@ TO_FIX = "有错待改"
 STATUS_WORDS = (REPORTED, LATE, TO_FIX, REJECTED, MISSING)
 # per-row check status
 ROW_OK, ROW_ERROR, ROW_WARNING = "ok", "error", "warning"
-# meta key of a night's figures as its merge computed them (outputs.figures): every store
-# removes it in the transaction that replaces the night's rows, so it is never stale
+# meta key of a night's figures as its merge computed them (outputs.figures), and of the
+# token every store writes anew in the transaction that replaces the night's rows (the
+# figures count only with the token they were computed under); neither is copied by a
+# transfer (the target's rows have their own)
 FIGURES_META = "figures:{night}"
+ROWS_TOKEN_META = "rows-token:{night}"
+NIGHT_META_KINDS = ("figures:", "rows-token:")
 
 
 @dataclass
@@ -274,8 +278,10 @@ __all__ = [
     "FIGURES_META",
     "LATE",
     "MISSING",
+    "NIGHT_META_KINDS",
     "REJECTED",
     "REPORTED",
+    "ROWS_TOKEN_META",
     "ROW_ERROR",
     "ROW_OK",
     "ROW_WARNING",

@@ -17,6 +17,7 @@ from typing import Any
 
 from .protocol import Store
 from .records import (
+    NIGHT_META_KINDS,
     Conflict,
     ConflictSource,
     FindingRecord,
@@ -62,6 +63,8 @@ def copy_history(source: SqliteStore, target: Store) -> TransferSummary:
         summary.findings += len(data.findings)
         summary.conflicts += sum(len(k.sources) for k in data.conflicts)
     for key, value in source.conn.execute("SELECT key, value FROM meta ORDER BY key"):
+        if key.startswith(NIGHT_META_KINDS):
+            continue  # of the source's rows: the target's replace_night made its own
         if value is not None and target.get_meta(key) is None:
             target.set_meta(key, value)
             summary.meta += 1
