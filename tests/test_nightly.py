@@ -255,7 +255,8 @@ def test_the_nightly_backs_up_the_night_it_merged_beside_its_report(config, nigh
                                                                    monkeypatch):
     """The store is backed up (verified, holding the night) while the report is written;
     an unchanged re-run makes no new backup; a backup that fails stops the night with its
-    sentence after the report, the store and the master as merged."""
+    sentence after the report, the store and the master as merged, and the next run merges
+    the night again to back it up."""
     import sqlite3
     import threading
 
@@ -289,3 +290,8 @@ def test_the_nightly_backs_up_the_night_it_merged_beside_its_report(config, nigh
                     redo=True)
     assert "备份" in exc.value.message
     assert len(backups(config)) == 1 and config.paths.master.exists()
+    monkeypatch.setattr(SqliteStore, "backup", backup)
+    seen.clear()
+    again = run(config)  # the night without its backup is merged again, and backed up
+    assert not again.merge.unchanged and again.failures == []
+    assert seen == ["gridkit-backup"]

@@ -292,7 +292,11 @@ def _merged(config: Config, night: dt.date, store: Store, archived: ArchiveResul
     else:
         forget(store, MERGE, night)
     if backup:
-        backup_after_night(store, config, now)  # SQLite only: a server is the city's
+        try:
+            backup_after_night(store, config, now)  # SQLite only: a server is the city's
+        except Exception:
+            forget(store, MERGE, night)  # a re-run merges again, and backs up
+            raise
     return MergeResult(date=night, townships=statuses, conflicts=conflicts, master=master,
                        master_fallback=note, unattributed=unattributed,
                        duplicates=archived.duplicates, skipped=archived.skipped,
