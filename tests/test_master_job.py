@@ -224,17 +224,33 @@ def test_no_fork_possible_the_master_is_written_after_the_store(
 def test_a_master_folder_left_by_a_merge_killed_with_its_child_is_removed_next_run(
         config: Config, temp_dir: Path) -> None:
     """Power lost while the child wrote (merge and child gone at once): the master's folder
-    in the system's temporary folder stays until the next merge removes it; a folder of a
-    merge still running (another county's) is left alone."""
+    in the system's temporary folder is removed by a later merge once it is 10 minutes old,
+    as is any such folder a day old; a folder of a merge still running (another county's)
+    and one of a merge just killed are left alone."""
     full_night(config)
-    killed = subprocess.run(
-        [sys.executable, "-c", "import os; from toolkit.files import temp_folder; "
-         "open(os.path.join(temp_folder('master'), 'rows.xml'), 'w').write('<row/>'); "
-         "os.kill(os.getpid(), 9)"],
-        env={**os.environ, "TMPDIR": str(temp_dir)}, timeout=60)
-    assert killed.returncode == -9
-    [left] = temp_dir.iterdir()
-    running = Path(tempfile.mkdtemp(prefix=f"gridkit-master-{os.getpid()}-"))
+
+    def left_by_killed_merge() -> Path:
+        killed = subprocess.run(
+            [sys.executable, "-c", "import os; from toolkit.files import temp_folder; "
+             "open(os.path.join(temp_folder('master'), 'rows.xml'), 'w').write('<row/>'); "
+             "os.kill(os.getpid(), 9)"],
+            env={**os.environ, "TMPDIR": str(temp_dir)}, timeout=60)
+        assert killed.returncode == -9
+        [made] = set(temp_dir.iterdir()) - seen
+        seen.add(made)
+        return made
+
+    def aged(path: Path, seconds: float) -> Path:
+        then = time.time() - seconds
+        os.utime(path, (then, then))
+        return path
+
+    seen: set[Path] = set()
+    old = aged(left_by_killed_merge(), 3600)
+    just_now = left_by_killed_merge()
+    running = aged(Path(tempfile.mkdtemp(prefix=f"gridkit-master-{os.getpid()}-")), 3600)
+    seen.add(running)
+    before = aged(Path(tempfile.mkdtemp(prefix="gridkit-master-")), 2 * 86400)  # no number
     assert merge_night(config, NIGHT, now=NOW).exit_code == 0
-    assert not left.exists()
-    assert list(temp_dir.iterdir()) == [running]
+    assert not old.exists() and not before.exists()
+    assert sorted(temp_dir.iterdir()) == sorted([just_now, running])

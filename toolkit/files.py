@@ -25,6 +25,7 @@ import signal
 import stat
 import sys
 import tempfile
+import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -131,24 +132,36 @@ def temp_folder(kind: str) -> str:
     return tempfile.mkdtemp(prefix=f"gridkit-{kind}-{os.getpid()}-")
 
 
+# a merge's master folder lives a minute or two; one older than these is left over
+_DEAD_AFTER = 10 * 60  # seconds, when its process is gone (POSIX: asked by signal 0)
+_ABANDONED_AFTER = 24 * 3600  # whatever its process (Windows, a reused process number)
+
+
 def sweep_temp_folders(kind: str) -> list[Path]:
-    """Remove the :func:`temp_folder` folders of ``kind`` whose process is gone (this
-    user's only; a running process's, another county's merge, are left). Nothing on
-    Windows, where a process cannot be asked whether it runs without a signal."""
+    """Remove the :func:`temp_folder` folders of ``kind`` left over (this user's only):
+    unchanged for 10 minutes with their process gone, or for a day whatever it (where a
+    process cannot be asked without a signal, Windows; a process number used again); a
+    running merge's folder (another county's) is left alone."""
     removed: list[Path] = []
-    if sys.platform == "win32":
-        return removed
     pattern = re.compile(rf"gridkit-{re.escape(kind)}-(\d+)-[^/]+")
+    now = time.time()
     for p in Path(tempfile.gettempdir()).glob(f"gridkit-{kind}-*"):
-        m = pattern.fullmatch(p.name)
         try:
-            if (m is None or p.is_symlink() or not p.is_dir()
-                    or p.stat().st_uid != os.getuid() or _running(int(m.group(1)))):
+            if p.is_symlink() or not p.is_dir():
                 continue
+            st = p.stat()
+            if sys.platform != "win32" and st.st_uid != os.getuid():
+                continue
+            age = now - st.st_mtime
+            m = pattern.fullmatch(p.name)
+            gone = age > _ABANDONED_AFTER or (
+                age > _DEAD_AFTER and m is not None and sys.platform != "win32"
+                and not _running(int(m.group(1))))
         except OSError:
             continue
-        shutil.rmtree(p, ignore_errors=True)
-        removed.append(p)
+        if gone:
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
     return removed
 
 
