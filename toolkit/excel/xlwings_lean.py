@@ -1,9 +1,10 @@
-"""xlwings, imported without pandas and numpy.
+"""xlwings, imported without pandas, numpy, matplotlib and Pillow.
 
-xlwings imports pandas and numpy when they are installed (as in Anaconda, where many offices
-get xlwings) for its DataFrame and array converters, which gridkit never uses: 0.8 s of a
-button's 1.1 s start-up. They are hidden from xlwings' import only (xlwings then registers
-no converters for them) and importable again right after, by any code that wants them.
+xlwings imports them when they are installed (as in Anaconda, where many offices get
+xlwings) for its DataFrame and array converters and its pictures, which gridkit never uses:
+pandas and numpy alone are 0.8 s of a button's 1.1 s start-up. They are hidden from xlwings'
+import only (it then offers none of those in this process) and importable again right
+after, by any code that wants them.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import sys
 from types import ModuleType
 
-_HIDDEN = ("pandas", "numpy")
+_HIDDEN = ("pandas", "numpy", "matplotlib", "PIL")
 
 
 def load() -> ModuleType:
-    """The xlwings module (imported now, without pandas and numpy, unless already)."""
+    """The xlwings module (imported now, without the modules above, unless already)."""
     if "xlwings" in sys.modules:
         return sys.modules["xlwings"]
     hidden = [name for name in _HIDDEN if name not in sys.modules]
