@@ -30,19 +30,29 @@ def odd_night(config: Config) -> None:
     for k, name in enumerate(config.county.township_names[:3], start=1):
         book = township_book(name, k)
         if k == 1:
-            set_cell(book, "排查登记", 1, "备注", LONG)
-            set_cell(book, "排查登记", 2, "备注", " 前后空格 ")
+            set_cell(book, "排查登记", 2, "备注", LONG)  # inside a chunk of 3
+            set_cell(book, "排查登记", 1, "备注", " 前后空格 ")
             set_cell(book, "排查登记", 3, "备注", "a<b & c>d _x0041_\t")
             set_cell(book, "排查登记", 1, "管控措施", "自行车间隔离")  # not an enum value
         send(inbox, f"{name}_{NIGHT:%Y%m%d}.xlsx", book)
 
 
+@pytest.mark.parametrize("small", [False, True], ids=["as-is", "small-chunks-and-sheets"])
 def test_rows_rendered_in_the_workers_read_back_as_a_master_rebuilt_from_the_store(
-        config: Config) -> None:
+        config: Config, monkeypatch: pytest.MonkeyPatch, small: bool) -> None:
+    """Also with rows written 3 at a time and 4 to a sheet: a chunk ends at a row written
+    the stock way (the long note) and where a sheet goes on in the next."""
+    if small:
+        from toolkit.outputs import master
+
+        monkeypatch.setattr(master, "CHUNK", 3)
+        monkeypatch.setattr(master, "PER_SHEET", 4)
     odd_night(config)
     result = merge_night(config, NIGHT, now=NOW)
     assert result.rows > 0
     merged, merged_styles = sheet_values(config.paths.master), data_styles(config.paths.master)
+    if small:
+        assert "排查登记(续3)" in merged and "排查登记(续4)" not in merged  # 9 rows, 4 a sheet
     notes = [r[-4] for r in merged["排查登记"][1:]]  # 备注 sits before 检查结果, 来源文件, 来源行
     assert max(len(n or "") for n in notes) > 16_000  # the long note, the stock way
     assert any(n and n.startswith("a<b & c>d") for n in notes)
