@@ -276,7 +276,8 @@ class MasterBook:
         when = when_text(self.night)
         try:
             for number, (topic, ws) in enumerate(self.topics):
-                summary_page(ws, config, topic, number, stored.figures, fmt, when)
+                summary_page(ws, config, topic, number, stored.figures, fmt, when,
+                             dated=dated)
             status_sheet(self.status_ws, config, stored.figures, stored.others, fmt, when)
             findings_sheet(self.findings_ws, stored.findings, fmt, when, dated)
             conflicts_sheet(self.conflicts_ws, stored.conflicts, self.names, fmt, when, dated)

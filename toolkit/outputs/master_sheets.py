@@ -221,10 +221,10 @@ def _figure_width(spec: FigureSpec) -> float:
 
 def summary_page(ws: Any, config: Config, topic: Topic, number: int,
                  figures: NightFigures, fmt: Formats, when: str,
-                 level: Level | None = None) -> None:
+                 level: Level | None = None, *, dated: bool = True) -> None:
     """One 汇总 page: title, header (a group row above the counts by 管控措施), a row per
     township and 全县合计 (``level``: a row per county and 全市合计), and what the columns
-    mean."""
+    mean (``dated``: of a night; the empty master's say no day)."""
     level = level or county_level(config)
     specs = topic.specs
     grouped = [s.name.startswith("by_measure:") for s in specs]
@@ -258,7 +258,7 @@ def summary_page(ws: Any, config: Config, topic: Topic, number: int,
         row += 1
     _figure_row(ws, row, figures.total, level.total,
                 f"纳入{figures.reported}/{figures.expected}", specs, fmt, total=True)
-    notes = _notes(config, topic, figures, level)
+    notes = _notes(config, topic, figures, level, dated)
     ws.merge_range(row + 1, 0, row + 1, last, notes, fmt.note)
     ws.set_row(row + 1, row_height(text_lines(notes, sum(widths))))
     ws.freeze_panes(head + 1, 1)
@@ -279,7 +279,8 @@ def _figure_row(ws: Any, row: int, tf: TownshipFigures, label: str, status: str,
         ws.write_number(row, 2 + i, figure_value(tf, spec.name), style)
 
 
-def _notes(config: Config, topic: Topic, figures: NightFigures, level: Level) -> str:
+def _notes(config: Config, topic: Topic, figures: NightFigures, level: Level,
+           dated: bool) -> str:
     notes = [level.left_out]
     names = {s.name for s in topic.specs}
     rules = config.schema.rules
@@ -288,7 +289,8 @@ def _notes(config: Config, topic: Topic, figures: NightFigures, level: Level) ->
     if any(n.startswith("by_measure:") for n in names):
         notes.append("按管控措施分的各列按排查登记表“管控措施”一列统计。")
     if "new_arrivals" in names:
-        notes.append(f"当日新抵威:抵威日期为{figures.date.month}月{figures.date.day}日的人数。")
+        day = f"{figures.date.month}月{figures.date.day}日" if dated else "汇总当日"
+        notes.append(f"当日新抵威:抵威日期为{day}的人数。")
     if "checkpoints" in names:
         notes.append("卡点(个)按卡点名称计数;值守人次、检查车辆、检查人员为各班次相加。")
     return "".join(notes)
