@@ -148,7 +148,8 @@ def test_a_county_role_reads_and_changes_only_its_county(two_counties: dict[str,
         assert conn.execute("UPDATE gridkit.rows SET status = 'x' WHERE county = '530602'"
                             ).rowcount == 0
         assert conn.execute("DELETE FROM gridkit.rows WHERE county <> '530601'").rowcount == 0
-        assert conn.execute("DELETE FROM gridkit.meta").rowcount == 1  # its own only
+        # its own only: "owner" and its night's rows-token
+        assert conn.execute("DELETE FROM gridkit.meta").rowcount == 2
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
             conn.execute("INSERT INTO gridkit.meta (county, key, value) "
                          "VALUES ('530602', 'owner', 'spoofed')")
