@@ -45,6 +45,7 @@ def test_sheets_parsed_side_by_side_read_the_same(path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """A lone file's sheets parsed on two threads (gridkit check of one file on two cores)
     give the same book, or the same refusal, as one thread."""
+    monkeypatch.setattr(raw, "_THREADS_FROM", 0)  # small as they are
     def read(threads: int) -> RawBook | str:
         monkeypatch.setattr(raw, "_parse_threads", threads)
         try:

@@ -167,16 +167,21 @@ def parse_sheets_on(threads: int) -> None:
 
 
 # a file's sheets parsed side by side hold about this many bytes per byte of the file each
-# (calamine's cells, then Python's): more threads only while they stay within half the cap
+# (calamine's cells, then Python's): more threads only while they stay within half the cap,
+# and only for a file worth it (threads cost more than a small file's parse)
 _BYTES_PER_BYTE = 50
+_THREADS_FROM = 1 << 20  # bytes
 
 
 def _threads_for(path: Path, limits: Limits) -> int:
     threads = _parse_threads
-    if threads > 1 and limits.file_memory_mb > 0:
+    if threads > 1:
         size = path.stat().st_size
-        threads = max(1, min(threads, limits.file_memory_mb * 2**20 // 2
-                             // max(1, size * _BYTES_PER_BYTE)))
+        if size < _THREADS_FROM:
+            return 1
+        if limits.file_memory_mb > 0:
+            threads = max(1, min(threads, limits.file_memory_mb * 2**20 // 2
+                                 // (size * _BYTES_PER_BYTE)))
     return threads
 
 
