@@ -145,7 +145,7 @@ def merge_night(config: Config, night: dt.date, *, inbox: Path | str | None = No
     """Merge the night's township files into the store and the county master. A night whose
     files, configuration and master are as at its last merge is not merged again
     (:attr:`MergeResult.unchanged`) unless ``redo``. A night merged is backed up after
-    (:func:`~toolkit.store.maintenance.backup_after_night`) unless ``backup`` is false:
+    (:func:`back_up`) unless ``backup`` is false:
     the nightly backs it up beside the report instead."""
     now = (now or dt.datetime.now()).replace(microsecond=0)
     inbox_dir = Path(inbox) if inbox is not None else config.paths.inbox
@@ -292,16 +292,23 @@ def _merged(config: Config, night: dt.date, store: Store, archived: ArchiveResul
     else:
         forget(store, MERGE, night)
     if backup:
-        try:
-            backup_after_night(store, config, now)  # SQLite only: a server is the city's
-        except Exception:
-            forget(store, MERGE, night)  # a re-run merges again, and backs up
-            raise
+        back_up(store, config, night, now)
     return MergeResult(date=night, townships=statuses, conflicts=conflicts, master=master,
                        master_fallback=note, unattributed=unattributed,
                        duplicates=archived.duplicates, skipped=archived.skipped,
                        left=archived.left, inbox_empty=archived.empty_inbox, rows=merged,
                        checks=checks, figures=stored.figures)
+
+
+def back_up(store: Store, config: Config, night: dt.date, now: dt.datetime | None) -> None:
+    """The store backed up after ``night`` was merged (SQLite only: a server is the city's
+    to back up); a backup that fails forgets the merge, so the next run merges the night
+    again and backs it up."""
+    try:
+        backup_after_night(store, config, now)
+    except Exception:
+        forget(store, MERGE, night)
+        raise
 
 
 def _as_before(config: Config, night: dt.date, store: Store, archived: ArchiveResult,

@@ -22,16 +22,8 @@ from typing import Any
 from ..config.county import Config
 from ..errors import GridkitError
 from ..night.locking import workspace_lock
-from ..night.merge import MergeResult, merge_night
-from ..night.unchanged import (
-    MERGE,
-    OUTPUTS,
-    fingerprint,
-    forget,
-    remember,
-    templates_state,
-    unchanged,
-)
+from ..night.merge import MergeResult, back_up, merge_night
+from ..night.unchanged import OUTPUTS, fingerprint, forget, remember, templates_state, unchanged
 from ..outputs.feedback import Feedback, Progress, write_feedback
 from ..outputs.report import ReportResult, build_report
 from ..outputs.report.data import HISTORY_NIGHTS
@@ -96,41 +88,35 @@ def run_nightly(config: Config, night: dt.date, *, now: dt.datetime | None = Non
         step(f"汇总 {files} 个文件、{merge.rows} 行", 1, 1)
         _log_merge(merge)
         report = None
-        with contextlib.ExitStack() as backup:
-            if not merge.unchanged:  # the night merged is backed up while the report is written
-                backup.enter_context(backup_beside(config, now))
-            store = open_store(config)
+        with contextlib.ExitStack() as stack:
+            # the night merged is backed up while the report is written
+            wait = (lambda: None) if merge.unchanged else stack.enter_context(
+                backup_beside(config, lambda s: back_up(s, config, night, now)))
+            store = stack.enter_context(contextlib.closing(open_store(config)))
+            print_ = _outputs_print(config, night, store)
+            done = unchanged(store, OUTPUTS, night, print_) if merge.unchanged else None
+            if done is not None:
+                result = NightlyResult(night, merge, None, [], log_file, unchanged=done)
+                log.info(result.unchanged_sentence)
+                log.info("夜间任务结束:%s,退出码 %d。", night, result.exit_code)
+                return result
+            forget(store, OUTPUTS, night)
+            step("日报", 0, 1)
             try:
-                print_ = _outputs_print(config, night, store)
-                done = unchanged(store, OUTPUTS, night, print_) if merge.unchanged else None
-                if done is not None:
-                    result = NightlyResult(night, merge, None, [], log_file, unchanged=done)
-                    log.info(result.unchanged_sentence)
-                    log.info("夜间任务结束:%s,退出码 %d。", night, result.exit_code)
-                    return result
-                forget(store, OUTPUTS, night)
-                step("日报", 0, 1)
-                try:
-                    report = build_report(config, night, store=store, now=now,
-                                          figures=merge.figures)
-                    log.info("日报已生成:%s", report.workbook)
-                except GridkitError as exc:
-                    failures.append(f"日报未生成:{exc.message}")
-                    log.error("日报未生成:%s", exc.message)
-                try:
-                    backup.close()  # the backup done (or its failure raised) before feedback
-                except Exception:
-                    forget(store, MERGE, night)  # a re-run merges again, and backs up
-                    raise
-                step("日报", 1, 1)
-                feedback = write_feedback(config, night, store, step, failures,
-                                          checks=merge.checks)
-                if report is not None and not failures:
-                    written = [*report.paths, *(f.note for f in feedback),
-                               *(f.annotated for f in feedback if f.annotated)]
-                    remember(store, OUTPUTS, night, print_, written)
-            finally:
-                store.close()
+                report = build_report(config, night, store=store, now=now,
+                                      figures=merge.figures)
+                log.info("日报已生成:%s", report.workbook)
+            except GridkitError as exc:
+                failures.append(f"日报未生成:{exc.message}")
+                log.error("日报未生成:%s", exc.message)
+            wait()  # the backup done (or its failure raised) before the feedback
+            step("日报", 1, 1)
+            feedback = write_feedback(config, night, store, step, failures,
+                                      checks=merge.checks)
+            if report is not None and not failures:
+                written = [*report.paths, *(f.note for f in feedback),
+                           *(f.annotated for f in feedback if f.annotated)]
+                remember(store, OUTPUTS, night, print_, written)
         log.info("反馈文件已写入 %s(%d 个乡镇)。", config.paths.outbox, len(feedback))
         result = NightlyResult(night, merge, report, feedback, log_file, failures)
         log.info("夜间任务结束:%s,退出码 %d。", night, result.exit_code)

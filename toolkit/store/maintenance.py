@@ -21,7 +21,7 @@ import re
 import shutil
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,35 +85,42 @@ def backup_after_night(store: Store, config: Config,
 
 
 @contextlib.contextmanager
-def backup_beside(config: Config, now: dt.datetime | None = None) -> Iterator[None]:
-    """:func:`backup_after_night` on a connection and a thread of its own while the body
-    runs (SQLite copies and verifies without the GIL: the nightly's report is written
-    meanwhile); waits for it when the body ends, and raises what stopped it then. Under
-    the workspace lock, after the night is stored."""
+def backup_beside(config: Config, backup: Callable[[Store], None]
+                  ) -> Iterator[Callable[[], None]]:
+    """``backup(store)`` on a connection and a thread of its own while the body runs
+    (SQLite copies and verifies without the GIL: the nightly's report is written
+    meanwhile). Gives ``wait``: wait for it, raising what stopped it; the end of the body
+    waits too. Under the workspace lock, after the night is stored; nothing for a store on
+    a server (the city backs it up)."""
     if config.store_url is not None:
         log.info("%s。", _ON_SERVER)
-        yield
+        yield lambda: None
         return
-    box: list[BaseException] = []
+    failed: list[BaseException] = []
 
     def run() -> None:
         try:
             store = SqliteStore(config.paths.store, migrate=False)
             try:
-                backup_after_night(store, config, now)
+                backup(store)
             finally:
                 store.close()
-        except BaseException as exc:  # raised in the nightly when the body ends
-            box.append(exc)
+        except BaseException as exc:  # raised by wait, in the nightly
+            failed.append(exc)
 
     thread = threading.Thread(target=run, name="gridkit-backup")
     thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if failed:
+            raise failed.pop()
+
     try:
-        yield
+        yield wait
     finally:
         thread.join()
-    if box:
-        raise box[0]
+    wait()
 
 
 @dataclass
