@@ -101,3 +101,28 @@ def test_links_and_folders_in_the_inbox_are_passed_over(tmp_path: Path, config: 
     assert {n for n, _ in result.skipped} >= {"链接.xlsx", "子文件夹"}
     archived = [p.name for p in config.paths.archive.rglob("*") if p.is_file()]
     assert not any("链接" in n for n in archived)
+
+
+def test_a_file_that_exhausts_memory_in_the_nights_own_process_costs_only_its_township(
+        config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where files are read in the night's own process (file_seconds = 0: no worker, no
+    cap), a file whose parse runs out of memory is 退回 with the memory sentence, never
+    "corrupt", and the other townships' night goes on."""
+    from toolkit.read import raw
+
+    config = config.with_limits(file_seconds=0)
+    full_night(config)
+    real = raw._parse
+
+    def parse(path: Path, threads: int) -> list[raw.RawSheet]:
+        if "三桃乡" in path.name:
+            raise MemoryError
+        return real(path, threads)
+
+    monkeypatch.setattr(raw, "_parse", parse)
+    result = merge_night(config, NIGHT, now=NOW)
+    status = {t.township: t for t in result.townships}
+    assert [t.status for n, t in status.items() if n != "三桃乡"] == ["已报"] * 9
+    santao = status["三桃乡"]
+    assert santao.status == "退回" and "内存" in (santao.reason or "")
+    assert "三桃乡_20200204.xlsx" in (santao.reason or "") and "损坏" not in santao.reason

@@ -101,7 +101,8 @@ def _start(index: int, label: str, fn: Callable[..., Any], args: tuple[Any, ...]
     return _Task(index, label, process, receive, time.monotonic())
 
 
-def _sentence(label: str, cause: str, limits: Limits) -> str:
+def refused_sentence(label: str, cause: str, limits: Limits) -> str:
+    """The one sentence for a file whose reading ran out of time or memory, or crashed."""
     if cause == "time":
         why = f"读取和检查用了{limits.file_seconds}秒还没有完成"
     elif cause == "memory":
@@ -124,15 +125,15 @@ def _finish(task: _Task[Any], limits: Limits, timed_out: bool) -> Any:
     task.process.join()
     task.conn.close()
     if timed_out:
-        return Refused(_sentence(task.label, "time", limits), "time")
+        return Refused(refused_sentence(task.label, "time", limits), "time")
     if message is None:  # killed by the memory cap or a crash of the parser (abort)
-        return Refused(_sentence(task.label, "crash", limits), "crash")
+        return Refused(refused_sentence(task.label, "crash", limits), "crash")
     kind, value = message
     if kind == "ok":
         return value
     if kind == "memory":
-        return Refused(_sentence(task.label, "memory", limits), "memory")
-    return Refused(_sentence(task.label, "crash", limits) + f"\n{value}", "error")
+        return Refused(refused_sentence(task.label, "memory", limits), "memory")
+    return Refused(refused_sentence(task.label, "crash", limits) + f"\n{value}", "error")
 
 
 def map_bounded(fn: Callable[..., T], calls: Sequence[tuple[str, tuple[Any, ...]]],
@@ -173,4 +174,4 @@ def run_bounded(fn: Callable[..., T], label: str, args: tuple[Any, ...],
     return map_bounded(fn, [(label, args)], limits)[0]
 
 
-__all__ = ["Refused", "map_bounded", "run_bounded"]
+__all__ = ["Refused", "map_bounded", "refused_sentence", "run_bounded"]

@@ -17,7 +17,7 @@ from ..findings import ERROR, WARNING, Finding
 from ..read import ReadHints, gc_paused, read_register, workbook_files
 from ..read.explain import Reading
 from ..read.table import Register
-from .isolate import map_bounded
+from .isolate import map_bounded, refused_sentence
 from .rules import run_checks, sort_findings
 
 Status = Literal["ok", "errors", "unreadable"]
@@ -101,6 +101,9 @@ def check_path(path: str | Path, config: Config, *, file_name: str | None = None
             return unreadable(p, exc.message, township=exc.township, reading=reading)
         except UnreadableWorkbook as exc:
             return unreadable(p, exc.message)
+        except MemoryError:  # in a worker, at its cap; in this process, the machine's
+            return unreadable(p, refused_sentence(file_name or p.name, "memory",
+                                                  config.limits))
         result = check_register(register, config)
     result.file = str(p)
     return result
