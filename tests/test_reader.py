@@ -481,3 +481,24 @@ def test_a_file_that_cannot_be_opened_is_explained_in_chinese(
         read_raw(clean_file)
     assert "没有访问权限,或文件正在Excel中打开" in exc.value.message
     assert "Permission denied" not in exc.value.message
+
+
+def test_only_a_workbook_with_a_part_per_sheet_is_parsed_side_by_side(
+        tmp_path: Path, clean_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """calamine reads a whole .xls or .ods when it opens one, so a second thread would only
+    read it twice: those are parsed on one thread, an .xlsx on the threads given."""
+    from toolkit.config.limits import Limits
+    from toolkit.read import raw
+
+    monkeypatch.setattr(raw, "_THREADS_FROM", 0)
+    raw_threads = raw._parse_threads
+    raw.parse_sheets_on(2)
+    try:
+        ods = tmp_path / "odf.ods"
+        with zipfile.ZipFile(ods, "w") as z:
+            z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+            z.writestr("content.xml", "<office:document-content/>")
+        legacy = Path(__file__).parent / "data" / "legacy_office_register.xls"
+        assert [raw._threads_for(p, Limits()) for p in (clean_file, ods, legacy)] == [2, 1, 1]
+    finally:
+        raw.parse_sheets_on(raw_threads)
